@@ -1,0 +1,1 @@
+"""Reading Nix: lexer, grammar, AST, printer and parse cache."""
