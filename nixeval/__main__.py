@@ -1,0 +1,3 @@
+from nixeval.cli.main import entry
+
+entry()

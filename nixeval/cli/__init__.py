@@ -1,0 +1,1 @@
+"""Command-line front ends; each subcommand module imports what it needs lazily."""

@@ -1,0 +1,95 @@
+"""``nixeval instantiate``: nix-instantiate's command line.
+
+Flags that mean nothing here (``--timeout``, ``--eval-only``,
+``--read-write-mode``, ``--option NAME VALUE``…) are accepted and ignored so
+that scripts and test suites written for nix-instantiate run unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..syntax import NixSyntaxError, Source, parse, read_source
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="nixeval instantiate", add_help=True,
+                                 description="Parse or evaluate Nix expressions, "
+                                             "as nix-instantiate does.")
+    ap.add_argument("inputs", nargs="*", metavar="FILE|EXPR")
+    ap.add_argument("-E", "--expr", action="store_true", help="arguments are expressions")
+    ap.add_argument("--parse", action="store_true", help="print the parsed expression")
+    ap.add_argument("--eval", "--eval-only", dest="eval", action="store_true")
+    ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--xml", action="store_true")
+    ap.add_argument("-A", "--attr", action="append", default=[])
+    ap.add_argument("--arg", nargs=2, action="append", default=[], metavar=("NAME", "EXPR"))
+    ap.add_argument("--argstr", nargs=2, action="append", default=[],
+                    metavar=("NAME", "VALUE"))
+    ap.add_argument("-I", "--include", action="append", default=[], metavar="PATH")
+    ap.add_argument("--show-trace", action="store_true")
+    ap.add_argument("--option", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("--extra-experimental-features", action="append", default=[])
+    ap.add_argument("--experimental-features", action="append", default=[])
+    for ignored in ("--read-write-mode", "--readonly-mode", "--no-gc-warning",
+                    "--add-root", "--indirect"):
+        ap.add_argument(ignored, action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--timeout", type=float, help=argparse.SUPPRESS)
+    return ap
+
+
+def features(args: argparse.Namespace) -> set[str]:
+    enabled: set[str] = set()
+    for value in args.extra_experimental_features + args.experimental_features:
+        enabled.update(value.split())
+    for name, value in args.option:
+        if name in ("experimental-features", "extra-experimental-features"):
+            enabled.update(value.split())
+    return enabled
+
+
+def read_inputs(args: argparse.Namespace) -> list[Source]:
+    """The sources named on the command line, as nix-instantiate would read them."""
+    if args.expr:
+        return [Source("«string»", text) for text in args.inputs]
+    sources = []
+    for name in args.inputs or ["./default.nix"]:
+        if name == "-":
+            data = sys.stdin.buffer.read()
+            sources.append(Source("«stdin»", data.decode("utf-8", "surrogateescape")))
+        else:
+            path = os.path.abspath(name)
+            if os.path.isdir(path):
+                path = os.path.join(path, "default.nix")
+            sources.append(read_source(path))
+    return sources
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_intermixed_args(argv)
+    try:
+        sources = read_inputs(args)
+    except OSError as e:
+        print(f"error: opening file '{e.filename}': {e.strerror}", file=sys.stderr)
+        return 1
+    if not args.parse:
+        print("error: nixeval instantiate can only --parse so far; evaluation "
+              "(--eval) is not implemented yet", file=sys.stderr)
+        return 1
+    from ..eval.base_env import BASE_NAMES
+    from ..syntax.printer import to_source
+    from ..syntax.scope import check_scopes
+
+    pipes = "pipe-operators" in features(args)
+    for source in sources:
+        try:
+            tree = parse(source, pipe_operators=pipes)
+            check_scopes(tree, BASE_NAMES)
+        except NixSyntaxError as e:
+            print(e.render_nix(), file=sys.stderr)
+            return 1
+        print(to_source(tree))
+    return 0

@@ -1,0 +1,93 @@
+"""``nixeval`` entry point: dispatch to a subcommand, keep start-up cheap, and turn
+every failure into a message and an exit status, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+USAGE = """\
+usage: nixeval [--version] COMMAND [ARGS...]
+
+commands:
+  parse FILE|DIR...     check that Nix files parse (directories are searched for *.nix)
+  instantiate ...       a drop-in for nix-instantiate (--parse for now)
+
+Run 'nixeval COMMAND --help' for a command's options.
+"""
+
+# exit statuses
+OK, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
+
+# Evaluating deeply nested Nix recurses deeply in Python; run on a thread with a
+# large stack so that depth ends in Nix's own error, not a crash.
+_STACK_BYTES = 512 * 1024 * 1024
+_RECURSION_LIMIT = 100_000
+
+
+def _commands() -> dict[str, Callable[[list[str]], int]]:
+    from . import instantiate, parse_cmd
+
+    return {"parse": parse_cmd.main, "instantiate": instantiate.main}
+
+
+def run(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return OK if argv else USAGE_ERROR
+    if argv[0] == "--version":
+        from .. import __version__
+
+        print(f"nixeval {__version__}")
+        return OK
+    command = _commands().get(argv[0])
+    if command is None:
+        sys.stderr.write(f"nixeval: unknown command '{argv[0]}'\n\n{USAGE}")
+        return USAGE_ERROR
+    return command(argv[1:])
+
+
+def _guarded(argv: list[str]) -> int:
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("nixeval: interrupted\n")
+        return INTERRUPTED
+    except BrokenPipeError:
+        return OK
+    except Exception as e:  # a bug in nixeval: say so plainly
+        if os.environ.get("NIXEVAL_DEBUG"):
+            raise
+        sys.stderr.write(f"nixeval: internal error: {type(e).__name__}: {e}\n"
+                         "(set NIXEVAL_DEBUG=1 for a Python traceback)\n")
+        return 70
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--version"]:
+        return run(args)  # no thread needed: keep it instant
+    result = [INTERRUPTED]
+
+    def target() -> None:
+        result[0] = _guarded(args)
+
+    sys.setrecursionlimit(_RECURSION_LIMIT)
+    threading.stack_size(_STACK_BYTES)
+    worker = threading.Thread(target=target, name="nixeval", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        sys.stderr.write("nixeval: interrupted\n")
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)
+    sys.stdout.flush()
+    return result[0]
+
+
+def entry() -> None:
+    sys.exit(main())
