@@ -1,1 +1,48 @@
-"""Reading Nix: lexer, grammar, AST, printer and parse cache."""
+"""Reading Nix: lexer, grammar, AST, printer and parse cache.
+
+>>> from nixeval.syntax import parse_text
+>>> parse_text("1 + 2")
+BinOp(op='+', lhs=Int(value=1), rhs=Int(value=2))
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import cache
+from .ast import Node
+from .errors import NixSyntaxError
+from .parser import parse_source
+from .source import Source, Span
+
+__all__ = ["Node", "NixSyntaxError", "Source", "Span", "parse_file", "parse_text",
+           "read_source"]
+
+
+def read_source(path: str | os.PathLike[str]) -> Source:
+    """Read a file as Nix does: bytes, decoded as UTF-8 with undecodable bytes kept."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return Source(os.fspath(path), data.decode("utf-8", "surrogateescape"))
+
+
+def parse(source: Source, *, pipe_operators: bool = False, use_cache: bool = True) -> Node:
+    """Parse a Source, through the on-disk cache unless disabled."""
+    if not (use_cache and cache.enabled()):
+        return parse_source(source, pipe_operators)
+    key = cache.key_for(source.text, pipe_operators)
+    node = cache.load(source, key)
+    if node is None:
+        node = parse_source(source, pipe_operators)
+        cache.store(source, key, node)
+    return node
+
+
+def parse_text(text: str, name: str = "«string»", *, pipe_operators: bool = False,
+               use_cache: bool = False) -> Node:
+    return parse(Source(name, text), pipe_operators=pipe_operators, use_cache=use_cache)
+
+
+def parse_file(path: str | os.PathLike[str], *, pipe_operators: bool = False,
+               use_cache: bool = True) -> Node:
+    return parse(read_source(path), pipe_operators=pipe_operators, use_cache=use_cache)
