@@ -1,0 +1,1 @@
+"""Evaluation: values, environments, builtins and store-path computation."""
