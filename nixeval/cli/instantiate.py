@@ -75,10 +75,25 @@ def main(argv: list[str]) -> int:
     except OSError as e:
         print(f"error: opening file '{e.filename}': {e.strerror}", file=sys.stderr)
         return 1
-    if not args.parse:
-        print("error: nixeval instantiate can only --parse so far; evaluation "
-              "(--eval) is not implemented yet", file=sys.stderr)
+    if args.parse:
+        return _print_parses(args, sources)
+    if not args.eval:
+        print("error: nixeval instantiate does not write derivations to a store; "
+              "use --eval (or --parse)", file=sys.stderr)
         return 1
+    from ..eval.errors import NixError
+    from ..eval.session import evaluate_for_cli
+
+    try:
+        for text in evaluate_for_cli(args, sources, features(args)):
+            sys.stdout.write(text + "\n")
+    except NixError as e:
+        print(e.render(args.show_trace), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_parses(args: argparse.Namespace, sources: list[Source]) -> int:
     from ..eval.base_env import BASE_NAMES
     from ..syntax.printer import to_source
     from ..syntax.scope import check_scopes

@@ -1,0 +1,64 @@
+"""Nix's builtins, one module per family, all registered with ``@primop``.
+
+A primop's implementation receives the ``EvalState`` and its arguments
+unforced (so ``seq``, ``tryEval`` and friends can be lazy); errors it raises
+without a position get the call site's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..values import Attrs, PrimOp, Thunk
+
+if TYPE_CHECKING:
+    from ..state import EvalState
+
+# (name as registered, arity, implementation); a name starting with "__" is
+# reachable as builtins.NAME-without-underscores and at top level as given
+_REGISTRY: list[tuple[str, int, Callable[..., Any]]] = []
+
+_FAMILIES = ("core", "arith", "lists", "attrsets", "strings", "io")
+
+
+def primop(name: str, arity: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(impl: Callable[..., Any]) -> Callable[..., Any]:
+        _REGISTRY.append((name, arity, impl))
+        return impl
+
+    return register
+
+
+def current_system() -> str:
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(),
+                                                         platform.machine().lower())
+    return f"{machine}-{platform.system().lower()}"
+
+
+def make_base_env(state: EvalState) -> dict[str, Any]:
+    for family in _FAMILIES:
+        importlib.import_module(f"{__name__}.{family}")
+    base: dict[str, Any] = {}
+    builtins: dict[str, Any] = {}
+    for name, arity, impl in _REGISTRY:
+        short = name[2:] if name.startswith("__") else name
+        value: Any = PrimOp(short, arity, impl) if arity else Thunk(
+            lambda env, impl=impl: impl(state), None)
+        base[name] = value
+        builtins[short] = value
+    constants = {
+        "true": True, "false": False, "null": None,
+        "__currentSystem": os.environ.get("NIXEVAL_SYSTEM", current_system()),
+        "__nixVersion": "2.31.0", "__langVersion": 6, "__storeDir": state.store_dir,
+    }
+    for name, value in constants.items():
+        base[name] = value
+        builtins[name[2:] if name.startswith("__") else name] = value
+    builtins_set = Attrs(builtins)
+    builtins["builtins"] = builtins_set
+    base["builtins"] = builtins_set
+    return base

@@ -1,0 +1,65 @@
+"""The Nix search path (``-I``, ``NIX_PATH``) and ``<name/sub/path>`` lookups."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from .errors import NixError
+from .ops import force_attrs, force_list, force_string_no_context
+from .values import Attrs, NixPath
+
+if TYPE_CHECKING:
+    from .state import EvalState
+
+
+def split_nix_path(value: str) -> list[str]:
+    """Split ``NIX_PATH`` on ``:``, keeping URLs (``nixpkgs=https://…``) whole."""
+    out: list[str] = []
+    for part in value.split(":"):
+        if out and part.startswith("//"):
+            out[-1] += ":" + part
+        elif part:
+            out.append(part)
+    return out
+
+
+def parse_entry(entry: str) -> tuple[str, str]:
+    """``prefix=path`` or ``path`` → (prefix, path); local paths made absolute."""
+    prefix, sep, path = entry.partition("=")
+    if not sep:
+        prefix, path = "", entry
+    if "://" not in path and not path.startswith(("channel:", "flake:")):
+        path = os.path.abspath(path)
+    return prefix, path
+
+
+def nix_path_value(state: EvalState) -> list:
+    return [Attrs({"path": path, "prefix": prefix})
+            for prefix, path in map(parse_entry, state.search_path)]
+
+
+def find_file(state: EvalState, search: Any, name: str) -> NixPath:
+    """``builtins.findFile``: the first entry whose prefix matches and whose file exists."""
+    for item in force_list(search, None):
+        entry = force_attrs(item, None)
+        if "path" not in entry.vals:
+            raise NixError("attribute 'path' missing")
+        prefix = force_string_no_context(entry.vals["prefix"], None) \
+            if "prefix" in entry.vals else ""
+        path = force_string_no_context(entry.vals["path"], None)
+        if prefix:
+            if not (name == prefix or name.startswith(prefix + "/")):
+                continue
+            rest = name[len(prefix):]
+        else:
+            rest = "/" + name
+        if "://" in path:
+            continue  # would need a download; nixeval never fetches
+        candidate = path + rest if rest else path
+        if os.path.exists(candidate):
+            from .compiler import canon_path
+
+            return NixPath(canon_path(candidate))
+    raise NixError(f"file '{name}' was not found in the Nix search path "
+                   "(add it using $NIX_PATH or -I)")
