@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 # reachable as builtins.NAME-without-underscores and at top level as given
 _REGISTRY: list[tuple[str, int, Callable[..., Any]]] = []
 
-_FAMILIES = ("core", "arith", "lists", "attrsets", "strings", "io")
+_FAMILIES = ("core", "arith", "lists", "attrsets", "strings", "context", "versions",
+             "serialise", "io", "derivations")
 
 
 def primop(name: str, arity: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

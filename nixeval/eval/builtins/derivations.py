@@ -1,0 +1,1 @@
+"""derivations builtins (being written)."""

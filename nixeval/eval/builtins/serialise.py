@@ -1,0 +1,1 @@
+"""serialise builtins (being written)."""
