@@ -89,7 +89,8 @@ class Compiler:
         if t in (ast.Int, ast.Float, ast.Str):
             value = node.value
             return lambda env: value
-        if t is ast.Var:
+        if t is ast.Var and (resolve(scope, node.name) is not None
+                             or node.name in self.state.base_env):
             return self._var(node, scope, force_it=False)
         if t is ast.Lambda:
             return self.c_Lambda(node, scope, name)

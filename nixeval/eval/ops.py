@@ -77,7 +77,7 @@ def equal(a: Any, b: Any) -> bool:
     if ta is not tb:
         return False
     if ta is list:
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_equal_item(x, y) for x, y in zip(a, b, strict=True))
     if ta is Attrs:
         if a is b:
             return True
@@ -87,12 +87,18 @@ def equal(a: Any, b: Any) -> bool:
         if len(a.vals) != len(b.vals):
             return False
         for name, v in a.vals.items():
-            if name not in b.vals or not equal(v, b.vals[name]):
+            if name not in b.vals or not _equal_item(v, b.vals[name]):
                 return False
         return True
     if ta in (Lambda, PrimOp, PrimOpApp):
         return False
     return a == b
+
+
+def _equal_item(x: Any, y: Any) -> bool:
+    # Nix compares the elements of lists and sets by Value pointer first, so one
+    # function stored twice is equal to itself there (but `f == f` is false)
+    return x is y or equal(x, y)
 
 
 def _is_derivation(a: Attrs) -> bool:

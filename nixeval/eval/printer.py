@@ -58,6 +58,7 @@ def show_value(v: Any, strict: bool = True) -> str:
         if type(item) is _Text:
             out.append(item.text)
             continue
+        cell = item
         if type(item) is Thunk:
             if not strict and item.code is not None:
                 out.append("«thunk»")
@@ -77,10 +78,11 @@ def show_value(v: Any, strict: bool = True) -> str:
         elif t is NixPath:
             out.append(item.path)
         elif t is list:
-            if id(item) in seen and item:
+            # as Nix: a list is "seen" by the cell holding it, a set by its contents
+            if id(cell) in seen and item:
                 out.append("«repeated»")
                 continue
-            seen.add(id(item))
+            seen.add(id(cell))
             parts: list[Any] = [_Text("[ ")]
             for x in item:
                 parts.append(x)

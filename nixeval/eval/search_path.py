@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from .errors import NixError
+from .errors import NixError, ThrownError
 from .ops import force_attrs, force_list, force_string_no_context
 from .values import Attrs, NixPath
 
@@ -61,5 +61,6 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
             from .compiler import canon_path
 
             return NixPath(canon_path(candidate))
-    raise NixError(f"file '{name}' was not found in the Nix search path "
+    # a throw, as in Nix, so that tryEval can catch it
+    raise ThrownError(f"file '{name}' was not found in the Nix search path "
                    "(add it using $NIX_PATH or -I)")

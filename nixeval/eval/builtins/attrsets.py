@@ -87,28 +87,31 @@ def zip_attrs_with(state, f: Any, xs: Any) -> Attrs:
 
 @primop("__genericClosure", 1)
 def generic_closure(state, args: Any) -> list:
-    from ..ops import equal, less_than
+    from ..ops import less_than
 
     params = force_attrs(args, None)
-    if "startSet" not in params.vals:
-        raise NixError("attribute 'startSet' missing")
-    if "operator" not in params.vals:
-        raise NixError("attribute 'operator' missing")
+    for required in ("startSet", "operator"):
+        if required not in params.vals:
+            raise NixError(f"attribute '{required}' missing")
     work = list(force_list(params.vals["startSet"], None))
     op = params.vals["operator"]
     done: list = []
-    keys: list = []
+    keys: list = []  # kept sorted: Nix keeps them in a std::set ordered by `<`
     while work:
-        item = work.pop(0)
-        attrs = force_attrs(item, None)
+        attrs = force_attrs(work.pop(0), None)
         if "key" not in attrs.vals:
             raise NixError("attribute 'key' missing")
         key = force(attrs.vals["key"])
-        if any(equal(key, k) for k in keys):
-            continue
-        if keys:
-            less_than(key, keys[0], None)  # keys must be comparable, as in Nix
-        keys.append(key)
+        lo, hi = 0, len(keys)
+        while lo < hi:  # binary search with Nix's comparison (it may throw, as in Nix)
+            mid = (lo + hi) // 2
+            if less_than(keys[mid], key, None):
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(keys) and not less_than(key, keys[lo], None):
+            continue  # an equal key was seen
+        keys.insert(lo, key)
         done.append(attrs)
         work.extend(force_list(state.call(op, attrs, None), None))
     return done

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import NixError
 from ..ops import equal, force_bool, force_int, force_list, force_string_no_context
-from ..values import Attrs, Thunk, force
+from ..values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, type_error
 from . import primop
 
 
@@ -111,6 +111,11 @@ def any_(state, f: Any, xs: Any) -> bool:
 @primop("__sort", 2)
 def sort(state, cmp: Any, xs: Any) -> list:
     items = list(force_list(xs, None))
+    if items:  # as Nix: the comparator must be a function once there is work to do
+        f = force(cmp)
+        if type(f) not in (Lambda, PrimOp, PrimOpApp) and not (
+                type(f) is Attrs and "__functor" in f.vals):
+            raise type_error("a function", f)
     call = state.call
 
     def compare(a: Any, b: Any) -> int:
