@@ -319,12 +319,17 @@ class Compiler:
             inherit_scope, make_inherit_env = self._inherit_sources(node, inner, inner)
         else:
             inherit_scope, make_inherit_env = inner, None
+        has_overrides = body is None and "__overrides" in names
         slots = []
         for d in node.attrs:
             if d.kind == ast.AttrKind.INHERITED:
                 slots.append((0, self.lazy(d.value, scope, d.name)))  # looked up outside
             elif d.kind == ast.AttrKind.INHERITED_FROM:
                 slots.append((2, self.lazy(d.value, inherit_scope, d.name)))
+            elif has_overrides:
+                # every binding a real thunk, so references see the overridden slots
+                code = self.compile(d.value, inner)
+                slots.append((1, lambda env, code=code: Thunk(code, env)))
             else:
                 slots.append((1, self.lazy(d.value, inner, d.name)))
         n = len(slots)
@@ -332,7 +337,6 @@ class Compiler:
         body_code = self.compile(body, inner) if body is not None else None
         pos_map = {d.name: (node.src, d.start) for d in node.attrs}
         attr_names = list(names)
-        has_overrides = body is None and "__overrides" in names
 
         def rec(env: Env) -> Any:
             new = Env([None] * n, env)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .state import EvalState
 
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*\Z")
-_KEYWORDS = {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
+_KEYWORDS = {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"}
 
 
 def show_string(s: str) -> str:

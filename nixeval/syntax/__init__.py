@@ -15,8 +15,15 @@ from .errors import NixSyntaxError
 from .parser import parse_source
 from .source import Source, Span
 
-__all__ = ["Node", "NixSyntaxError", "Source", "Span", "parse_file", "parse_text",
-           "read_source"]
+__all__ = [
+    "NixSyntaxError",
+    "Node",
+    "Source",
+    "Span",
+    "parse_file",
+    "parse_text",
+    "read_source",
+]
 
 
 def read_source(path: str | os.PathLike[str]) -> Source:

@@ -20,15 +20,11 @@ import attrs
 from .source import Source, Span
 
 
-def _pos_field():
-    return attrs.field(eq=False, repr=False)
-
-
 @attrs.frozen(slots=True)
 class Node:
-    src: Source = _pos_field()
-    start: int = _pos_field()
-    end: int = _pos_field()
+    src: Source = attrs.field(eq=False, repr=False)
+    start: int = attrs.field(eq=False, repr=False)
+    end: int = attrs.field(eq=False, repr=False)
 
     @property
     def span(self) -> Span:
@@ -215,4 +211,4 @@ class BinOp(Node):
     op: str
     lhs: Node
     rhs: Node
-    op_start: int = _pos_field()
+    op_start: int = attrs.field(eq=False, repr=False)
