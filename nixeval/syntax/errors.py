@@ -51,11 +51,11 @@ def nix_context(source: Source, offset: int) -> str:
     out = [f"       at {source.name}:{line}:{col}:"]
     prev = source.line_text(line - 1) if line > 1 else None
     if prev is not None:
-        out.append(f"{line - 1:>12}| {prev}".rstrip())
+        out.append(f"{line - 1:>13}| {prev}".rstrip())
     cur = source.line_text(line) or ""
-    out.append(f"{line:>12}| {cur}".rstrip())
-    out.append(" " * 12 + "| " + _caret_pad(cur, col) + "^")
+    out.append(f"{line:>13}| {cur}".rstrip())
+    out.append(" " * 13 + "| " + _caret_pad(cur, col) + "^")
     nxt = source.line_text(line + 1)
     if nxt is not None:
-        out.append(f"{line + 1:>12}| {nxt}".rstrip())
+        out.append(f"{line + 1:>13}| {nxt}".rstrip())
     return "\n".join(out)

@@ -6,8 +6,7 @@ so it notices an error later than Lark's canonical LALR tables do: for
 can say "expecting ';'". This replays that: from the state where Lark stopped,
 take the most common reduction while one exists, then list the tokens the
 final state can shift — at most four, as bison does, in bison's order
-(single-character tokens by character code, then the named tokens in the order
-Nix's parser.y declares them).
+(see _BISON_ORDER).
 """
 
 from __future__ import annotations
@@ -20,29 +19,22 @@ from .lexer import DISPLAY
 
 MAX_EXPECTED = 4
 
-# the named tokens of Nix's parser.y, in declaration order
-_NAMED_ORDER = [
+# Bison numbers tokens in order of first appearance in Nix's parser.y: the
+# %token declarations, then the characters of the precedence declarations,
+# then the characters as the rules first use them.
+_BISON_ORDER = [
+    "$END", "INVALID",
     "ID", "STR", "IND_STR", "INT", "FLOAT", "PATH", "HPATH", "SPATH", "PATH_END", "URI",
     "IF", "THEN", "ELSE", "ASSERT", "WITH", "LET", "IN", "REC", "INHERIT", "EQ", "NEQ",
     "LEQ", "GEQ", "UPDATE", "CONCAT", "AND", "OR", "IMPL", "OR_KW", "PIPE_FROM",
     "PIPE_INTO", "DOLLAR_CURLY", "IND_OPEN", "IND_CLOSE", "ELLIPSIS",
+    "LT", "GT", "PLUS", "MINUS", "STAR", "SLASH", "QMARK",
+    "COLON", "AT", "SEMI", "NOT", "DOT", "DQUOTE", "LPAR", "RPAR", "LBRACE", "RBRACE",
+    "LBRACK", "RBRACK", "ASSIGN", "COMMA",
 ]
-_CHAR_TOKENS = {
-    "NOT": "!", "DQUOTE": '"', "LPAR": "(", "RPAR": ")", "STAR": "*", "PLUS": "+",
-    "COMMA": ",", "MINUS": "-", "DOT": ".", "SLASH": "/", "COLON": ":", "SEMI": ";",
-    "LT": "<", "ASSIGN": "=", "GT": ">", "QMARK": "?", "AT": "@", "LBRACK": "[",
-    "RBRACK": "]", "LBRACE": "{", "RBRACE": "}",
-}
+_RANK = {name: i for i, name in enumerate(_BISON_ORDER)}
 # IND_STR_LIT is our split of bison's IND_STR: the same token to a reader
 _ALIASES = {"IND_STR_LIT": "IND_STR"}
-
-
-def _rank(name: str) -> tuple[int, int]:
-    if name == "$END":
-        return (0, 0)
-    if name in _CHAR_TOKENS:
-        return (1, ord(_CHAR_TOKENS[name]))
-    return (2, _NAMED_ORDER.index(name) if name in _NAMED_ORDER else len(_NAMED_ORDER))
 
 
 def expected_tokens(parse_table, state_stack: list, terminals: set[str]) -> list[str]:
@@ -64,4 +56,4 @@ def expected_tokens(parse_table, state_stack: list, terminals: set[str]) -> list
     names.discard("INVALID")
     if not names or len(names) > MAX_EXPECTED:
         return []
-    return [DISPLAY.get(n, n) for n in sorted(names, key=_rank)]
+    return [DISPLAY.get(n, n) for n in sorted(names, key=lambda n: _RANK.get(n, len(_RANK)))]
