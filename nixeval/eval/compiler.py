@@ -231,7 +231,15 @@ class Compiler:
         call = self.state.call
         if len(args) == 1:
             arg = args[0]
-            return lambda env: call(fn(env), arg(env), pos)
+
+            def call1(env: Env) -> Any:
+                f = fn(env)
+                # the common case, a plain `x: …` lambda, without the general dispatch
+                if type(f) is Lambda and f.fn.formals is None:
+                    return f.fn.body(Env([arg(env)], f.env))
+                return call(f, arg(env), pos)
+
+            return call1
 
         def call_many(env: Env) -> Any:
             f = fn(env)
@@ -487,18 +495,37 @@ class Compiler:
         if op == "+":
             def plus(env: Env) -> Any:
                 a = lhs(env)
-                if type(a) is int or type(a) is float:
+                if type(a) is int:
+                    b = rhs(env)
+                    if type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
+                        return a + b  # cannot overflow: skip the checks
+                    return add_numbers(a, b, pos)
+                if type(a) is float:
                     return add_numbers(a, rhs(env), pos)
                 return _concat(state, a, rhs(env), pos)
             return plus
-        if op in ("-", "*", "/"):
+        if op == "-":
+            def minus(env: Env) -> Any:
+                a = lhs(env)
+                b = rhs(env)
+                if type(a) is int and type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
+                    return a - b  # cannot overflow: skip the checks
+                return arith("-", a, b, pos)
+            return minus
+        if op in ("*", "/"):
             return lambda env: arith(op, lhs(env), rhs(env), pos)
         if op == "==":
             return lambda env: equal(lhs(env), rhs(env))
         if op == "!=":
             return lambda env: not equal(lhs(env), rhs(env))
         if op == "<":
-            return lambda env: less_than(lhs(env), rhs(env), pos)
+            def lt(env: Env) -> bool:
+                a = lhs(env)
+                b = rhs(env)
+                if type(a) is int and type(b) is int:
+                    return a < b
+                return less_than(a, b, pos)
+            return lt
         if op == ">":
             return lambda env: less_than(rhs(env), lhs(env), pos)
         if op == "<=":
@@ -559,6 +586,7 @@ _REBINDABLE = {
 }
 
 _MISSING = object()
+_BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when added
 
 
 def _slot_code(depth: int, index: int, force_it: bool) -> Code:
