@@ -76,14 +76,7 @@ def split_store_path(state: EvalState, path: str) -> tuple[str, str] | None:
 
 
 def source_copy(state: EvalState, store_path: str) -> SourceCopy | None:
-    copy = store_objects(state).sources.get(store_path)
-    if copy is not None:
-        return copy
-    # "${./p}" is EvalState.copy_path_to_store's work; it remembers p → store path
-    for path, copied in getattr(state, "_store_copies", {}).items():
-        if copied == store_path:
-            return SourceCopy(path)
-    return None
+    return store_objects(state).sources.get(store_path)
 
 
 def references(state: EvalState, path: str) -> frozenset[str]:

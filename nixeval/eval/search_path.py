@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NixError, ThrownError
 from .ops import force_attrs, force_list, force_string_no_context
-from .values import Attrs, NixPath
+from .values import Attrs, NixPath, force
 
 if TYPE_CHECKING:
     from .state import EvalState
@@ -47,7 +47,9 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
             raise NixError("attribute 'path' missing")
         prefix = force_string_no_context(entry.vals["prefix"], None) \
             if "prefix" in entry.vals else ""
-        path = force_string_no_context(entry.vals["path"], None)
+        raw = force(entry.vals["path"])
+        # an entry's path may be a path value (`{ path = ./dir; }`) or a string
+        path = raw.path if type(raw) is NixPath else force_string_no_context(raw, None)
         if prefix:
             if not (name == prefix or name.startswith(prefix + "/")):
                 continue
@@ -61,6 +63,11 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
             from .compiler import canon_path
 
             return NixPath(canon_path(candidate))
+    if name.startswith("nix/"):
+        # Nix's own <nix/…> files; nixeval ships its equivalents
+        corepkg = os.path.join(os.path.dirname(__file__), "corepkgs", name[4:])
+        if os.path.exists(corepkg):
+            return NixPath(corepkg)
     # a throw, as in Nix, so that tryEval can catch it
     raise ThrownError(f"file '{name}' was not found in the Nix search path "
                    "(add it using $NIX_PATH or -I)")

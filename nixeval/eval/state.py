@@ -140,6 +140,9 @@ class EvalState:
             except store.StoreError as e:
                 raise NixError(str(e), pos) from None
             self._store_copies[path.path] = cached
+            from .derivations import SourceCopy, store_objects
+
+            store_objects(self).sources[cached] = SourceCopy(path.path)
         return ContextStr(cached, frozenset([cached]))
 
 
