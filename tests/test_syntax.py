@@ -674,8 +674,6 @@ def test_crlf_positions():
     assert (tree.body.span.line, tree.body.span.column) == (3, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a lone CR ends a line in Nix's positions "
-                   "(nix-instantiate reports 3:4 here)")
 def test_lone_cr_positions():
     tree = parse("let a = 1;\r  in\r   b")
     assert (tree.body.span.line, tree.body.span.column) == (3, 4)

@@ -7,9 +7,13 @@ nobody asks about.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 import attrs
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @attrs.frozen(slots=True)
@@ -45,13 +49,17 @@ class Source:
 
     def _lines(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._line_starts = starts
+            # as Nix counts lines: LF, CRLF, or a lone CR ends one
+            if "\r" in self.text:
+                self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+            else:
+                starts = [0]
+                find = self.text.find
+                i = find("\n")
+                while i >= 0:
+                    starts.append(i + 1)
+                    i = find("\n", i + 1)
+                self._line_starts = starts
         return self._line_starts
 
     def line_col(self, offset: int) -> tuple[int, int]:
@@ -83,5 +91,5 @@ class Source:
         if not 1 <= line <= len(starts):
             return None
         begin = starts[line - 1]
-        end = starts[line] - 1 if line < len(starts) else len(self.text)
-        return self.text[begin:end].rstrip("\r")
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r\n")
