@@ -12,8 +12,9 @@ USAGE = """\
 usage: nixeval [--version] COMMAND [ARGS...]
 
 commands:
+  eval EXPR|FILE        evaluate a Nix expression or file and print the value
   parse FILE|DIR...     check that Nix files parse (directories are searched for *.nix)
-  instantiate ...       a drop-in for nix-instantiate (--parse for now)
+  instantiate ...       a drop-in for nix-instantiate --eval / --parse
 
 Run 'nixeval COMMAND --help' for a command's options.
 """
@@ -28,9 +29,9 @@ _RECURSION_LIMIT = 100_000
 
 
 def _commands() -> dict[str, Callable[[list[str]], int]]:
-    from . import instantiate, parse_cmd
+    from . import eval_cmd, instantiate, parse_cmd
 
-    return {"parse": parse_cmd.main, "instantiate": instantiate.main}
+    return {"eval": eval_cmd.main, "parse": parse_cmd.main, "instantiate": instantiate.main}
 
 
 def run(argv: list[str]) -> int:
