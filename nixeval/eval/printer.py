@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from .errors import NixError, Pos
-from .values import Attrs, ContextStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk, force
+from .errors import NixError, Pos, TypeMismatch
+from .values import (
+    Attrs,
+    ContextStr,
+    Lambda,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    context_of,
+    force,
+    make_string,
+    show_type,
+)
 
 if TYPE_CHECKING:
     from .state import EvalState
@@ -120,49 +132,190 @@ class _Text:
 
 
 def to_json(state: EvalState, v: Any, pos: Pos = None, copy_to_store: bool = True) -> str:
-    """``builtins.toJSON`` (and ``--json``): sets with ``__toString`` or
-    ``outPath`` become strings, paths are copied to the store."""
-    return "".join(_json_parts(state, v, pos, copy_to_store))
+    """``builtins.toJSON`` (and ``--json``), as Nix's printValueAsJSON and
+    nlohmann's ``dump``: sets are peeled through ``__toString`` and
+    ``outPath``, paths are copied to the store; the result carries the
+    context of every string and copied path in it."""
+    w = _JsonWriter(state)
+    w.write(v, pos, copy_to_store)
+    if w.errors:  # nlohmann validates UTF-8 only when dumping, after evaluation
+        raise NixError("JSON serialization error: " + w.errors[0], pos)
+    return make_string("".join(w.out), frozenset(w.context))
 
 
-def _json_parts(state: EvalState, v: Any, pos: Pos, copy_to_store: bool):
-    from .ops import coerce_to_string
+class _JsonWriter:
+    def __init__(self, state: EvalState) -> None:
+        self.state = state
+        self.out: list[str] = []
+        self.context: set[str] = set()
+        self.errors: list[str] = []
 
-    v = force(v)
-    t = type(v)
-    if t is bool:
-        yield "true" if v else "false"
-    elif t is int:
-        yield str(v)
-    elif t is float:
-        yield json.dumps(v)
-    elif t is str or t is ContextStr:
-        yield json.dumps(str(v), ensure_ascii=False)
-    elif v is None:
-        yield "null"
-    elif t is NixPath:
-        s = state.copy_path_to_store(v, pos) if copy_to_store else v.path
-        yield json.dumps(str(s), ensure_ascii=False)
-    elif t is list:
-        yield "["
-        for i, x in enumerate(v):
-            if i:
-                yield ","
-            yield from _json_parts(state, x, pos, copy_to_store)
-        yield "]"
-    elif t is Attrs:
-        if "__toString" in v.vals:
-            s = coerce_to_string(state, v, pos, copy_to_store=copy_to_store)
-            yield json.dumps(str(s), ensure_ascii=False)
-        elif "outPath" in v.vals:
-            yield from _json_parts(state, v.vals["outPath"], pos, copy_to_store)
-        else:
-            yield "{"
+    def write(self, v: Any, pos: Pos, copy_to_store: bool) -> None:
+        out = self.out
+        v = force(v)
+        t = type(v)
+        if t is Attrs:
+            v, came_through_to_string = _peel(self.state, v, pos)
+            if type(v) is not Attrs:
+                # as Nix: a path a `__toString` returned is not copied to the store
+                self.write(v, pos, copy_to_store and not came_through_to_string)
+                return
+            out.append("{")
             for i, name in enumerate(v.names()):
                 if i:
-                    yield ","
-                yield json.dumps(name, ensure_ascii=False) + ":"
-                yield from _json_parts(state, v.vals[name], pos, copy_to_store)
-            yield "}"
+                    out.append(",")
+                out.append(json_string(name, self.errors) + ":")
+                attr_pos = (v.pos or {}).get(name)
+                try:
+                    self.write(v.vals[name], attr_pos, copy_to_store)
+                except NixError as e:
+                    e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
+                    raise
+            out.append("}")
+        elif t is list:
+            out.append("[")
+            for i, x in enumerate(v):
+                if i:
+                    out.append(",")
+                try:
+                    self.write(x, pos, copy_to_store)
+                except NixError as e:
+                    e.add_trace(f"while evaluating list element at index {i}", pos)
+                    raise
+            out.append("]")
+        elif t is str or t is ContextStr:
+            self.context.update(context_of(v))
+            out.append(json_string(v, self.errors))
+        elif t is bool:
+            out.append("true" if v else "false")
+        elif t is int:
+            out.append(str(v))
+        elif t is float:
+            out.append(json_float(v))
+        elif v is None:
+            out.append("null")
+        elif t is NixPath:
+            if copy_to_store:
+                s = self.state.copy_path_to_store(v, pos)
+                self.context.update(context_of(s))
+            else:
+                s = v.path
+            out.append(json_string(s, self.errors))
+        else:
+            raise TypeMismatch(f"cannot convert {show_type(v)} to JSON", pos)
+
+
+def _peel(state: EvalState, v: Attrs, pos: Pos) -> tuple[Any, bool]:
+    """Nix's peelToStringOutPath (checking what ``__toString`` returns): follow
+    ``__toString`` and ``outPath`` to a non-set or a set with neither."""
+    came_through_to_string = False
+    while True:
+        if "__toString" in v.vals:
+            fn_pos = (v.pos or {}).get("__toString")
+            try:
+                result = force(state.call(v.vals["__toString"], v, fn_pos))
+            except NixError as e:
+                e.add_trace("while calling the `__toString` attribute", fn_pos)
+                raise
+            came_through_to_string = True
+            hint, where = "while using the result of the `__toString` attribute", fn_pos
+        elif "outPath" in v.vals:
+            where = (v.pos or {}).get("outPath")
+            result = force(v.vals["outPath"])
+            hint = "while using the `outPath` attribute"
+        else:
+            if came_through_to_string:
+                raise TypeMismatch("`__toString` must return a string, but got a set: "
+                                   + show_value(v), pos)
+            return v, came_through_to_string
+        if type(result) is not Attrs:
+            if came_through_to_string and not isinstance(result, (str, NixPath)):
+                e = TypeMismatch(f"`__toString` should return a string, but got "
+                                 f"{show_type(result)}: {show_value(result)}", where)
+                e.add_trace(hint, where)
+                raise e
+            return result, came_through_to_string
+        v, pos = result, where
+
+
+_JSON_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
+                 '"': '\\"', "\\": "\\\\"}
+_JSON_SPECIAL = re.compile(r'[\x00-\x1f"\\]')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def json_string(s: str, errors: list[str]) -> str:
+    """A JSON string as nlohmann writes it: only quotes, backslashes and control
+    characters escaped; invalid UTF-8 recorded as nlohmann's error."""
+    if not errors and _SURROGATE.search(s):
+        errors.append(utf8_error(s.encode("utf-8", "surrogateescape")))
+    body = _JSON_SPECIAL.sub(
+        lambda m: _JSON_ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", s)
+    return '"' + body + '"'
+
+
+_CONT = (0x80, 0xBF)
+
+
+def utf8_tails(lead: int) -> tuple[tuple[int, int], ...] | None:
+    """The ranges the bytes after a UTF-8 lead byte must fall in (None: not a lead)."""
+    if lead < 0xC2 or lead > 0xF4:
+        return None
+    if lead < 0xE0:
+        return (_CONT,)
+    if lead < 0xF0:
+        first = (0xA0, 0xBF) if lead == 0xE0 else (0x80, 0x9F) if lead == 0xED else _CONT
+        return first, _CONT
+    first = (0x90, 0xBF) if lead == 0xF0 else (0x80, 0x8F) if lead == 0xF4 else _CONT
+    return first, _CONT, _CONT
+
+
+def utf8_error(data: bytes) -> str:
+    """nlohmann's message for the first invalid UTF-8 byte in ``data``."""
+    i = 0
+    while i < len(data):
+        c = data[i]
+        if c < 0x80:
+            i += 1
+            continue
+        tails = utf8_tails(c)
+        if tails is None:
+            return f"[json.exception.type_error.316] invalid UTF-8 byte at index {i}: 0x{c:02X}"
+        for j, (lo, hi) in enumerate(tails, start=i + 1):
+            if j == len(data):
+                return ("[json.exception.type_error.316] incomplete UTF-8 string; last byte: "
+                        f"0x{data[-1]:02X}")
+            if not lo <= data[j] <= hi:
+                return ("[json.exception.type_error.316] invalid UTF-8 byte at index "
+                        f"{j}: 0x{data[j]:02X}")
+        i += 1 + len(tails)
+    raise ValueError("valid UTF-8")
+
+
+def json_float(x: float) -> str:
+    """nlohmann's float output: shortest round-trip digits, plain notation for
+    decimal exponents from -4 to 15, else ``d.ddde+XX``."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return "null"
+    sign = "-" if math.copysign(1.0, x) < 0 else ""
+    if x == 0:
+        return sign + "0.0"
+    mantissa, _, exp = repr(abs(x)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    raw = whole + frac
+    digits = raw.lstrip("0")
+    # the value is 0.DIGITS * 10**n
+    n = len(whole) + int(exp or 0) - (len(raw) - len(digits))
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= n <= 15:
+        body = digits + "0" * (n - k) + ".0"
+    elif 0 < n <= 15:
+        body = digits[:n] + "." + digits[n:]
+    elif -4 < n <= 0:
+        body = "0." + "0" * -n + digits
     else:
-        raise NixError("cannot convert a function to JSON", pos)
+        e = n - 1
+        body = (digits[0] + ("." + digits[1:] if k > 1 else "") + "e"
+                + ("-" if e < 0 else "+") + f"{abs(e):02d}")
+    return sign + body
