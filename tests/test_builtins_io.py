@@ -251,7 +251,7 @@ def test_store_path(tree: Path) -> None:
     ('builtins.toFile "f" "${derivation { name = "a"; system = "s"; builder = "/b"; }}"',
      "files created by builtins.toFile may not reference derivations, but f references "
      "!out!9wqz90h8cq2vij7j9nc478n4zmag4ysk-a.drv"),
-    ("builtins.filterSource [ ] ./.", "expected a function but found a list"),
+    ("builtins.filterSource [ ] ./.", "expected a function but found a list: [ ]"),
     ('builtins.fetchurl "https://example.com/~wiggle~"',
      "invalid store path name when fetching URL 'https://example.com/~wiggle~': name "
      "'~wiggle~' contains illegal character '~'. Please pass an attribute set with 'url' and "

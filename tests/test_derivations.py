@@ -261,7 +261,7 @@ def test_first_output_is_the_default(base: Path) -> None:
     ('name = "foo"; builder = 1; system = 1; outputs = [ "a" "b" ]; outputHash = "";',
      "multiple outputs are not supported in fixed-output derivations"),
     ('name = "foo"; outputs = "out"; __structuredAttrs = true;',
-     "expected a list but found a string"),
+     "expected a list but found a string: \"out\""),
 ])
 def test_errors(attrs: str, message: str, base: Path) -> None:
     assert error_of(f"builtins.derivationStrict {{ {attrs} }}", base).message == message

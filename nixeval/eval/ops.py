@@ -199,7 +199,9 @@ def coerce_to_string(state: EvalState, v: Any, pos: Pos, *, coerce_more: bool = 
         if "outPath" in v.vals:
             return coerce_to_string(state, v.vals["outPath"], pos, coerce_more=coerce_more,
                                     copy_to_store=copy_to_store)
-        raise NixError("cannot coerce a set to a string", pos)
+        from .printer import show_brief
+
+        raise NixError(f"cannot coerce a set to a string: {show_brief(v)}", pos)
     if coerce_more:
         if t is bool:
             return "1" if v else ""
@@ -218,7 +220,9 @@ def coerce_to_string(state: EvalState, v: Any, pos: Pos, *, coerce_more: bool = 
                 if i < len(v) - 1 and force(item) != []:
                     parts.append(" ")
             return concat_strings(parts)
-    raise NixError(f"cannot coerce {show_type(v)} to a string", pos)
+    from .printer import show_brief
+
+    raise NixError(f"cannot coerce {show_type(v)} to a string: {show_brief(v)}", pos)
 
 
 def concat_strings(parts: list[str]) -> str:

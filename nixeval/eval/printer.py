@@ -319,3 +319,108 @@ def json_float(x: float) -> str:
         body = (digits[0] + ("." + digits[1:] if k > 1 else "") + "e"
                 + ("-" if e < 0 else "+") + f"{abs(e):02d}")
     return sign + body
+
+
+# Nix's errorPrintOptions: how much of a value an error message shows
+_ERR_MAX_DEPTH = 10
+_ERR_MAX_ITEMS = 10
+_ERR_MAX_STRING = 1024
+
+
+def show_brief(v: Any) -> str:
+    """A value as Nix shows it inside messages and traces: nothing is forced
+    (``«thunk»``), functions name themselves, and at most ten attributes, ten
+    list items, ten levels and 1024 bytes of a string are shown."""
+    printer = _BriefPrinter()
+    printer.show(v, 0)
+    return "".join(printer.out)
+
+
+def _elided(n: int, single: str, plural: str) -> str:
+    return f"«{n} {single if n == 1 else plural} elided»"
+
+
+class _BriefPrinter:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.seen: set[int] = set()
+        self.attrs_printed = 0
+        self.items_printed = 0
+
+    def show(self, v: Any, depth: int) -> None:
+        out = self.out
+        cell = v
+        if type(v) is Thunk:
+            if v.code is not None:
+                out.append("«thunk»")
+                return
+            v = v.value
+        t = type(v)
+        if t is Attrs:
+            self.show_attrs(v, depth)
+        elif t is list:
+            self.show_list(v, cell, depth)
+        elif t is str or t is ContextStr:
+            encoded = v.encode("utf-8", "surrogateescape")
+            if len(encoded) > _ERR_MAX_STRING:
+                head = encoded[:_ERR_MAX_STRING].decode("utf-8", "surrogateescape")
+                out.append(show_string(head)[:-1] + '" '
+                           + _elided(len(encoded) - _ERR_MAX_STRING, "byte", "bytes"))
+            else:
+                out.append(show_string(v))
+        elif t is Lambda:
+            fc = v.fn
+            name = f" {fc.name}" if fc.name else ""
+            where = ""
+            if fc.pos is not None:
+                line, col = fc.pos[0].line_col(fc.pos[1])
+                where = f" @ {fc.pos[0].name}:{line}:{col}"
+            out.append(f"«lambda{name}{where}»")
+        elif t is PrimOp:
+            out.append(f"«primop {v.name}»")
+        elif t is PrimOpApp:
+            out.append(f"«partially applied primop {v.prim.name}»")
+        else:
+            out.append(show_value(v))
+
+    def show_attrs(self, v: Attrs, depth: int) -> None:
+        out = self.out
+        if id(v) in self.seen:
+            out.append("«repeated»")
+            return
+        self.seen.add(id(v))
+        if depth >= _ERR_MAX_DEPTH:
+            out.append("{ ... }")
+            return
+        names = sorted(v.vals, key=lambda n: (n not in ("type", "_type"),
+                                              n.encode("utf-8", "surrogateescape")))
+        out.append("{")
+        for i, name in enumerate(names):
+            out.append(" ")
+            if self.attrs_printed >= _ERR_MAX_ITEMS:
+                out.append(_elided(len(names) - i, "attribute", "attributes"))
+                break
+            out.append(show_attr_name(name) + " = ")
+            self.show(v.vals[name], depth + 1)
+            out.append(";")
+            self.attrs_printed += 1
+        out.append(" }")
+
+    def show_list(self, v: list, cell: Any, depth: int) -> None:
+        out = self.out
+        if v and id(cell) in self.seen:
+            out.append("«repeated»")
+            return
+        self.seen.add(id(cell))
+        if depth >= _ERR_MAX_DEPTH:
+            out.append("[ ... ]")
+            return
+        out.append("[")
+        for i, item in enumerate(v):
+            out.append(" ")
+            if self.items_printed >= _ERR_MAX_ITEMS:
+                out.append(_elided(len(v) - i, "item", "items"))
+                break
+            self.show(item, depth + 1)
+            self.items_printed += 1
+        out.append(" ]")

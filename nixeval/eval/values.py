@@ -217,6 +217,8 @@ def show_type(v: Any) -> str:
 
 
 def type_error(expected: str, v: Any, pos: Pos = None) -> NixError:
+    """Nix's "expected a set but found an integer: 1" (the value shown briefly)."""
     from .errors import TypeMismatch
+    from .printer import show_brief
 
-    return TypeMismatch(f"expected {expected} but found {show_type(v)}", pos)
+    return TypeMismatch(f"expected {expected} but found {show_type(v)}: {show_brief(v)}", pos)
