@@ -26,7 +26,8 @@ def test_eval_json():
 def test_eval_syntax_error_is_reported_not_raised():
     r = run_nixeval("eval", "1 +")
     assert r.returncode == 1
-    assert r.stderr.startswith("error: syntax error, unexpected end of file\n       at «string»:1:4:")
+    assert r.stderr.startswith(
+        "error: syntax error, unexpected end of file\n       at «string»:1:4:")
     assert "Traceback" not in r.stderr
 
 

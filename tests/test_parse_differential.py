@@ -10,10 +10,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from conftest import needs_nix, nix_instantiate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import needs_nix, nix_instantiate
 from nixeval.eval.base_env import BASE_NAMES
 from nixeval.syntax import NixSyntaxError, parse_text
 from nixeval.syntax.scope import check_scopes

@@ -12,7 +12,6 @@ from bisect import bisect_right
 
 import attrs
 
-
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
