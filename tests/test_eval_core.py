@@ -39,6 +39,9 @@ def ev(text: str) -> str:
     ("let x = throw \"no\"; in 1", "1"),
     ("builtins.length [ (throw \"a\") (abort \"b\") ]", "2"),
     ("{ a = throw \"x\"; }.b or 7", "7"),
+    ("{ a = throw \"x\"; } ? a", "true"),
+    ("{ a.b = throw \"x\"; } ? a.b", "true"),
+    ("builtins.unsafeGetAttrPos \"a\" (builtins.mapAttrs (n: v: v) { a = 1; })", "null"),
     # selection and `or`, `?` through non-sets
     ("(1).a or 2", "2"),
     ("{ a = 1; } ? a.b", "false"),

@@ -418,15 +418,19 @@ class Compiler:
         path = self._attr_path(node.path, scope)
         pos = self.pos(node)
 
+        last = len(path) - 1
+
         def has(env: Env) -> bool:
             v = expr(env)
-            for part in path:
+            for i, part in enumerate(path):
                 name = part if isinstance(part, str) else force_string_no_context(part(env), pos)
                 if type(v) is not Attrs:
                     return False
                 x = v.vals.get(name, _MISSING)
                 if x is _MISSING:
                     return False
+                if i == last:
+                    return True  # the value itself is not needed, so not forced
                 v = x.force() if type(x) is Thunk else x
             return True
 

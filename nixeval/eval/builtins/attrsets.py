@@ -57,7 +57,8 @@ def map_attrs(state, f: Any, a: Any) -> Attrs:
     def apply(name: str, v: Any) -> Thunk:
         return Thunk(lambda env: call(call(f, name, None), v, None), None)
 
-    return Attrs({k: apply(k, v) for k, v in attrs.vals.items()}, attrs.pos)
+    # as Nix: the new set's attributes have no positions
+    return Attrs({k: apply(k, v) for k, v in attrs.vals.items()})
 
 
 @primop("__catAttrs", 2)
