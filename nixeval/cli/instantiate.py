@@ -34,7 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--option", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("--extra-experimental-features", action="append", default=[])
     ap.add_argument("--experimental-features", action="append", default=[])
-    for ignored in ("--read-write-mode", "--readonly-mode", "--no-gc-warning",
+    for lint in ("absolute-path", "short-path", "url"):
+        ap.add_argument(f"--lint-{lint}-literals", choices=("ignore", "warn", "fatal"),
+                        dest=f"lint_{lint.split('-')[0]}_literals", default="ignore")
+    for ignored in ("--read-write-mode", "--readonly-mode", "--no-gc-warning", "--impure",
                     "--add-root", "--indirect"):
         ap.add_argument(ignored, action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--timeout", type=float, help=argparse.SUPPRESS)

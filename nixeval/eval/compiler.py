@@ -39,8 +39,8 @@ Code = Callable[[Env], Any]
 class FunctionCode:
     """A compiled lambda: how to bind its argument and run its body."""
 
-    __slots__ = ("arg", "body", "defaults", "ellipsis", "formal_names", "formals", "name",
-                 "nslots", "pos")
+    __slots__ = ("arg", "body", "defaults", "ellipsis", "formal_names", "formal_pos", "formals",
+                 "name", "nslots", "pos")
 
     def __init__(self) -> None:
         self.name: str | None = None
@@ -52,6 +52,7 @@ class FunctionCode:
         self.nslots = 0
         self.body: Code = _unset
         self.pos: Pos = None
+        self.formal_pos: dict[str, Pos] = {}
 
     def display_name(self) -> str:
         return f"function '{self.name}'" if self.name else "anonymous function"
@@ -214,6 +215,7 @@ class Compiler:
                 names.setdefault(f.name, len(names))
                 fc.formals.append((f.name, names[f.name]))
             fc.formal_names = frozenset(f.name for f in node.formals.formals)
+            fc.formal_pos = {f.name: (f.src, f.start) for f in node.formals.formals}
             fc.ellipsis = node.formals.ellipsis
         fc.nslots = len(names)
         inner = Scope(names, scope)

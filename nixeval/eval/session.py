@@ -17,9 +17,11 @@ from .state import EvalState
 from .values import Attrs, Lambda, Thunk, force
 
 
-def make_state(include: list[str], features: set[str]) -> EvalState:
+def make_state(include: list[str], features: set[str],
+               literal_lints: dict[str, str] | None = None) -> EvalState:
     search = list(include) + split_nix_path(os.environ.get("NIX_PATH", ""))
-    return EvalState(search, pipe_operators="pipe-operators" in features)
+    return EvalState(search, experimental_features=frozenset(features),
+                     literal_lints=literal_lints)
 
 
 def auto_args(state: EvalState, args: argparse.Namespace) -> dict[str, Any]:
@@ -67,7 +69,10 @@ def select_attr_path(state: EvalState, v: Any, path: str, given: dict[str, Any])
 
 def evaluate_for_cli(args: argparse.Namespace, sources: list[Source],
                      features: set[str]) -> Iterator[str]:
-    state = make_state(args.include, features)
+    lints = {name: getattr(args, f"lint_{name}_literals", "ignore") or "ignore"
+             for name in ("absolute", "short", "url")}
+    state = make_state(args.include, features,
+                       {k: v for k, v in lints.items() if v != "ignore"})
     given = auto_args(state, args)
     for source in sources:
         base = os.getcwd() if source.name.startswith("«") else os.path.dirname(source.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from ..syntax import Source, parse, read_source
@@ -25,10 +26,13 @@ from .values import (
 
 class EvalState:
     def __init__(self, search_path: list[str] | None = None, *,
-                 store_dir: str = "/nix/store", pipe_operators: bool = False,
-                 pure: bool = False) -> None:
+                 store_dir: str = "/nix/store", experimental_features: frozenset[str] = frozenset(),
+                 literal_lints: dict[str, str] | None = None, pure: bool = False) -> None:
         self.store_dir = store_dir
-        self.pipe_operators = pipe_operators
+        self.experimental_features = experimental_features
+        self.pipe_operators = "pipe-operators" in experimental_features
+        # --lint-{absolute-path,short-path,url}-literals: name -> ignore|warn|fatal
+        self.literal_lints = dict(literal_lints or {})
         self.pure = pure
         self.search_path = list(search_path or [])
         self._imports: dict[str, Any] = {}
@@ -99,10 +103,24 @@ class EvalState:
                     env: Env | None = None) -> Any:
         try:
             tree = parse(source, pipe_operators=self.pipe_operators)
+            if self.literal_lints:
+                self._lint_literals(source)
         except NixSyntaxError as e:
             raise NixError(e.message, (e.source, e.offset)) from None
         code = Compiler(self, base_dir).compile(tree, scope)
         return code(env)
+
+    def _lint_literals(self, source: Source) -> None:
+        from ..syntax.errors import nix_context
+        from ..syntax.literal_lints import literal_findings
+
+        for lint, level, finding in literal_findings(source, **self.literal_lints):
+            if level == "fatal":
+                raise finding
+            # Nix indents a warning's context two columns further than an error's
+            context = "\n".join("  " + line if line else line for line in
+                                nix_context(finding.source, finding.offset).splitlines())
+            sys.stderr.write(f"warning: {finding.message} (lint-{lint}-literals)\n{context}\n")
 
     def import_file(self, path: str, pos: Pos = None) -> Any:
         """``import path``: evaluated once per file."""

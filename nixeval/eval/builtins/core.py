@@ -169,7 +169,7 @@ def function_args(state, f: Any) -> Attrs:
         fc = f.fn
         if fc.formals is None:
             return Attrs({})
-        return Attrs({name: name in fc.defaults for name, _ in fc.formals})
+        return Attrs({name: name in fc.defaults for name, _ in fc.formals}, fc.formal_pos)
     if type(f) in (PrimOp, PrimOpApp):
         return Attrs({})
     raise NixError("'functionArgs' requires a function")

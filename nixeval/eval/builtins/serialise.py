@@ -541,7 +541,7 @@ def _toml_to_nix(v: Any, timestamps: bool) -> Any:
 @primop("fromTOML", 1)
 def from_toml(state, s: Any) -> Attrs:
     text = force_string_no_context(s, None)
-    timestamps = "parse-toml-timestamps" in getattr(state, "experimental_features", ())
+    timestamps = "parse-toml-timestamps" in state.experimental_features
     try:
         if timestamps:
             with _timestamps_as_text():
