@@ -132,14 +132,24 @@ class EvalState:
         return value
 
     def resolve_import(self, path: str, pos: Pos) -> str:
-        if os.path.isdir(path):
+        from .builtins.io import locate
+
+        found = locate(self, path)  # a store path this evaluation made lives elsewhere
+        if found is not None and found.data is None and os.path.isdir(found.fs):
             path = os.path.join(path, "default.nix")
         return path
 
     def eval_file(self, path: str, pos: Pos = None, scope: Scope | None = None,
                   env: Env | None = None) -> Any:
+        from .builtins.io import locate
+
+        found = locate(self, path)
         try:
-            source = read_source(path)
+            if found is not None and found.data is not None:  # e.g. a toFile result
+                source = Source(path, found.data.decode("utf-8", "surrogateescape"))
+            else:
+                source = read_source(found.fs if found is not None else path)
+                source.name = path
         except OSError as e:
             raise NixError(f"opening file '{path}': {e.strerror}", pos) from None
         return self.eval_source(source, os.path.dirname(path), scope, env)

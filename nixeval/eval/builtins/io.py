@@ -96,7 +96,7 @@ def _file_type(mode: int) -> str:
     return "unknown"
 
 
-def _locate(state: EvalState, path: str) -> _Found | None:
+def locate(state: EvalState, path: str) -> _Found | None:
     """Where ``path`` is; None if it cannot exist (below a text file, or
     left out of a filtered copy)."""
     split = split_store_path(state, path)
@@ -128,7 +128,7 @@ def _realise(state: EvalState, v: Any) -> tuple[str, _Found | None]:
                 f"cannot build '{drv_path}^{output}' during evaluation: nixeval has no "
                 "store and does not build derivations"),
                 f"while realising the context of path '{path}'")
-    return path, _locate(state, path)
+    return path, locate(state, path)
 
 
 def _missing(path: str) -> NixError:
@@ -328,7 +328,7 @@ def _add_path(state: EvalState, name: str, path: str, context: frozenset[str],
     """Nix's addPath: the store path ``path`` gets when added (filtered by the
     Nix function ``fn``), checked against ``expected`` when given."""
     try:
-        found = _locate(state, path)
+        found = locate(state, path)
         refs: frozenset[str] = frozenset()
         split = split_store_path(state, path)
         if split is not None and context:
