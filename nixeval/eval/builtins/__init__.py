@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _REGISTRY: list[tuple[str, int, Callable[..., Any]]] = []
 
 _FAMILIES = ("core", "arith", "lists", "attrsets", "strings", "context", "versions",
-             "serialise", "io", "derivations")
+             "serialise", "io", "derivations", "flakes")
 
 
 def primop(name: str, arity: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -1,0 +1,1 @@
+"""Flake reference builtins (being written)."""
