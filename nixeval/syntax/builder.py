@@ -7,10 +7,11 @@ merging nested attribute paths, rejecting duplicate attributes and formals
 
 from __future__ import annotations
 
-from lark import Token, Transformer
+from lark import Transformer
 
 from . import ast
 from .errors import NixSyntaxError
+from .lexer import Token
 from .precedence import Binary, HasAttrSuffix, Prefix, group
 from .source import Source
 
@@ -59,14 +60,14 @@ class AttrsBuilder:
         return b
 
     def freeze(self, src: Source) -> ast.Attrs:
-        attrs = tuple(
+        attrs = tuple([
             ast.AttrDef(src, e.start, e.end, name, _frozen(src, e.value), e.kind)
             for name, e in self.attrs.items()
-        )
-        dynamic = tuple(
+        ])
+        dynamic = tuple([
             ast.DynAttr(src, s, e, name, _frozen(src, value))
             for name, value, s, e in self.dynamic
-        )
+        ])
         return ast.Attrs(src, self.start, self.end, self.recursive, attrs, dynamic,
                          tuple(self.inherit_from))
 
@@ -436,7 +437,7 @@ class TreeBuilder(Transformer):
             b = nested
         last = names[-1]
         if isinstance(last, str):
-            self._add_attr(b, list(names), last, _Entry(value, pos, end, ast.AttrKind.PLAIN))
+            self._add_attr(b, names, last, _Entry(value, pos, end, ast.AttrKind.PLAIN))
         else:
             b.dynamic.append((last, value, pos, end))
 
@@ -478,27 +479,28 @@ def strip_indentation(src: Source, parts: list, start: int, end: int) -> ast.Nod
     """
     if not parts:
         return ast.Str(src, start, end, "")
+    # Nix walks character by character; lines at a time do the same, faster:
+    # leading spaces count while at the start of a line, a newline starts one.
     at_start = True
     min_indent = 1000000
-    cur = 0
+    cur = 0  # spaces so far at the start of the current line
     for p in parts:
         if not (isinstance(p, Token) and p.type == "IND_STR"):
             if at_start:
                 at_start = False
                 min_indent = min(min_indent, cur)
             continue
-        for ch in p.value:
-            if at_start:
-                if ch == " ":
-                    cur += 1
-                elif ch == "\n":
-                    cur = 0
-                else:
-                    at_start = False
-                    min_indent = min(min_indent, cur)
-            elif ch == "\n":
+        for i, line in enumerate(p.value.split("\n")):
+            if i:
                 at_start = True
                 cur = 0
+            if at_start:
+                spaces = len(line) - len(line.lstrip(" "))
+                if spaces < len(line):
+                    at_start = False
+                    min_indent = min(min_indent, cur + spaces)
+                else:
+                    cur += spaces
 
     out: list[ast.Node] = []
     pending: list[str] = []
@@ -521,26 +523,22 @@ def strip_indentation(src: Source, parts: list, start: int, end: int) -> ast.Nod
             flush()
             out.append(p)
             continue
-        chars: list[str] = []
-        # every literal piece is trimmed alike; only the first pass told them apart
-        for ch in p.value:
+        # every literal piece is trimmed alike; only the first pass told them
+        # apart. Of a line's leading spaces the first min_indent are dropped.
+        lines = p.value.split("\n")
+        for j, line in enumerate(lines):
+            if j:
+                at_start = True
+                dropped = 0
             if at_start:
-                if ch == " ":
-                    if dropped >= min_indent:
-                        chars.append(ch)
-                    dropped += 1
-                elif ch == "\n":
-                    dropped = 0
-                    chars.append(ch)
-                else:
+                spaces = len(line) - len(line.lstrip(" "))
+                lines[j] = line[min(spaces, max(0, min_indent - dropped)):]
+                if spaces < len(line):
                     at_start = False
                     dropped = 0
-                    chars.append(ch)
-            else:
-                chars.append(ch)
-                if ch == "\n":
-                    at_start = True
-        s = "".join(chars)
+                else:
+                    dropped += spaces
+        s = "\n".join(lines)
         if i == n - 1:
             # drop a last line made only of spaces
             nl = s.rfind("\n")

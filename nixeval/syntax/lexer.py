@@ -1,4 +1,4 @@
-"""A modal lexer for Nix, feeding Lark's LALR parser.
+"""A modal lexer for Nix, feeding the LALR parser in parser.py.
 
 It follows Nix's flex lexer (src/libexpr/lexer.l): a stack of modes —
 default, string, indented string, and the two path modes — where ``{`` and
@@ -10,12 +10,23 @@ ordered so that Python's first-match alternation picks the same token.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-from lark import Token
+from typing import Any, NamedTuple
 
 from .errors import NixSyntaxError
 from .source import Source
+
+
+class Token(NamedTuple):
+    """A token: its terminal name, value and character span."""
+
+    type: str
+    value: Any  # the text; an int for INT, a float for FLOAT, unescaped for STR
+    start_pos: int
+    end_pos: int
+
+
+# tuple.__new__ builds the token in C; calling Token(...) runs a Python-level __new__
+_new = tuple.__new__
 
 _PC = r"[a-zA-Z0-9._\-+]"  # PATH_CHAR
 _PATH = rf"{_PC}*+(?:/{_PC}++)++/?"
@@ -23,7 +34,10 @@ _PATH_RE = re.compile(_PATH)
 _PATH_SEG_DOLLAR_RE = re.compile(rf"{_PC}*+/(?=\$\{{)")
 _PC_RUN_RE = re.compile(rf"{_PC}*+")
 _URI_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*+:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']++")
-_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+")
+# where a path or URI may start: a PATH_CHAR or a slash
+_PATH_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/")
+# what must follow an identifier at the start of a path or URI (see tokenize)
+_PATH_FOLLOW = _PATH_START | {":"}
 
 KEYWORDS = {
     "if": "IF", "then": "THEN", "else": "ELSE", "assert": "ASSERT", "with": "WITH",
@@ -52,21 +66,28 @@ DISPLAY = {
 DISPLAY.update({name: f"'{word}'" for word, name in KEYWORDS.items()})
 DISPLAY.update({name: f"'{op}'" for op, name in _OPERATORS.items()})
 
-# Default mode, after paths and URIs have been ruled out (see _lex_default).
+# Default mode. The commonest tokens are told apart by their first character
+# (see tokenize); the rest, once paths and URIs have been ruled out (see
+# _path_at), by this alternation. Anything else is an INVALID character.
+_SKIP_RE = re.compile(r"(?:[ \t\r\n]++|\#[^\r\n]*+|/\*(?:[^*]|\*++[^*/])*+\*++/)++")
+_ID_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*+")
 _DEFAULT_RE = re.compile(
     r"""
-    (?P<WS>[ \t\r\n]++)
-  | (?P<COMMENT>\#[^\r\n]*+|/\*(?:[^*]|\*++[^*/])*+\*++/)
-  | (?P<FLOAT>(?:[1-9][0-9]*+\.[0-9]*+|0?\.[0-9]++)(?:[Ee][+-]?[0-9]++)?)
+    (?P<FLOAT>(?:[1-9][0-9]*+\.[0-9]*+|0?\.[0-9]++)(?:[Ee][+-]?[0-9]++)?)
   | (?P<INT>[0-9]++)
-  | (?P<ID>[a-zA-Z_][a-zA-Z0-9_'\-]*+)
   | (?P<IND_OPEN>''(?:\ *\n)?)
   | (?P<SPATH><[a-zA-Z0-9._\-+]++(?:/[a-zA-Z0-9._\-+]++)*+>)
   | (?P<HPATH>~(?:/[a-zA-Z0-9._\-+]++)++/?|~/(?=\$\{))
   | (?P<OP>\.\.\.|==|!=|<=|>=|&&|\|\||->|//|\+\+|<\||\|>|\$\{|[{}()\[\]:;@,.=?!\-+*/<>"])
+  | (?P<INVALID>[\s\S])
     """,
     re.VERBOSE,
 )
+_SKIP_START = frozenset(" \t\r\n#/")
+_ID_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset("0123456789")
+# characters that are a whole token whatever follows them
+_SINGLE = {c: _OPERATORS[c] for c in ";()[],@:?*"}
 _STRING_RE = re.compile(
     r"""(?P<STR>(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])++(?:\$(?="))?|\$(?="))
       | (?P<DOLLAR_CURLY>\$\{) | (?P<DQUOTE>") """,
@@ -109,128 +130,182 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
-def tokenize(source: Source, pipe_operators: bool = False) -> Iterator[Token]:
-    """Yield Lark tokens for ``source``; ``start_pos``/``end_pos`` are character offsets.
+def tokenize(source: Source,
+             pipe_operators: bool = False) -> tuple[list[Token], NixSyntaxError | None]:
+    """Lex ``source``: its tokens (``start_pos``/``end_pos`` are character offsets)
+    and the lexical error (trailing slash, integer overflow, …) that cut them short.
 
-    Lexical errors (trailing slash, integer overflow) raise NixSyntaxError.
+    Tokens before a lexical error are still returned: the parser reports a
+    syntax error among them first, as Nix, whose lexer runs on demand, would.
     """
     text = source.text
     n = len(text)
+    tokens: list[Token] = []
+    push = tokens.append
     pos = 0
     stack = [DEFAULT]  # the bottom DEFAULT plays flex's INITIAL: `}` never pops it
     no_path_until = -1  # a path cannot start before this offset (see _path_at)
     while True:
         mode = stack[-1]
         if mode == DEFAULT:
-            if pos >= n:
-                return
-            c = text[pos]
-            if (c in _PATH_CHARS or c == "/") and pos >= no_path_until:
-                tok, end, no_path_until = _path_at(text, pos, no_path_until)
-                if tok is not None:
-                    yield Token(tok, text[pos:end], pos, end_pos=end)
-                    if tok == "URI":
+            # token by token until one leaves the default mode
+            while True:
+                if pos >= n:
+                    return tokens, None
+                c = text[pos]
+                if c in _SKIP_START and (c != "/" or text.startswith("/*", pos)):
+                    m = _SKIP_RE.match(text, pos)
+                    if m is not None:
+                        pos = m.end()
+                        continue
+                # a path or URI takes precedence (flex: it is longer); an
+                # identifier not followed by a path character, '/' or ':'
+                # cannot begin one, which spares most identifiers the test
+                tok = None
+                if c in _ID_START:
+                    end = _ID_RE.match(text, pos).end()
+                    if pos >= no_path_until and text[end:end + 1] in _PATH_FOLLOW:
+                        tok, path_end, no_path_until = _path_at(text, pos, no_path_until)
+                    if tok is None:
+                        value = text[pos:end]
+                        push(_new(Token, (KEYWORDS.get(value, "ID"), value, pos, end)))
                         pos = end
                         continue
-                    stack.append(INPATH_SLASH if text[end - 1] == "/" else INPATH)
-                    pos = end
+                elif c in _PATH_START and pos >= no_path_until:
+                    tok, path_end, no_path_until = _path_at(text, pos, no_path_until)
+                if tok is not None:
+                    push(_new(Token, (tok, text[pos:path_end], pos, path_end)))
+                    pos = path_end
+                    if tok == "PATH":
+                        stack.append(INPATH_SLASH if text[path_end - 1] == "/" else INPATH)
+                        break
                     continue
-            m = _DEFAULT_RE.match(text, pos)
-            if m is None:
-                yield Token("INVALID", c, pos, end_pos=pos + 1)
-                pos += 1
-                continue
-            kind = m.lastgroup
-            end = m.end()
-            value = m.group()
-            if kind == "OP":
-                kind = _OPERATORS[value]
-                if kind == "LBRACE" or kind == "DOLLAR_CURLY":
+                kind = _SINGLE.get(c)
+                if kind is not None:
+                    push(_new(Token, (kind, c, pos, pos + 1)))
+                    pos += 1
+                    continue
+                if c == "=":
+                    if text.startswith("==", pos):
+                        push(_new(Token, ("EQ", "==", pos, pos + 2)))
+                        pos += 2
+                    else:
+                        push(_new(Token, ("ASSIGN", c, pos, pos + 1)))
+                        pos += 1
+                    continue
+                if c == "." and text[pos + 1:pos + 2] not in _DIGITS:  # not a float
+                    if text.startswith("...", pos):
+                        push(_new(Token, ("ELLIPSIS", "...", pos, pos + 3)))
+                        pos += 3
+                    else:
+                        push(_new(Token, ("DOT", c, pos, pos + 1)))
+                        pos += 1
+                    continue
+                if c == "{":
+                    push(_new(Token, ("LBRACE", c, pos, pos + 1)))
+                    pos += 1
                     stack.append(DEFAULT)
-                elif kind == "RBRACE":
+                    continue
+                if c == "}":
+                    push(_new(Token, ("RBRACE", c, pos, pos + 1)))
+                    pos += 1
                     if len(stack) > 1:
                         stack.pop()
-                elif kind == "DQUOTE":
+                        if stack[-1] != DEFAULT:
+                            break
+                    continue
+                if c == '"':
+                    push(_new(Token, ("DQUOTE", c, pos, pos + 1)))
+                    pos += 1
                     stack.append(STRING)
-                elif (kind == "PIPE_FROM" or kind == "PIPE_INTO") and not pipe_operators:
-                    raise NixSyntaxError(
-                        "experimental Nix feature 'pipe-operators' is disabled; add "
-                        "'--extra-experimental-features pipe-operators' to enable it",
-                        source, pos)
-                yield Token(kind, value, pos, end_pos=end)
-            elif kind == "ID":
-                yield Token(KEYWORDS.get(value, "ID"), value, pos, end_pos=end)
-            elif kind == "WS" or kind == "COMMENT":
-                pass
-            elif kind == "INT":
-                number = int(value)
-                if number > _MAX_INT:
-                    raise NixSyntaxError(f"invalid integer '{value}'", source, pos)
-                yield Token("INT", number, pos, end_pos=end)
-            elif kind == "FLOAT":
-                yield Token("FLOAT", float(value), pos, end_pos=end)
-            elif kind == "IND_OPEN":
-                stack.append(IND_STRING)
-                yield Token("IND_OPEN", value, pos, end_pos=end)
-            elif kind == "HPATH":
-                yield Token("HPATH", value, pos, end_pos=end)
-                stack.append(INPATH_SLASH if value[-1] == "/" else INPATH)
-            else:  # SPATH
-                yield Token(kind, value, pos, end_pos=end)
-            pos = end
+                    break
+                m = _DEFAULT_RE.match(text, pos)
+                kind = m.lastgroup
+                end = m.end()
+                value = text[pos:end]
+                if kind == "OP":
+                    kind = _OPERATORS[value]
+                    if kind == "DOLLAR_CURLY":
+                        stack.append(DEFAULT)
+                    elif (kind == "PIPE_FROM" or kind == "PIPE_INTO") and not pipe_operators:
+                        return tokens, NixSyntaxError(
+                            "experimental Nix feature 'pipe-operators' is disabled; add "
+                            "'--extra-experimental-features pipe-operators' to enable it",
+                            source, pos)
+                    push(_new(Token, (kind, value, pos, end)))
+                elif kind == "INT":
+                    number = int(value)
+                    if number > _MAX_INT:
+                        return tokens, NixSyntaxError(f"invalid integer '{value}'", source, pos)
+                    push(_new(Token, ("INT", number, pos, end)))
+                elif kind == "FLOAT":
+                    push(_new(Token, ("FLOAT", float(value), pos, end)))
+                elif kind == "IND_OPEN":
+                    push(_new(Token, ("IND_OPEN", value, pos, end)))
+                    stack.append(IND_STRING)
+                    pos = end
+                    break
+                elif kind == "HPATH":
+                    push(_new(Token, ("HPATH", value, pos, end)))
+                    stack.append(INPATH_SLASH if value[-1] == "/" else INPATH)
+                    pos = end
+                    break
+                else:  # SPATH, INVALID
+                    push(_new(Token, (kind, value, pos, end)))
+                pos = end
         elif mode == STRING:
             m = _STRING_RE.match(text, pos)
             if m is None:  # end of input inside a string
-                return
+                return tokens, None
             kind = m.lastgroup
             end = m.end()
             if kind == "STR":
-                yield Token("STR", unescape(m.group()), pos, end_pos=end)
+                push(_new(Token, ("STR", unescape(m.group()), pos, end)))
             elif kind == "DOLLAR_CURLY":
                 stack.append(DEFAULT)
-                yield Token(kind, "${", pos, end_pos=end)
+                push(_new(Token, (kind, "${", pos, end)))
             else:
                 stack.pop()
-                yield Token("DQUOTE", '"', pos, end_pos=end)
+                push(_new(Token, ("DQUOTE", '"', pos, end)))
             pos = end
         elif mode == IND_STRING:
             m = _IND_RE.match(text, pos)
             if m is None:
-                return
+                return tokens, None
             kind = m.lastgroup
             end = m.end()
             if kind == "IND_STR":
-                yield Token("IND_STR", m.group(), pos, end_pos=end)
+                push(_new(Token, ("IND_STR", m.group(), pos, end)))
             elif kind == "DOLLAR_CURLY":
                 stack.append(DEFAULT)
-                yield Token(kind, "${", pos, end_pos=end)
+                push(_new(Token, (kind, "${", pos, end)))
             elif kind == "IND_CLOSE":
                 stack.pop()
-                yield Token(kind, "''", pos, end_pos=end)
+                push(_new(Token, (kind, "''", pos, end)))
             else:
                 value = {"TRIPLE": "''", "DOLLAR": "$", "QUOTE": "'", "LONE_DOLLAR": "$"}.get(kind)
                 if value is None:  # ''\x
                     value = unescape("\\" + text[pos + 3:end])
-                yield Token("IND_STR_LIT", value, pos, end_pos=end)
+                push(_new(Token, ("IND_STR_LIT", value, pos, end)))
             pos = end
         else:  # INPATH or INPATH_SLASH
             m = _INPATH_RE.match(text, pos)
             if m is None:
                 if mode == INPATH_SLASH:
-                    raise NixSyntaxError("path has a trailing slash", source, pos)
+                    return tokens, NixSyntaxError("path has a trailing slash", source, pos)
                 stack.pop()
-                yield Token("PATH_END", "", pos, end_pos=pos)
+                push(_new(Token, ("PATH_END", "", pos, pos)))
                 continue
             end = m.end()
             stack.pop()
             if m.lastgroup == "DOLLAR_CURLY":
                 stack.append(INPATH)
                 stack.append(DEFAULT)
-                yield Token("DOLLAR_CURLY", "${", pos, end_pos=end)
+                push(_new(Token, ("DOLLAR_CURLY", "${", pos, end)))
             else:
                 value = m.group()
                 stack.append(INPATH_SLASH if value[-1] == "/" else INPATH)
-                yield Token("STR", value, pos, end_pos=end)
+                push(_new(Token, ("STR", value, pos, end)))
             pos = end
 
 

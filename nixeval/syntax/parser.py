@@ -1,18 +1,29 @@
-"""Parse Nix source into an AST with Lark's LALR(1) parser and our modal lexer."""
+"""Parse Nix source into an AST: our modal lexer, Lark's LALR(1) tables, our driver.
+
+Lark builds the tables from grammar/nix.lark and binds each rule to its
+TreeBuilder callback; the loop that runs them is here. Lark's own loop costs
+several times more per token (a Token object with line bookkeeping, a method
+call per token, dict lookups keyed by Rule objects), and it is the bulk of
+the parse time.
+"""
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark import Lark
+from lark.grammar import Rule
 from lark.lexer import Lexer
+from lark.parse_tree_builder import ExpandSingleChild
+from lark.parsers.lalr_analysis import Shift
 
 from . import ast
 from .builder import TreeBuilder
 from .errors import NixSyntaxError
-from .lexer import DISPLAY, tokenize
+from .lexer import DISPLAY, Token, tokenize
 from .source import Source
 
 GRAMMAR = Path(__file__).with_name("nix.lark")
@@ -21,74 +32,121 @@ GRAMMAR = Path(__file__).with_name("nix.lark")
 _MAX_EXPECTED = 4
 
 
-class _NixLexer(Lexer):
-    """Adapts :func:`tokenize` to Lark; the parse input is the Source itself."""
+_Reduction = tuple[str, int, Callable[[list], object] | None]
+_State = dict[str, "_State | _Reduction"]
 
-    __future_interface__ = 2
-    pipe_operators = False
+
+class _NoLexer(Lexer):
+    """Lark insists on a lexer to build a parser; ours is fed by :func:`tokenize`."""
 
     def __init__(self, lexer_conf) -> None:
         pass
 
     def lex(self, lexer_state, parser_state):
-        return tokenize(lexer_state.text, self.pipe_operators)
-
-
-class _PipeLexer(_NixLexer):
-    pipe_operators = True
+        raise NotImplementedError
 
 
 class Parser:
     """A reusable parser. Parsing is serialised: the tree builder holds per-parse state."""
 
     def __init__(self, pipe_operators: bool = False) -> None:
+        self._pipe_operators = pipe_operators
         self._builder = TreeBuilder()
         self._lark = Lark(
             GRAMMAR.read_text(),
             parser="lalr",
-            lexer=_PipeLexer if pipe_operators else _NixLexer,
+            lexer=_NoLexer,
             transformer=self._builder,
             keep_all_tokens=True,
             maybe_placeholders=False,
             strict=True,
         )
+        lalr = self._lark.parser.parser.parser
+        if not all(isinstance(key, Rule) for key in lalr.callbacks):
+            raise TypeError("the driver below calls no callbacks for tokens")
+        # (nonterminal, length, callback); no callback for a `?rule` of one
+        # child, which Lark's ExpandSingleChild would hand through unchanged.
+        # str(): Lark's names are its own str subclass, whose Python-level
+        # __eq__ every dict lookup would call.
+        reductions = {
+            rule: (str(rule.origin.name), len(rule.expansion),
+                   None if isinstance(cb, ExpandSingleChild) and len(rule.expansion) == 1
+                   else cb)
+            for rule, cb in lalr.callbacks.items()
+        }
+        # A state is its dict of actions and gotos: terminal -> the next
+        # state (shift) or a reduction; nonterminal -> the next state.
+        table = lalr.parse_table
+        states: list[_State] = [{} for _ in table.states]
+        for number, actions in table.states.items():
+            states[number].update(
+                (str(sym), states[arg] if action is Shift else reductions[arg])
+                for sym, (action, arg) in actions.items())
+        self._start = states[table.start_states["start"]]
+        self._accept = states[table.end_states["start"]]  # has no actions: see _run
         self._lock = threading.Lock()
-        self._order = {name: i for i, name in enumerate(t.name for t in self._lark.terminals)}
 
     def parse(self, source: Source) -> ast.Node:
-        with self._lock:
-            self._builder.src = source
-            try:
-                return self._lark.parse(source)
-            except UnexpectedInput as e:
-                raise self._syntax_error(source, e) from None
-            except NixSyntaxError:
-                raise
-            except RecursionError:
-                raise NixSyntaxError("expression is nested too deeply", source, 0) from None
-            except Exception as e:  # lark wraps errors raised inside callbacks
-                inner = getattr(e, "orig_exc", None)
-                if isinstance(inner, NixSyntaxError):
-                    raise inner from None
-                raise
+        # Parsing makes no reference cycles, only many young objects (tokens,
+        # nodes) that collections would traverse again and again: a quarter
+        # of the time, if left on.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with self._lock:
+                self._builder.src = source
+                return self._run(source)
+        except RecursionError:
+            raise NixSyntaxError("expression is nested too deeply", source, 0) from None
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
-    def _syntax_error(self, source: Source, e: UnexpectedInput) -> NixSyntaxError:
-        if isinstance(e, UnexpectedToken):
-            tok: Token = e.token
-            if tok.type == "$END":
-                offset = len(source.text)
-                what = "end of file"
-            else:
-                offset = tok.start_pos
-                what = DISPLAY.get(tok.type, repr(str(tok)))
-            message = f"syntax error, unexpected {what}"
-            expected = sorted((x for x in e.expected if x != "INVALID"),
-                              key=lambda n: self._order.get(n, -1))
-            if 0 < len(expected) <= _MAX_EXPECTED:
-                shown = [DISPLAY.get(x, x) for x in expected]
-                message += ", expecting " + " or ".join(dict.fromkeys(shown))
-            return NixSyntaxError(message, source, offset)
-        return NixSyntaxError("syntax error", source, getattr(e, "pos_in_stream", 0) or 0)
+    def _run(self, source: Source) -> ast.Node:
+        tokens, lex_error = tokenize(source, self._pipe_operators)
+        if lex_error is None:
+            end = len(source.text)
+            tokens.append(Token("$END", "", end, end))
+        stack = [self._start]  # states
+        values: list = []
+        for tok in tokens:
+            kind = tok.type
+            while True:
+                act = stack[-1].get(kind)
+                if act.__class__ is tuple:  # reduce
+                    lhs, size, build = act
+                    if size == 1:  # the commonest case, done in place
+                        if build is not None:
+                            values[-1] = build(values[-1:])
+                        stack[-1] = stack[-2][lhs]
+                    elif size:
+                        children = values[-size:]
+                        del stack[-size:], values[-size:]
+                        values.append(build(children))
+                        stack.append(stack[-1][lhs])
+                    else:
+                        values.append(build([]))
+                        stack.append(stack[-1][lhs])
+                elif act is not None:  # shift
+                    stack.append(act)
+                    values.append(tok)
+                    break
+                elif stack[-1] is self._accept:  # reached by reducing on $END only
+                    return values[-1]
+                else:
+                    raise self._syntax_error(source, tok, stack[-1])
+        # every token up to the lexical error was fine, so that is the error
+        raise lex_error
+
+    def _syntax_error(self, source: Source, tok: Token, state: _State) -> NixSyntaxError:
+        message = f"syntax error, unexpected {DISPLAY.get(tok.type, repr(str(tok.value)))}"
+        # in the arbitrary order of a set of the state's terminals, as Lark's
+        # UnexpectedToken.expected listed them
+        expected = [x for x in {x for x in state if x.isupper()} if x != "INVALID"]
+        if 0 < len(expected) <= _MAX_EXPECTED:
+            shown = [DISPLAY.get(x, x) for x in expected]
+            message += ", expecting " + " or ".join(dict.fromkeys(shown))
+        return NixSyntaxError(message, source, tok.start_pos)
 
 
 _parsers: dict[bool, Parser] = {}

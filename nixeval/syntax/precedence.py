@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lark import Token
-
 from . import ast
+from .lexer import DISPLAY, Token
 
 # token type -> (level, associativity); associativity is "left", "right" or "none"
 BINARY = {
@@ -118,6 +117,4 @@ def group(src, items: list[Item], error: SyntaxErrorAt) -> ast.Node:
 
 
 def _show(token: Token) -> str:
-    from .lexer import DISPLAY
-
-    return DISPLAY.get(token.type, repr(str(token)))
+    return DISPLAY.get(token.type, repr(str(token.value)))
