@@ -312,6 +312,9 @@ class TreeBuilder(Transformer):
     def parts_first(self, c):
         return [c[0]]
 
+    def parts_two(self, c):
+        return [c[0], c[1]]
+
     def parts_more(self, c):
         c[0].append(c[1])
         return c[0]
