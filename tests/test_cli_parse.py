@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import FIXTURES, run_nixeval
+import pytest
+
+from conftest import FIXTURES, NIX_LANG_TESTS, run_nixeval
+from nixeval.syntax import NixSyntaxError, parse_text
 
 
 def test_version():
@@ -78,3 +81,36 @@ def test_unknown_command_is_a_usage_error():
     r = run_nixeval("frobnicate")
     assert r.returncode == 2
     assert "unknown command 'frobnicate'" in r.stderr
+
+
+# Nix's own texts for these (bison's "expecting" after its default reductions)
+@pytest.mark.parametrize(("text", "message"), [
+    ("let a = 1 in a", "syntax error, unexpected 'in', expecting ';'"),
+    ("{ a ... }", "syntax error, unexpected '...', expecting '.' or '='"),
+    ("123 é 4", "syntax error, unexpected invalid token, expecting end of file"),
+    ("{ a = 1 }", "syntax error, unexpected '}', expecting ';'"),
+    ("f (x", "syntax error, unexpected end of file, expecting ')'"),
+    ("if a then b", "syntax error, unexpected end of file, expecting 'else'"),
+    ("{ a, b }", "syntax error, unexpected end of file, expecting ':' or '@'"),
+    ("a.if", "syntax error, unexpected 'if', expecting identifier or 'or' or '${' or '\"'"),
+    ("{ 1 = x; }", "syntax error, unexpected integer, expecting 'inherit'"),
+    ("./p//x", "syntax error, unexpected end of path, expecting '${'"),
+])
+def test_syntax_error_texts_match_nix(text, message):
+    with pytest.raises(NixSyntaxError) as info:
+        parse_text(text)
+    assert info.value.message == message
+
+
+@pytest.mark.skipif(not NIX_LANG_TESTS.is_dir(), reason=f"Nix's language tests not at "
+                    f"{NIX_LANG_TESTS} (set NIX_LANG_TESTS)")
+def test_parse_fail_stderr_identical_to_nix():
+    """Every parse-fail case of Nix's suite: the whole stderr, byte for byte."""
+    mismatches = []
+    cases = sorted(NIX_LANG_TESTS.glob("parse-fail-*.nix"))
+    for case in cases:
+        r = run_nixeval("instantiate", "--parse", "-", stdin=case.read_bytes())
+        expected = case.with_suffix(".err.exp").read_bytes()
+        if r.returncode != 1 or r.stderr.rstrip(b"\n") != expected.rstrip(b"\n"):
+            mismatches.append(case.name)
+    assert cases and not mismatches

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lark.parsers.lalr_analysis import Reduce
-
 from .lexer import DISPLAY
 
 MAX_EXPECTED = 4
@@ -37,22 +35,30 @@ _RANK = {name: i for i, name in enumerate(_BISON_ORDER)}
 _ALIASES = {"IND_STR_LIT": "IND_STR"}
 
 
-def expected_tokens(parse_table, state_stack: list, terminals: set[str]) -> list[str]:
-    """Display names of what bison would list, or [] when it would list nothing."""
-    states = parse_table.states
-    stack = list(state_stack)
+def expected_tokens(stack: list[dict], rank: dict[int, int]) -> list[str]:
+    """Display names of what bison would list, or [] when it would list nothing.
+
+    ``stack`` is the parser's stack of states at the error; a state maps each
+    terminal (upper case) and nonterminal to the next state (a dict) or, for a
+    terminal, a reduction ``(nonterminal, length, callback)``; ``rank`` orders
+    reductions (by ``id``) as their rules stand in the grammar.
+    """
+    stack = list(stack)
     for _ in range(10_000):  # each step pops at least as much as it pushes
-        actions = states[stack[-1]]
-        reductions = Counter(arg for action, arg in actions.values() if action is Reduce)
+        reductions = Counter(act for sym, act in stack[-1].items()
+                             if act.__class__ is tuple and sym.isupper())
         if not reductions:
             break
-        rule = reductions.most_common(1)[0][0]
-        if rule.expansion:
-            del stack[-len(rule.expansion):]
+        # the reduction for the most lookaheads; on a tie, the earliest rule
+        lhs, size, _ = min(reductions, key=lambda r: (-reductions[r], rank.get(id(r), 0)))
+        if lhs == "start":  # bison's next state shifts only its end marker
+            return [DISPLAY["$END"]]
+        if size:
+            del stack[-size:]
         if not stack:
             break
-        stack.append(states[stack[-1]][rule.origin.name][1])
-    names = {_ALIASES.get(t, t) for t in states[stack[-1]] if t in terminals}
+        stack.append(stack[-1][lhs])
+    names = {_ALIASES.get(t, t) for t in stack[-1] if t.isupper()}
     names.discard("INVALID")
     if not names or len(names) > MAX_EXPECTED:
         return []

@@ -23,14 +23,11 @@ from lark.parsers.lalr_analysis import Shift
 from . import ast
 from .builder import TreeBuilder
 from .errors import NixSyntaxError
+from .expected import expected_tokens
 from .lexer import DISPLAY, Token, tokenize
 from .source import Source
 
 GRAMMAR = Path(__file__).with_name("nix.lark")
-
-# bison lists what it expected only when there are at most four candidates
-_MAX_EXPECTED = 4
-
 
 _Reduction = tuple[str, int, Callable[[list], object] | None]
 _State = dict[str, "_State | _Reduction"]
@@ -74,6 +71,10 @@ class Parser:
                    else cb)
             for rule, cb in lalr.callbacks.items()
         }
+        # bison breaks a tie between default reductions by grammar order
+        order = {rule: i for i, rule in enumerate(self._lark.rules)}
+        self._rule_rank = {id(red): order.get(rule, len(order))
+                           for rule, red in reductions.items()}
         # A state is its dict of actions and gotos: terminal -> the next
         # state (shift) or a reduction; nonterminal -> the next state.
         table = lalr.parse_table
@@ -134,18 +135,15 @@ class Parser:
                 elif stack[-1] is self._accept:  # reached by reducing on $END only
                     return values[-1]
                 else:
-                    raise self._syntax_error(source, tok, stack[-1])
+                    raise self._syntax_error(source, tok, stack)
         # every token up to the lexical error was fine, so that is the error
         raise lex_error
 
-    def _syntax_error(self, source: Source, tok: Token, state: _State) -> NixSyntaxError:
+    def _syntax_error(self, source: Source, tok: Token, stack: list[_State]) -> NixSyntaxError:
         message = f"syntax error, unexpected {DISPLAY.get(tok.type, repr(str(tok.value)))}"
-        # in the arbitrary order of a set of the state's terminals, as Lark's
-        # UnexpectedToken.expected listed them
-        expected = [x for x in {x for x in state if x.isupper()} if x != "INVALID"]
-        if 0 < len(expected) <= _MAX_EXPECTED:
-            shown = [DISPLAY.get(x, x) for x in expected]
-            message += ", expecting " + " or ".join(dict.fromkeys(shown))
+        expected = expected_tokens(stack, self._rule_rank)
+        if expected:
+            message += ", expecting " + " or ".join(expected)
         return NixSyntaxError(message, source, tok.start_pos)
 
 
