@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import FIXTURES, NIX_LANG_TESTS, run_nixeval
+
 from nixeval.syntax import NixSyntaxError, parse_text
 
 
