@@ -333,19 +333,12 @@ def test_snippets_round_trip(text):
     assert_round_trip(parse_text(text))
 
 
-# files real Nix parses and we do not: parser bugs, reported
-KNOWN_PARSE_BUGS = {
-    "eval-okay-dynamic-attrs-3.nix": "`${\"a\"}` should be the static attribute name `a`",
-}
-
-
 def _files():
     found = sorted(FIXTURES.glob("accepted/*.nix"))
     if NIX_LANG_TESTS.is_dir():
         found += sorted(NIX_LANG_TESTS.glob("parse-okay-*.nix"))
         found += sorted(NIX_LANG_TESTS.glob("eval-okay-*.nix"))
-    return [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_PARSE_BUGS[p.name]))
-            if p.name in KNOWN_PARSE_BUGS else p for p in found]
+    return found
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)

@@ -416,8 +416,11 @@ class TreeBuilder(Transformer):
         return name, c[0].start_pos, c[2].end_pos
 
     def dynamic_attr(self, c):
-        node = c[0]
-        return node, node.start, node.end
+        start, node, end = c[0].start_pos, c[1], c[2].end_pos
+        if isinstance(node, ast.Str):
+            # `${"a"}` (a plain string) names `a` statically, as in Nix (NixOS/nix#14642)
+            return node.value, start, end
+        return node, start, end
 
     def _add_path(self, b: AttrsBuilder, path: AttrPath, value: ast.Node) -> None:
         """Nix's ParserState::addAttr: walk/create nested sets, then add the leaf."""

@@ -9,6 +9,7 @@ ordered so that Python's first-match alternation picks the same token.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -107,7 +108,8 @@ _MAX_INT = 2**63 - 1
 
 
 def unescape(text: str) -> str:
-    """Nix's unescapeStr: ``\\n``, ``\\r``, ``\\t``, ``\\x`` → x; CR and CRLF become LF."""
+    """Nix's unescapeStr: ``\\n``, ``\\r``, ``\\t``, ``\\x`` → x (an escaped CR stays a
+    CR); an unescaped CR or CRLF becomes LF."""
     if "\\" not in text and "\r" not in text:
         return text
     out = []
@@ -118,9 +120,7 @@ def unescape(text: str) -> str:
         if c == "\\" and i < n:
             c = text[i]
             i += 1
-            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(c, "\n" if c == "\r" else c))
-            if c == "\r" and i < n and text[i] == "\n":
-                i += 1
+            out.append(_ESCAPES.get(c, c))
         elif c == "\r":
             out.append("\n")
             if i < n and text[i] == "\n":
@@ -128,6 +128,27 @@ def unescape(text: str) -> str:
         else:
             out.append(c)
     return "".join(out)
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+
+
+def _nul_error(value: str, source: Source, pos: int) -> NixSyntaxError:
+    shown = value.replace("\0", "\u2400")
+    return NixSyntaxError(f"input string '{shown}' cannot be represented as Nix string "
+                          "because it contains null bytes", source, pos)
+
+
+def _float_out_of_range(text: str, value: float) -> bool:
+    """What makes C's strtod report ERANGE: overflow, or an underflow below the
+    smallest normal double (Nix then says "invalid float")."""
+    if math.isinf(value):
+        return True
+    if value != 0.0:
+        return abs(value) < _SMALLEST_NORMAL
+    mantissa = text.lower().partition("e")[0]
+    return any(ch in "123456789" for ch in mantissa)
 
 
 def tokenize(source: Source,
@@ -239,7 +260,10 @@ def tokenize(source: Source,
                         return tokens, NixSyntaxError(f"invalid integer '{value}'", source, pos)
                     push(_new(Token, ("INT", number, pos, end)))
                 elif kind == "FLOAT":
-                    push(_new(Token, ("FLOAT", float(value), pos, end)))
+                    number = float(value)
+                    if _float_out_of_range(value, number):
+                        return tokens, NixSyntaxError(f"invalid float '{value}'", source, pos)
+                    push(_new(Token, ("FLOAT", number, pos, end)))
                 elif kind == "IND_OPEN":
                     push(_new(Token, ("IND_OPEN", value, pos, end)))
                     stack.append(IND_STRING)
@@ -260,7 +284,10 @@ def tokenize(source: Source,
             kind = m.lastgroup
             end = m.end()
             if kind == "STR":
-                push(_new(Token, ("STR", unescape(m.group()), pos, end)))
+                value = unescape(m.group())
+                if "\0" in value:
+                    return tokens, _nul_error(value, source, pos)
+                push(_new(Token, ("STR", value, pos, end)))
             elif kind == "DOLLAR_CURLY":
                 stack.append(DEFAULT)
                 push(_new(Token, (kind, "${", pos, end)))
@@ -275,7 +302,10 @@ def tokenize(source: Source,
             kind = m.lastgroup
             end = m.end()
             if kind == "IND_STR":
-                push(_new(Token, ("IND_STR", m.group(), pos, end)))
+                value = m.group()
+                if "\0" in value:
+                    return tokens, _nul_error(value, source, pos)
+                push(_new(Token, ("IND_STR", value, pos, end)))
             elif kind == "DOLLAR_CURLY":
                 stack.append(DEFAULT)
                 push(_new(Token, (kind, "${", pos, end)))
@@ -286,6 +316,8 @@ def tokenize(source: Source,
                 value = {"TRIPLE": "''", "DOLLAR": "$", "QUOTE": "'", "LONE_DOLLAR": "$"}.get(kind)
                 if value is None:  # ''\x
                     value = unescape("\\" + text[pos + 3:end])
+                    if "\0" in value:
+                        return tokens, _nul_error(value, source, pos)
                 push(_new(Token, ("IND_STR_LIT", value, pos, end)))
             pos = end
         else:  # INPATH or INPATH_SLASH
