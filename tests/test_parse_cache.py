@@ -1,0 +1,95 @@
+"""The on-disk parse cache: a hit gives the same tree, any damaged or foreign
+entry is a miss that is rebuilt, and a disabled cache writes nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from nixeval.syntax import Source, cache, parse
+from nixeval.syntax.parser import parse_source
+from nixeval.syntax.walk import walk
+
+TEXT = (FIXTURES / "accepted" / "syntax-tour.nix").read_text()
+
+
+def positions(node) -> list[tuple[str, int, int]]:
+    return [(type(n).__name__, n.start, n.end) for n in walk(node)]
+
+
+def entry_path(key: str) -> Path:
+    return Path(cache.cache_dir()) / key[:2] / key
+
+
+def test_hit_gives_an_equal_tree_with_positions_and_live_source():
+    fresh = parse_source(Source("a.nix", TEXT))
+    parse(Source("a.nix", TEXT))  # fills the cache
+    src = Source("a.nix", TEXT)
+    hit = cache.load(src, cache.key_for(TEXT, False))
+    assert hit is not None
+    assert hit == fresh
+    assert positions(hit) == positions(fresh)
+    assert all(n.src is src for n in walk(hit))
+
+
+def test_damaged_entries_are_misses_and_get_rebuilt():
+    key = cache.key_for(TEXT, False)
+    reference = parse_source(Source("a.nix", TEXT))
+    parse(Source("a.nix", TEXT))
+    path = entry_path(key)
+    good = path.read_bytes()
+    rng = random.Random(7)
+    damaged = [good[:n] for n in (0, 1, 10, len(good) // 2, len(good) - 1)]
+    damaged += [b"garbage", good + b"x"]
+    for _ in range(60):
+        b = bytearray(good)
+        i = rng.randrange(len(b))
+        b[i] ^= 1 << rng.randrange(8)
+        damaged.append(bytes(b))
+    for data in damaged:
+        path.write_bytes(data)
+        assert cache.load(Source("a.nix", TEXT), key) is None
+        assert parse(Source("a.nix", TEXT)) == reference
+        assert path.read_bytes() == good  # rewritten whole
+
+
+def test_an_entry_for_other_text_is_not_trusted():
+    key = cache.key_for(TEXT, False)
+    other = cache.key_for(TEXT + " ", False)
+    parse(Source("a.nix", TEXT))
+    path = entry_path(key)
+    path.write_bytes(path.read_bytes().replace(key.encode(), other.encode()))
+    assert cache.load(Source("a.nix", TEXT), key) is None
+
+
+def test_key_depends_on_text_and_pipe_flag():
+    assert cache.key_for("1", False) != cache.key_for("2", False)
+    assert cache.key_for("1", False) != cache.key_for("1", True)
+
+
+def test_disabled_cache_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIXEVAL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("NIXEVAL_NO_PARSE_CACHE", "1")
+    parse(Source("b.nix", "1 + 2"))
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_unwritable_cache_dir_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("NIXEVAL_CACHE_DIR", str(blocker))
+    assert parse(Source("c.nix", "{ a = 1; }")) == parse_source(Source("c.nix", "{ a = 1; }"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NIXEVAL_CACHE_DIR", str(tmp_path))
+    tmp_path.chmod(0o500)
+    try:
+        assert parse(Source("d.nix", "[ 1 ]")) == parse_source(Source("d.nix", "[ 1 ]"))
+    finally:
+        tmp_path.chmod(0o700)
