@@ -10,6 +10,7 @@ the parse time.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from lark.lexer import Lexer
 from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
-from . import ast
+from . import ast, cache
 from .builder import TreeBuilder
 from .errors import NixSyntaxError
 from .expected import expected_tokens
@@ -57,6 +58,7 @@ class Parser:
             keep_all_tokens=True,
             maybe_placeholders=False,
             strict=True,
+            cache=_table_cache(),
         )
         lalr = self._lark.parser.parser.parser
         if not all(isinstance(key, Rule) for key in lalr.callbacks):
@@ -145,6 +147,20 @@ class Parser:
         if expected:
             message += ", expecting " + " or ".join(expected)
         return NixSyntaxError(message, source, tok.start_pos)
+
+
+def _table_cache() -> str | bool:
+    """Where Lark keeps its analysis of the grammar (it checks the grammar's hash
+    and its own version, and carries on without a broken file): most of the
+    parser's construction time, saved on every later start."""
+    if not cache.enabled():
+        return False
+    directory = os.path.join(os.path.dirname(cache.cache_dir()), "grammar")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return False
+    return os.path.join(directory, "nix.lark.cache")
 
 
 _parsers: dict[bool, Parser] = {}
