@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...syntax import Source
+from ..errors import NixError
 from . import primop
 
 if TYPE_CHECKING:
@@ -46,3 +47,10 @@ def derivation(state: EvalState) -> Any:
     # evaluated in the base environment, so user bindings cannot change what
     # derivationStrict, map or builtins mean here
     return state.eval_source(Source("«nix-internal»/derivation-internal.nix", _DERIVATION), "/")
+
+
+@primop("__outputOf", 2)
+def output_of(state: EvalState, drv: Any, output: Any) -> Any:
+    """Dynamic derivations are not supported: Nix's message when they are off."""
+    raise NixError("experimental Nix feature 'dynamic-derivations' is disabled; "
+                   "add '--extra-experimental-features dynamic-derivations' to enable it")
