@@ -267,9 +267,11 @@ def test_traces(tree: Path) -> None:
     err = error_of("builtins.filterSource (p: t: 1) ./sub", tree)
     assert [hint for hint, _ in err.trace] == [
         "while evaluating the return value of the path filter function",
-        f"while adding path '{tree}/sub'"]
+        f"while adding path '{tree}/sub'",
+        "while calling the 'filterSource' builtin"]
     err = error_of("builtins.pathExists [ ]", tree)
-    assert [hint for hint, _ in err.trace] == ["while realising the context of a path"]
+    assert [hint for hint, _ in err.trace] == ["while realising the context of a path",
+                                               "while calling the 'pathExists' builtin"]
 
 
 @pytest.mark.parametrize("fetch", [

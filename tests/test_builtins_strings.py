@@ -179,7 +179,8 @@ def test_builtin(expr: str, expected: str) -> None:
     # current Nix (eval-fail-fromTOML-*)
     ('builtins.fromTOML "attr = 9223372036854775808"',
      "while parsing TOML: [error] toml::parse_dec_integer: too large integer: current max "
-     "digits = 2^63"),
+     "digits = 2^63\n --> fromTOML\n   |\n 1 | attr = 9223372036854775808\n"
+     "   |                           ^-- must be < 2^63\n\x1b[0m"),
     ('builtins.fromTOML "d = 1979-05-27"', "while parsing TOML: Dates and times are not supported"),
 ])
 def test_error(expr: str, message: str) -> None:

@@ -274,13 +274,15 @@ def test_traces(base: Path) -> None:
         "while evaluating an element of the argument list",
         "while evaluating attribute 'args' of derivation 'foo'",
         "while evaluating derivation 'foo'\n"
-        "  whose name attribute is located at «string»:2:3"]
+        "  whose name attribute is located at «string»:2:3",
+        "while calling the 'derivationStrict' builtin"]
     src, offset = err.trace[1][1]
     assert src.line_col(offset) == (4, 3)
     err = error_of("builtins.derivationStrict { name = 1; }", base)
     assert [hint for hint, _ in err.trace] == [
         "while evaluating the `name` attribute passed to builtins.derivationStrict",
-        "while evaluating the derivation attribute 'name'"]
+        "while evaluating the derivation attribute 'name'",
+        "while calling the 'derivationStrict' builtin"]
     err = error_of('builtins.derivationStrict { name = "foo"; __ignoreNulls = 15; }', base)
     assert err.trace[0][0] == \
         "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict"

@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--argstr", nargs=2, action="append", default=[],
                     metavar=("NAME", "VALUE"))
     ap.add_argument("-I", "--include", action="append", default=[], metavar="PATH")
-    ap.add_argument("--show-trace", action="store_true")
+    ap.add_argument("--show-trace", action="store_true", default=None)
+    ap.add_argument("--no-show-trace", dest="show_trace", action="store_false", default=None)
     ap.add_argument("--option", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     ap.add_argument("--extra-experimental-features", action="append", default=[])
     ap.add_argument("--experimental-features", action="append", default=[])
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "--add-root", "--indirect"):
         ap.add_argument(ignored, action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--timeout", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--max-call-depth", type=int, metavar="N")
     return ap
 
 
@@ -52,6 +54,22 @@ def features(args: argparse.Namespace) -> set[str]:
         if name in ("experimental-features", "extra-experimental-features"):
             enabled.update(value.split())
     return enabled
+
+
+def show_trace(args: argparse.Namespace) -> bool:
+    """Nix's show-trace setting: the flags, then ``--option``, then NIX_CONFIG
+    (where Nix's own test suite sets it)."""
+    if args.show_trace is not None:
+        return args.show_trace
+    for name, value in reversed(args.option):
+        if name == "show-trace":
+            return value == "true"
+    setting = False
+    for line in os.environ.get("NIX_CONFIG", "").splitlines():
+        name, eq, value = line.partition("=")
+        if eq and name.strip() == "show-trace":
+            setting = value.split("#")[0].strip() == "true"
+    return setting
 
 
 def read_inputs(args: argparse.Namespace) -> list[Source]:
@@ -80,18 +98,28 @@ def main(argv: list[str]) -> int:
         return 1
     if args.parse:
         return _print_parses(args, sources)
-    if not args.eval:
-        print("error: nixeval instantiate does not write derivations to a store; "
-              "use --eval (or --parse)", file=sys.stderr)
-        return 1
-    from ..eval.errors import NixError
+    from ..eval.errors import NixError, UsageError
     from ..eval.session import evaluate_for_cli
 
+    args.show_trace = show_trace(args)
+    # without --eval the expression is still evaluated (its errors are Nix's
+    # errors too); only writing the derivations it yields is not done here
+    args.whnf_only = not args.eval
     try:
         for text in evaluate_for_cli(args, sources, features(args)):
             sys.stdout.write(text + "\n")
     except NixError as e:
-        print(e.render(args.show_trace), file=sys.stderr)
+        text = e.render(args.show_trace)
+        if isinstance(e, UsageError):
+            text += "\nTry 'nix-instantiate --help' for more information."
+        # the bytes of the sources as they are, even where they are not UTF-8
+        sys.stderr.flush()
+        sys.stderr.buffer.write((text + "\n").encode("utf-8", "surrogateescape"))
+        sys.stderr.buffer.flush()
+        return 1
+    if not args.eval:
+        print("error: nixeval instantiate does not write derivations to a store; "
+              "use --eval (or --parse)", file=sys.stderr)
         return 1
     return 0
 

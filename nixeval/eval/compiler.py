@@ -15,20 +15,32 @@ from typing import TYPE_CHECKING, Any
 
 from ..syntax import ast
 from .env import Env, Scope, resolve, with_depths
-from .errors import AssertionFailed, NixError, Pos
+from .errors import AssertionFailed, InfiniteRecursion, NixError, Pos
 from .ops import (
-    add_numbers,
     arith,
     coerce_to_string,
     concat_strings,
     equal,
+    force_at,
     force_attrs,
     force_bool,
-    force_list,
     force_string_no_context,
     less_than,
 )
-from .values import Attrs, Lambda, NixPath, Thunk, show_type
+from .values import (
+    Attrs,
+    ContextStr,
+    Lambda,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    force,
+    intern,
+    show_type,
+    symbol_order,
+    type_error,
+)
 
 if TYPE_CHECKING:
     from .state import EvalState
@@ -54,8 +66,13 @@ class FunctionCode:
         self.pos: Pos = None
         self.formal_pos: dict[str, Pos] = {}
 
-    def display_name(self) -> str:
-        return f"function '{self.name}'" if self.name else "anonymous function"
+
+def call_frames(e: NixError, fc: FunctionCode, pos: Pos) -> None:
+    """With --show-trace Nix records every function call an error leaves."""
+    e.add_trace(f"while calling '{fc.name}'" if fc.name else "while calling anonymous lambda",
+                fc.pos)
+    if pos is not None:
+        e.add_trace("from call site", pos)
 
 
 def _unset(env: Env) -> Any:
@@ -80,6 +97,7 @@ class Compiler:
     def __init__(self, state: EvalState, base_dir: str) -> None:
         self.state = state
         self.base_dir = base_dir
+        self._with_pos: dict[int, Pos] = {}  # id of a `with` scope -> the `with`'s position
 
     # entry ------------------------------------------------------------------
     def compile(self, node: ast.Node, scope: Scope | None) -> Code:
@@ -126,30 +144,48 @@ class Compiler:
         return out
 
     def c_PathInterp(self, node: ast.PathInterp, scope: Scope | None) -> Code:
+        # Nix's ExprConcatStrings with a path first: parts are not copied to the store
         first = self.resolve_path_literal(node.parts[0].value)
-        rest = [self.compile(p, scope) for p in node.parts[1:]]
+        rest = [(self.compile(p, scope), nix_pos(p), interp_pos(p)) for p in node.parts[1:]]
         pos = self.pos(node)
         state = self.state
 
         def path_interp(env: Env) -> NixPath:
             parts = [first]
-            for code in rest:
-                s = coerce_to_string(state, code(env), pos, copy_to_store=False)
-                if getattr(s, "context", None):
-                    raise NixError("a string that refers to a store path cannot be "
-                                   "appended to a path", pos)
+            context = False
+            for code, epos, ipos in rest:
+                try:
+                    v = code(env)
+                except NixError as e:
+                    e.add_trace("in an operand of '+'", epos)
+                    raise
+                s = coerce_to_string(state, v, ipos, "while evaluating a path segment",
+                                     copy_to_store=False)
+                context = context or bool(getattr(s, "context", None))
                 parts.append(s)
+            if context:
+                raise NixError("a string that refers to a store path cannot be "
+                               "appended to a path", pos)
             return NixPath(canon_path("".join(parts)))
 
         return path_interp
 
     def c_StrInterp(self, node: ast.StrInterp, scope: Scope | None) -> Code:
-        codes = [(self.compile(p, scope), self.pos(p)) for p in node.parts]
+        codes = [(self.compile(p, scope), nix_pos(p), interp_pos(p)) for p in node.parts]
         state = self.state
 
         def interp(env: Env) -> str:
-            return concat_strings([coerce_to_string(state, code(env), pos)
-                                   for code, pos in codes])
+            parts = []
+            for code, epos, ipos in codes:
+                try:
+                    v = code(env)
+                except NixError as e:
+                    e.add_trace("in an operand of '+'", epos)
+                    raise
+                if type(v) is not str:
+                    v = coerce_to_string(state, v, ipos, "while evaluating a path segment")
+                parts.append(v)
+            return concat_strings(parts)
 
         return interp
 
@@ -174,9 +210,11 @@ class Compiler:
 
     def _var(self, node: ast.Var, scope: Scope | None, force_it: bool = True) -> Code:
         name = node.name
+        intern(name)
+        pos = self.pos(node)
         found = resolve(scope, name)
         if found is not None:
-            return _slot_code(*found, force_it)
+            return _slot_code(*found, force_it, pos)
         base = self.state.base_env.get(name, _MISSING)
         if base is not _MISSING:
             if force_it and type(base) is Thunk:
@@ -184,21 +222,39 @@ class Compiler:
             return lambda env: base
         depths = with_depths(scope)
         if not depths:
-            raise NixError(f"undefined variable '{name}'", self.pos(node))
-        pos = self.pos(node)
+            raise NixError(f"undefined variable '{name}'", pos)
+        with_pos = self._with_positions(scope)
+        withs = list(zip(depths, with_pos, strict=True))
 
         def from_with(env: Env) -> Any:
-            for depth in depths:
+            for depth, wpos in withs:
                 e = env
                 for _ in range(depth):
                     e = e.up
-                attrs = force_attrs(e.vals[0], pos)
+                attrs = force(e.vals[0])
+                if type(attrs) is not Attrs:
+                    raise type_error("a set", attrs).with_trace(
+                        "while evaluating the first subexpression of a with expression", wpos)
                 v = attrs.vals.get(name, _MISSING)
                 if v is not _MISSING:
-                    return v.force() if force_it and type(v) is Thunk else v
+                    if force_it and type(v) is Thunk:
+                        try:
+                            return v.force()
+                        except InfiniteRecursion as e:
+                            _fix_recursion_pos(e, v, pos)
+                            raise
+                    return v
             raise NixError(f"undefined variable '{name}'", pos)
 
         return from_with
+
+    def _with_positions(self, scope: Scope | None) -> list[Pos]:
+        out = []
+        while scope is not None:
+            if scope.is_with:
+                out.append(self._with_pos.get(id(scope)))
+            scope = scope.parent
+        return out
 
     # functions ---------------------------------------------------------------
     def c_Lambda(self, node: ast.Lambda, scope: Scope | None, name: str | None = None) -> Code:
@@ -208,10 +264,12 @@ class Compiler:
         fc.pos = self.pos(node)
         names: dict[str, int] = {}
         if node.arg is not None:
+            intern(node.arg)
             names[node.arg] = 0
         if node.formals is not None:
             fc.formals = []
             for f in node.formals.formals:
+                intern(f.name)
                 names.setdefault(f.name, len(names))
                 fc.formals.append((f.name, names[f.name]))
             fc.formal_names = frozenset(f.name for f in node.formals.formals)
@@ -222,23 +280,32 @@ class Compiler:
         if node.formals is not None:
             for f in node.formals.formals:
                 if f.default is not None:
-                    fc.defaults[f.name] = self.compile(f.default, inner)
-        fc.body = self.compile(node.body, inner)
+                    # as Nix's maybeThunk: a default that is a variable is looked up at once
+                    fc.defaults[f.name] = self.lazy(f.default, inner)
+        # as Nix's setName: `f = a: b: …` names the inner function too
+        fc.body = (self.c_Lambda(node.body, inner, name) if type(node.body) is ast.Lambda
+                   else self.compile(node.body, inner))
         return lambda env: Lambda(fc, env)
 
     def c_Call(self, node: ast.Call, scope: Scope | None) -> Code:
         fn = self.compile(node.fn, scope)
         args = [self.lazy(a, scope) for a in node.args]
-        pos = self.pos(node)
-        call = self.state.call
-        if len(args) == 1:
+        pos = nix_pos(node)
+        state = self.state
+        call = state.call
+        if len(args) == 1 and not state.counting_calls:
             arg = args[0]
 
             def call1(env: Env) -> Any:
                 f = fn(env)
                 # the common case, a plain `x: …` lambda, without the general dispatch
                 if type(f) is Lambda and f.fn.formals is None:
-                    return f.fn.body(Env([arg(env)], f.env))
+                    try:
+                        return f.fn.body(Env([arg(env)], f.env))
+                    except NixError as e:
+                        if state.show_trace:
+                            call_frames(e, f.fn, pos)
+                        raise
                 return call(f, arg(env), pos)
 
             return call1
@@ -257,6 +324,8 @@ class Compiler:
             return self._rec_attrs(node, scope, body=None)
         pos_map = {d.name: (node.src, d.start) for d in node.attrs}
         names = [d.name for d in node.attrs]
+        for name in names:
+            intern(name)
         if node.inherit_from:
             inherit_scope, make_inherit_env = self._inherit_sources(node, scope, scope)
             lazies = [(self.lazy(d.value, inherit_scope, d.name), True)
@@ -308,28 +377,36 @@ class Compiler:
                  for d in node.dynamic]
 
         def add(env: Env, result: Attrs) -> None:
+            positions = result.pos = dict(result.pos or {})  # the literal's map is shared
             for name_code, value_code, pos in items:
-                name = name_code(env)
+                name = force_at(name_code(env), pos)
                 if name is None:
                     continue  # `${null} = …;` adds nothing
-                name = force_string_no_context(name, pos)
+                name = force_string_no_context(name, pos,
+                                               "while evaluating the name of a dynamic attribute")
                 if name in result.vals:
-                    line, col = pos[0].line_col(pos[1])
+                    where = positions.get(name)
+                    line, col = where[0].line_col(where[1]) if where else (0, 0)
                     raise NixError(f"dynamic attribute '{name}' already defined at "
-                                   f"{pos[0].name}:{line}:{col}", pos)
+                                   f"{where[0].name if where else '«none»'}:{line}:{col}", pos)
                 result.vals[name] = value_code(env)
+                positions[name] = pos
 
         return add
 
     def _rec_attrs(self, node: ast.Attrs, scope: Scope | None, body: ast.Node | None) -> Code:
         """``rec { … }`` and ``let … in body``: bindings that see each other."""
         names = {d.name: i for i, d in enumerate(node.attrs)}
+        for name in names:
+            intern(name)
         inner = Scope(names, scope)
         if node.inherit_from:
             inherit_scope, make_inherit_env = self._inherit_sources(node, inner, inner)
         else:
             inherit_scope, make_inherit_env = inner, None
         has_overrides = body is None and "__overrides" in names
+        overrides_pos = (nix_pos(node.attrs[names["__overrides"]].value) if has_overrides
+                         else None)
         slots = []
         for d in node.attrs:
             if d.kind == ast.AttrKind.INHERITED:
@@ -359,7 +436,7 @@ class Compiler:
                 return body_code(new)
             result = Attrs(dict(zip(attr_names, vals, strict=True)), pos_map)
             if has_overrides:
-                _apply_overrides(result, new, names)
+                _apply_overrides(result, new, names, overrides_pos)
             if dynamic:
                 dynamic(new, result)
             return result
@@ -371,61 +448,97 @@ class Compiler:
 
     def c_With(self, node: ast.With, scope: Scope | None) -> Code:
         attrs = self.compile(node.env, scope)
-        body = self.compile(node.body, Scope({}, scope, is_with=True))
+        inner = Scope({}, scope, is_with=True)
+        self._with_pos[id(inner)] = self.pos(node)
+        body = self.compile(node.body, inner)
         return lambda env: body(Env([Thunk(attrs, env)], env))
 
     def c_Select(self, node: ast.Select, scope: Scope | None) -> Code:
         expr = self.compile(node.expr, scope)
+        epos = nix_pos(node.expr)
         path = self._attr_path(node.path, scope)
         default = self.compile(node.default, scope) if node.default is not None else None
-        pos = self.pos(node)
-        static = [p for p in path if isinstance(p, str)]
-        if len(static) == 1 and len(path) == 1 and default is None:
-            name = static[0]
+        pos = select_pos(node)
+        if len(path) == 1 and isinstance(path[0], str) and default is None:
+            name = path[0]
 
             def select1(env: Env) -> Any:
-                v = expr(env)
+                try:
+                    v = expr(env)
+                except NixError as e:
+                    e.add_trace("while selecting an attribute", epos)
+                    raise
                 if type(v) is not Attrs:
-                    raise _select_type_error(v, name, pos)
+                    raise _select_failed(type_error("a set", v).with_trace(
+                        "while selecting an attribute", pos), env, node, path, 0, None, pos)
                 x = v.vals.get(name, _MISSING)
                 if x is _MISSING:
-                    raise _missing(v, name, pos)
-                return x.force() if type(x) is Thunk else x
+                    raise _select_failed(_missing(v, name), env, node, path, 0, None, pos)
+                if type(x) is Thunk:
+                    try:
+                        return x.force()
+                    except NixError as e:
+                        apos = v.pos.get(name) if v.pos else None
+                        if type(e) is InfiniteRecursion:
+                            _fix_recursion_pos(e, x, apos or pos)
+                        raise _select_failed(e, env, node, path, 1, apos, pos) from None
+                return x
 
             return select1
 
         def select(env: Env) -> Any:
-            v = expr(env)
-            for part in path:
-                name = part if isinstance(part, str) else force_string_no_context(part(env), pos)
-                if type(v) is not Attrs:
-                    if default is not None:
-                        return default(env)
-                    raise _select_type_error(v, name, pos)
-                x = v.vals.get(name, _MISSING)
-                if x is _MISSING:
-                    if default is not None:
-                        return default(env)
-                    raise _missing(v, name, pos)
-                v = x.force() if type(x) is Thunk else x
-            return v
+            try:
+                v = expr(env)
+            except NixError as e:
+                e.add_trace("while selecting an attribute", epos)
+                raise
+            done = 0  # attributes found so far
+            apos = None  # where the last one found is defined
+            x = None
+            try:
+                for part in path:
+                    name = part if type(part) is str else _attr_name(part, env)
+                    if type(v) is not Attrs:
+                        if default is not None:
+                            return default(env)
+                        raise type_error("a set", v).with_trace("while selecting an attribute", pos)
+                    x = v.vals.get(name, _MISSING)
+                    if x is _MISSING:
+                        if default is not None:
+                            return default(env)
+                        raise _missing(v, name)
+                    apos = v.pos.get(name) if v.pos else None
+                    done += 1
+                    v = x.force() if type(x) is Thunk else x
+                return v
+            except NixError as e:
+                if type(e) is InfiniteRecursion and x is not None:
+                    _fix_recursion_pos(e, x, (apos or pos) if done == len(path) else pos)
+                raise _select_failed(e, env, node, path, done, apos, pos) from None
 
         return select
 
     def _attr_path(self, path: tuple, scope: Scope | None) -> list:
-        return [p if isinstance(p, str) else self.compile(p, scope) for p in path]
+        """Static names as they are; a dynamic one as (code, its position)."""
+        for p in path:
+            if isinstance(p, str):
+                intern(p)
+        return [p if isinstance(p, str) else (self.compile(p, scope), nix_pos(p)) for p in path]
 
     def c_HasAttr(self, node: ast.HasAttr, scope: Scope | None) -> Code:
         expr = self.compile(node.expr, scope)
         path = self._attr_path(node.path, scope)
-        pos = self.pos(node)
-
+        epos = nix_pos(node.expr)
         last = len(path) - 1
 
         def has(env: Env) -> bool:
-            v = expr(env)
+            try:
+                v = expr(env)
+            except NixError as e:
+                e.add_trace("in the argument of '?'", epos)
+                raise
             for i, part in enumerate(path):
-                name = part if isinstance(part, str) else force_string_no_context(part(env), pos)
+                name = part if type(part) is str else _attr_name(part, env)
                 if type(v) is not Attrs:
                     return False
                 x = v.vals.get(name, _MISSING)
@@ -433,7 +546,7 @@ class Compiler:
                     return False
                 if i == last:
                     return True  # the value itself is not needed, so not forced
-                v = x.force() if type(x) is Thunk else x
+                v = force_at(x, epos)
             return True
 
         return has
@@ -445,30 +558,68 @@ class Compiler:
     # control -----------------------------------------------------------------
     def c_If(self, node: ast.If, scope: Scope | None) -> Code:
         cond = self.compile(node.cond, scope)
+        cpos = nix_pos(node.cond)
         then = self.compile(node.then, scope)
         else_ = self.compile(node.else_, scope)
-        pos = self.pos(node.cond)
+        ctx = "while evaluating a branch condition"
 
         def if_(env: Env) -> Any:
-            c = cond(env)
+            try:
+                c = cond(env)
+            except NixError as e:
+                e.add_trace(ctx, cpos)
+                raise
             if c is True:
                 return then(env)
             if c is False:
                 return else_(env)
-            return then(env) if force_bool(c, pos) else else_(env)
+            raise type_error("a Boolean", c, cpos).with_trace(ctx, cpos)
 
         return if_
 
+    def _bool(self, node: ast.Node, scope: Scope | None, ctx: str) -> Code:
+        """Nix's evalBool: any error gets ``ctx`` at the expression, a value
+        that is no Boolean is reported there too."""
+        code = self.compile(node, scope)
+        pos = nix_pos(node)
+
+        def evaluated(env: Env) -> bool:
+            try:
+                v = code(env)
+            except NixError as e:
+                e.add_trace(ctx, pos)
+                raise
+            if v is True or v is False:
+                return v
+            raise type_error("a Boolean", v, pos).with_trace(ctx, pos)
+
+        return evaluated
+
     def c_Assert(self, node: ast.Assert, scope: Scope | None) -> Code:
-        cond = self.compile(node.cond, scope)
+        from .printer import show_expr
+
+        cond = self._bool(node.cond, scope, "in the condition of the assert statement")
         body = self.compile(node.body, scope)
         pos = self.pos(node)
-        from ..syntax.printer import to_source
-
-        text = to_source(node.cond)
+        text = show_expr(node.cond, self.resolve_path_literal)
+        c = node.cond
+        if type(c) is ast.BinOp and c.op == "==":
+            # a failed `a == b` is evaluated again to say where the sides differ
+            lhs = self.compile(c.lhs, scope)
+            rhs = self.compile(c.rhs, scope)
+            eq_pos = (c.src, c.op_start)
+        else:
+            lhs = rhs = None
 
         def assert_(env: Env) -> Any:
-            if not force_bool(cond(env), pos):
+            if not cond(env):
+                if lhs is not None:
+                    try:
+                        assert_equal(self.state, lhs(env), rhs(env), eq_pos)
+                    except AssertionFailed as e:
+                        e.add_trace(f"while evaluating the condition of the assertion '{text}'",
+                                    pos)
+                        raise
                 raise AssertionFailed(f"assertion '{text}' failed", pos)
             return body(env)
 
@@ -476,78 +627,261 @@ class Compiler:
 
     def c_Not(self, node: ast.Not, scope: Scope | None) -> Code:
         expr = self.compile(node.expr, scope)
-        pos = self.pos(node)
-        return lambda env: not force_bool(expr(env), pos)
+        epos = nix_pos(node.expr)
+        ctx = "in the argument of '!'"
+
+        def not_(env: Env) -> bool:
+            try:
+                v = expr(env)
+            except NixError as e:
+                e.add_trace(ctx, epos)
+                raise
+            if v is True:
+                return False
+            if v is False:
+                return True
+            raise type_error("a Boolean", v, epos).with_trace(ctx, epos)
+
+        return not_
+
+    def _logic(self, node: ast.BinOp, scope: Scope | None) -> Code:
+        """``&&``, ``||``, ``->``: each side as Nix's evalBool."""
+        op = node.op
+        lhs = self.compile(node.lhs, scope)
+        rhs = self.compile(node.rhs, scope)
+        lpos, rpos = nix_pos(node.lhs), nix_pos(node.rhs)
+        left, right = f"in the left operand of '{op}'", f"in the right operand of '{op}'"
+        # the left value that decides the result without the right one
+        decisive = op == "||"
+        implies = op == "->"
+
+        def logic(env: Env) -> bool:
+            try:
+                a = lhs(env)
+            except NixError as e:
+                e.add_trace(left, lpos)
+                raise
+            if a is not True and a is not False:
+                raise type_error("a Boolean", a, lpos).with_trace(left, lpos)
+            if implies:
+                if not a:
+                    return True
+            elif a is decisive:
+                return a
+            try:
+                b = rhs(env)
+            except NixError as e:
+                e.add_trace(right, rpos)
+                raise
+            if b is not True and b is not False:
+                raise type_error("a Boolean", b, rpos).with_trace(right, rpos)
+            return b
+
+        return logic
+
+    def _operand(self, node: ast.Node, scope: Scope | None) -> Code:
+        """An operand a builtin forces (``a - b`` is ``__sub a b``): a variable's
+        value is forced there, without a position."""
+        if type(node) is ast.Var:
+            found = resolve(scope, node.name)
+            if found is not None:
+                return _slot_code(*found, True, None)
+        return self.compile(node, scope)
 
     def c_Neg(self, node: ast.Neg, scope: Scope | None) -> Code:
         rebound = resolve(scope, "__sub")
-        expr = self.compile(node.expr, scope)
         pos = self.pos(node)
         if rebound is not None:
+            expr = self.compile(node.expr, scope)
             sub = _slot_code(*rebound, True)
             call = self.state.call
             return lambda env: call(call(sub(env), 0, pos), Thunk(expr, env), pos)
-        return lambda env: arith("-", 0, expr(env), pos)
+        expr = self._operand(node.expr, scope)
+
+        def neg(env: Env) -> Any:
+            try:
+                b = expr(env)
+                if type(b) is int and -_BIG < b < _BIG:
+                    return -b
+                return arith("-", 0, b)
+            except NixError as e:
+                e.add_trace("while calling the 'sub' builtin", pos)
+                raise
+
+        return neg
 
     def c_BinOp(self, node: ast.BinOp, scope: Scope | None) -> Code:
-        lhs = self.compile(node.lhs, scope)
-        rhs = self.compile(node.rhs, scope)
-        pos = (node.src, node.op_start)
         op = node.op
-        state = self.state
+        pos = (node.src, node.op_start)
         rebound = _REBINDABLE.get(op)
         if rebound is not None and resolve(scope, rebound[0]) is not None:
             return self._rebound_op(node, scope, *rebound)
         if op == "+":
-            def plus(env: Env) -> Any:
-                a = lhs(env)
-                if type(a) is int:
+            return self._plus(node, scope)
+        if op in ("-", "*", "/"):
+            return self._arith(node, scope)
+        if op in ("<", ">", "<=", ">="):
+            return self._compare(node, scope)
+        if op in ("==", "!="):
+            lhs = self.compile(node.lhs, scope)
+            rhs = self.compile(node.rhs, scope)
+            lpos, rpos = nix_pos(node.lhs), nix_pos(node.rhs)
+            left, right = f"in the left operand of '{op}'", f"in the right operand of '{op}'"
+            negate = op == "!="
+
+            def eq(env: Env) -> bool:
+                try:
+                    a = lhs(env)
+                except NixError as e:
+                    e.add_trace(left, lpos)
+                    raise
+                try:
                     b = rhs(env)
-                    if type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
-                        return a + b  # cannot overflow: skip the checks
-                    return add_numbers(a, b, pos)
-                if type(a) is float:
-                    return add_numbers(a, rhs(env), pos)
-                return _concat(state, a, rhs(env), pos)
-            return plus
+                except NixError as e:
+                    e.add_trace(right, rpos)
+                    raise
+                return equal(a, b) is not negate
+
+            return eq
+        if op in ("&&", "||", "->"):
+            return self._logic(node, scope)
+        if op == "//":
+            return self._update(node, scope)
+        if op == "++":
+            lhs = self.compile(node.lhs, scope)
+            rhs = self.compile(node.rhs, scope)
+            lpos, rpos = nix_pos(node.lhs), nix_pos(node.rhs)
+            ctx = "while evaluating one of the elements to concatenate"
+
+            def concat(env: Env) -> list:
+                try:
+                    a = lhs(env)
+                except NixError as e:
+                    e.add_trace("in the left operand of '++'", lpos)
+                    raise
+                try:
+                    b = rhs(env)
+                except NixError as e:
+                    e.add_trace("in the right operand of '++'", rpos)
+                    raise
+                if type(a) is not list:
+                    raise type_error("a list", a).with_trace(ctx, pos)
+                if type(b) is not list:
+                    raise type_error("a list", b).with_trace(ctx, pos)
+                return a + b if a and b else (a or b)
+
+            return concat
+        raise AssertionError(f"unknown operator {op}")
+
+    def _plus(self, node: ast.BinOp, scope: Scope | None) -> Code:
+        """``+``: Nix's ExprConcatStrings of two operands."""
+        lhs = self.compile(node.lhs, scope)
+        rhs = self.compile(node.rhs, scope)
+        lpos, rpos = nix_pos(node.lhs), nix_pos(node.rhs)
+        # bison's locations of the operands (type errors point there)
+        lop, rop = operand_pos(node.lhs), operand_pos(node.rhs)
+        pos = (node.src, node.op_start)
+        state = self.state
+
+        def plus(env: Env) -> Any:
+            try:
+                a = lhs(env)
+            except NixError as e:
+                e.add_trace("in an operand of '+'", lpos)
+                raise
+            if type(a) is int:
+                try:
+                    b = rhs(env)
+                except NixError as e:
+                    e.add_trace("in an operand of '+'", rpos)
+                    raise
+                if type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
+                    return a + b  # cannot overflow: skip the checks
+                return _add_to_number(a, b, rop)
+            return _concat(state, a, rhs, env, rpos, lop, rop, pos)
+
+        return plus
+
+    def _arith(self, node: ast.BinOp, scope: Scope | None) -> Code:
+        """``-``, ``*``, ``/``: calls of ``__sub``, ``__mul``, ``__div``."""
+        op = node.op
+        lhs = self._operand(node.lhs, scope)
+        rhs = self._operand(node.rhs, scope)
+        pos = (node.src, node.op_start)
+        frame = f"while calling the '{_OP_NAMES[op]}' builtin"
         if op == "-":
             def minus(env: Env) -> Any:
-                a = lhs(env)
-                b = rhs(env)
-                if type(a) is int and type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
-                    return a - b  # cannot overflow: skip the checks
-                return arith("-", a, b, pos)
+                try:
+                    a = lhs(env)
+                    b = rhs(env)
+                    if type(a) is int and type(b) is int and -_BIG < a < _BIG and -_BIG < b < _BIG:
+                        return a - b  # cannot overflow: skip the checks
+                    return arith("-", a, b)
+                except NixError as e:
+                    e.add_trace(frame, pos)
+                    raise
             return minus
-        if op in ("*", "/"):
-            return lambda env: arith(op, lhs(env), rhs(env), pos)
-        if op == "==":
-            return lambda env: equal(lhs(env), rhs(env))
-        if op == "!=":
-            return lambda env: not equal(lhs(env), rhs(env))
-        if op == "<":
-            def lt(env: Env) -> bool:
-                a = lhs(env)
-                b = rhs(env)
+
+        def arithmetic(env: Env) -> Any:
+            try:
+                return arith(op, lhs(env), rhs(env))
+            except NixError as e:
+                e.add_trace(frame, pos)
+                raise
+
+        return arithmetic
+
+    def _compare(self, node: ast.BinOp, scope: Scope | None) -> Code:
+        """``a < b`` is ``__lessThan a b``, ``a > b`` is ``__lessThan b a``, and
+        ``<=``/``>=`` negate those (``!``): operands are forced in that order."""
+        op = node.op
+        pos = (node.src, node.op_start)
+        swap = op in (">", "<=")
+        first = self._operand(node.rhs if swap else node.lhs, scope)
+        second = self._operand(node.lhs if swap else node.rhs, scope)
+        frame = "while calling the 'lessThan' builtin"
+
+        def lt(env: Env) -> bool:
+            try:
+                a = first(env)
+                b = second(env)
                 if type(a) is int and type(b) is int:
                     return a < b
-                return less_than(a, b, pos)
+                return less_than(a, b)
+            except NixError as e:
+                e.add_trace(frame, pos)
+                raise
+
+        if op in ("<", ">"):
             return lt
-        if op == ">":
-            return lambda env: less_than(rhs(env), lhs(env), pos)
-        if op == "<=":
-            return lambda env: not less_than(rhs(env), lhs(env), pos)
-        if op == ">=":
-            return lambda env: not less_than(lhs(env), rhs(env), pos)
-        if op == "&&":
-            return lambda env: force_bool(lhs(env), pos) and force_bool(rhs(env), pos)
-        if op == "||":
-            return lambda env: force_bool(lhs(env), pos) or force_bool(rhs(env), pos)
-        if op == "->":
-            return lambda env: (not force_bool(lhs(env), pos)) or force_bool(rhs(env), pos)
-        if op == "//":
+
+        def not_lt(env: Env) -> bool:
+            try:
+                return not lt(env)
+            except NixError as e:
+                e.add_trace("in the argument of '!'", pos)
+                raise
+
+        return not_lt
+
+    def _update(self, node: ast.BinOp, scope: Scope | None) -> Code:
+        """``a // b // c``: Nix evaluates the operands rightmost first, then merges."""
+        operands: list[tuple[Code, Pos, str]] = []
+
+        def collect(n: ast.Node, ctx: str) -> None:
+            if type(n) is ast.BinOp and n.op == "//":
+                collect(n.rhs, "in the right operand of '//'")
+                collect(n.lhs, "in the left operand of '//'")
+            else:
+                operands.append((self.compile(n, scope), nix_pos(n), ctx))
+
+        collect(node, "")
+        if len(operands) == 2:
+            (rcode, rpos, rctx), (lcode, lpos, lctx) = operands
+
             def update(env: Env) -> Attrs:
-                a = force_attrs(lhs(env), pos)
-                b = force_attrs(rhs(env), pos)
+                b = _eval_attrs(rcode, env, rpos, rctx)
+                a = _eval_attrs(lcode, env, lpos, lctx)
                 if not b.vals:
                     return a
                 if not a.vals:
@@ -557,14 +891,26 @@ class Compiler:
                 pos_map = dict(a.pos or {})
                 pos_map.update(b.pos or {})
                 return Attrs(vals, pos_map)
+
             return update
-        if op == "++":
-            def concat(env: Env) -> list:
-                a = force_list(lhs(env), pos)
-                b = force_list(rhs(env), pos)
-                return a + b if a and b else (a or b)
-            return concat
-        raise AssertionError(f"unknown operator {op}")
+
+        def update_many(env: Env) -> Attrs:
+            sets = [_eval_attrs(code, env, pos, ctx) for code, pos, ctx in operands]
+            result = sets.pop()
+            for b in reversed(sets):
+                if not b.vals:
+                    continue
+                if not result.vals:
+                    result = b
+                    continue
+                vals = dict(result.vals)
+                vals.update(b.vals)
+                pos_map = dict(result.pos or {})
+                pos_map.update(b.pos or {})
+                result = Attrs(vals, pos_map)
+            return result
+
+        return update_many
 
     def _rebound_op(self, node: ast.BinOp, scope: Scope | None, name: str,
                     swap: bool, negate: bool) -> Code:
@@ -577,8 +923,13 @@ class Compiler:
 
         def rebound(env: Env) -> Any:
             a, b = (rhs(env), lhs(env)) if swap else (lhs(env), rhs(env))
-            r = call(call(fn(env), a, pos), b, pos)
-            return (not force_bool(r, pos)) if negate else r
+            if not negate:
+                return call(call(fn(env), a, pos), b, pos)
+            try:
+                return not force_bool(call(call(fn(env), a, pos), b, pos), pos)
+            except NixError as e:
+                e.add_trace("in the argument of '!'", pos)
+                raise
 
         return rebound
 
@@ -595,21 +946,40 @@ _MISSING = object()
 _BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when added
 
 
-def _slot_code(depth: int, index: int, force_it: bool) -> Code:
+def _slot_code(depth: int, index: int, force_it: bool, pos: Pos = None) -> Code:
+    # the try blocks cost nothing until something is raised (Python 3.11)
     if depth == 0:
         def slot0(env: Env) -> Any:
             v = env.vals[index]
-            return v.force() if type(v) is Thunk else v
+            if type(v) is Thunk:
+                try:
+                    return v.force()
+                except InfiniteRecursion as e:
+                    _fix_recursion_pos(e, v, pos)
+                    raise
+            return v
     elif depth == 1:
         def slot0(env: Env) -> Any:
             v = env.up.vals[index]
-            return v.force() if type(v) is Thunk else v
+            if type(v) is Thunk:
+                try:
+                    return v.force()
+                except InfiniteRecursion as e:
+                    _fix_recursion_pos(e, v, pos)
+                    raise
+            return v
     else:
         def slot0(env: Env) -> Any:
             for _ in range(depth):
                 env = env.up
             v = env.vals[index]
-            return v.force() if type(v) is Thunk else v
+            if type(v) is Thunk:
+                try:
+                    return v.force()
+                except InfiniteRecursion as e:
+                    _fix_recursion_pos(e, v, pos)
+                    raise
+            return v
     if force_it:
         return slot0
 
@@ -624,47 +994,255 @@ def _slot_code(depth: int, index: int, force_it: bool) -> Code:
     return lazy_slot
 
 
-def _concat(state: EvalState, a: Any, b: Any, pos: Pos) -> Any:
-    """``+`` when the left side is not a number: strings or paths."""
-    from .values import force
+def _fix_recursion_pos(e: InfiniteRecursion, thunk: Thunk, pos: Pos) -> None:
+    """Nix's tryFixupBlackHolePos: the recursion is reported where the value
+    under evaluation was forced again."""
+    if e.thunk is thunk and e.pos is None:
+        e.pos = pos
 
-    a = force(a)
-    if type(a) is NixPath:
-        s = coerce_to_string(state, b, pos, copy_to_store=False)
-        if getattr(s, "context", None):
+
+_OP_NAMES = {"-": "sub", "*": "mul", "/": "div"}
+
+
+def _eval_attrs(code: Code, env: Env, pos: Pos, ctx: str) -> Attrs:
+    """Nix's evalAttrs: any error gets ``ctx`` at the operand."""
+    try:
+        v = code(env)
+        if type(v) is not Attrs:
+            raise type_error("a set", v)
+    except NixError as e:
+        e.add_trace(ctx, pos)
+        raise
+    return v
+
+
+def _add_to_number(a: Any, b: Any, pos: Pos) -> Any:
+    """``a + b`` with ``a`` a number; errors are placed at ``b``."""
+    tb = type(b)
+    if type(a) is int:
+        if tb is int:
+            r = a + b
+            if -(2**63) <= r < 2**63:
+                return r
+            raise NixError(f"integer overflow in adding {a} + {b}", pos)
+        if tb is float:
+            return a + b
+        raise NixError(f"cannot add {show_type(b)} to an integer", pos)
+    if tb is int or tb is float:
+        return a + b
+    raise NixError(f"cannot add {show_type(b)} to a float", pos)
+
+
+def _concat(state: EvalState, a: Any, rhs: Code, env: Env, rpos: Pos, lop: Pos, rop: Pos,
+            pos: Pos) -> Any:
+    """``+`` when the left side is not an integer: Nix's ExprConcatStrings."""
+    ta = type(a)
+    if ta is not float:
+        # a string is kept as it is; after anything else nothing is copied to the store
+        sa = coerce_to_string(state, a, lop, "while evaluating a path segment",
+                              copy_to_store=False)
+    try:
+        b = rhs(env)
+    except NixError as e:
+        e.add_trace("in an operand of '+'", rpos)
+        raise
+    if ta is float:
+        return _add_to_number(a, b, rop)
+    sb = coerce_to_string(state, b, rop, "while evaluating a path segment",
+                          copy_to_store=isinstance(a, str))
+    if ta is NixPath:
+        if getattr(sb, "context", None):
             raise NixError("a string that refers to a store path cannot be appended to a path",
                            pos)
-        return NixPath(canon_path(a.path + s))
-    if isinstance(a, str):
-        return concat_strings([a, coerce_to_string(state, b, pos)])
+        return NixPath(canon_path(sa + sb))
+    return concat_strings([sa, sb])
+
+
+def assert_equal(state: EvalState, a: Any, b: Any, pos: Pos) -> None:
+    """Nix's assertEqValues: ``a == b`` is false; say why, as precisely as Nix."""
+    from .errors import AssertionFailed as Failed
+    from .ops import _is_derivation
+    from .printer import show_brief
+
+    a = force(a)
     b = force(b)
-    raise NixError(f"cannot add {show_type(b)} to {show_type(a)}", pos)
+    if a is b:
+        return
+    ta, tb = type(a), type(b)
+    if ta in (int, float) and tb in (int, float):
+        if not equal(a, b):
+            raise Failed(f"{show_type(a)} with value '{show_brief(a)}' is not equal to "
+                         f"{show_type(b)} with value '{show_brief(b)}'")
+        return
+    if (ta is str or ta is ContextStr) and (tb is str or tb is ContextStr):
+        if str.__eq__(a, b):
+            return
+        raise Failed(f"string '{show_brief(a)}' is not equal to string '{show_brief(b)}'")
+    if ta is not tb:
+        raise Failed(f"{show_type(a)} of value '{show_brief(a)}' is not equal to "
+                     f"{show_type(b)} of value '{show_brief(b)}'")
+    if ta is bool:
+        if a != b:
+            raise Failed(f"boolean '{show_brief(a)}' is not equal to boolean '{show_brief(b)}'")
+    elif ta is NixPath:
+        if a.path != b.path:
+            raise Failed(f"path '{show_brief(a)}' is not equal to path '{show_brief(b)}'")
+    elif ta is list:
+        if len(a) != len(b):
+            raise Failed(f"list of size '{len(a)}' is not equal to list of size '{len(b)}', "
+                         f"left hand side is '{show_brief(a)}', right hand side is "
+                         f"'{show_brief(b)}'")
+        for n, (x, y) in enumerate(zip(a, b, strict=True)):
+            try:
+                if x is not y:
+                    assert_equal(state, x, y, pos)
+            except NixError as e:
+                e.add_trace(f"while comparing list element {n}", pos)
+                raise
+    elif ta is Attrs:
+        if _is_derivation(a) and _is_derivation(b) and "outPath" in a.vals \
+                and "outPath" in b.vals:
+            try:
+                assert_equal(state, a.vals["outPath"], b.vals["outPath"], pos)
+                return
+            except NixError as e:
+                e.add_trace("while comparing a derivation by its 'outPath' attribute", pos)
+                raise
+        if len(a.vals) != len(b.vals):
+            raise Failed(f"attribute names of attribute set '{show_brief(a)}' differs from "
+                         f"attribute set '{show_brief(b)}'")
+        for name in symbol_order(a.vals):
+            if name not in b.vals:
+                raise Failed(f"attribute name '{name}' is contained in '{show_brief(a)}', but "
+                             f"not in '{show_brief(b)}'")
+        for name in symbol_order(a.vals):
+            try:
+                x, y = a.vals[name], b.vals[name]
+                if x is not y:
+                    assert_equal(state, x, y, pos)
+            except NixError as e:
+                rpos = b.pos.get(name) if b.pos else None
+                lpos = a.pos.get(name) if a.pos else None
+                if rpos is not None:
+                    e.add_trace("where right hand side is", rpos)
+                if lpos is not None:
+                    e.add_trace("where left hand side is", lpos)
+                e.add_trace(f"while comparing attribute '{name}'", pos)
+                raise
+    elif ta in (Lambda, PrimOp, PrimOpApp):
+        raise Failed("distinct functions and immediate comparisons of identical functions "
+                     "compare as unequal")
 
 
-def _select_type_error(v: Any, name: str, pos: Pos) -> NixError:
-    from .values import type_error
+def _attr_name(part: tuple, env: Env) -> str:
+    """Nix's getName for ``${e}`` in an attribute path."""
+    code, pos = part
+    return force_string_no_context(code(env), pos, "while evaluating an attribute name")
 
-    err = type_error("a set", v, pos)
-    err.add_trace(f"while selecting attribute '{name}'", pos)
+
+def _select_failed(e: NixError, env: Env, node: ast.Select, path: list, done: int,
+                   apos: Pos, pos: Pos) -> NixError:
+    """The frames Nix's ExprSelect adds: where the last attribute found is
+    defined (unless inside derivation-internal.nix), then the selection."""
+    if apos is not None and apos[0].name != _DERIVATION_INTERNAL:
+        e.add_trace(f"from the definition of '{_show_path(node, path[:done], env)}'", apos)
+    e.add_trace(f"while evaluating the attribute '{_show_path(node, path, env)}'", pos)
+    return e
+
+
+def _show_path(node: ast.Select, path: list, env: Env) -> str:
+    # as Nix's showAttrSelectionPath: dynamic names evaluated again, shown as
+    # written when that fails
+    from .printer import show_attr_name, show_expr
+
+    out = []
+    for i, part in enumerate(path):
+        if type(part) is str:
+            out.append(show_attr_name(part))
+            continue
+        try:
+            out.append(show_attr_name(_attr_name(part, env)))
+        except NixError:
+            out.append('"${' + show_expr(node.path[i]) + '}"')
+    return ".".join(out)
+
+
+_DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix"
+
+
+def _missing(v: Attrs, name: str) -> NixError:
+    err = NixError(f"attribute '{name}' missing")
+    err.suggest(v.vals, name)
     return err
 
 
-def _missing(v: Attrs, name: str, pos: Pos) -> NixError:
-    import difflib
-
-    err = NixError(f"attribute '{name}' missing", pos)
-    close = difflib.get_close_matches(name, list(v.vals), n=3)
-    if close:
-        err.message += "\n       Did you mean " + (
-            close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]) + "?"
-    return err
-
-
-def _apply_overrides(result: Attrs, env: Env, slots: dict[str, int]) -> None:
+def _apply_overrides(result: Attrs, env: Env, slots: dict[str, int], pos: Pos) -> None:
     """``rec { __overrides = { … }; }``: the overrides replace attributes, also for
     the set's own references to them."""
-    overrides = force_attrs(result.vals["__overrides"], None)
+    overrides = force_attrs(result.vals["__overrides"], pos,
+                            "while evaluating the `__overrides` attribute")
     for name, value in overrides.vals.items():
         result.vals[name] = value
         if name in slots:
             env.vals[slots[name]] = value
+
+
+# -- positions as Nix's parser records them -----------------------------------
+
+def nix_pos(node: ast.Node) -> Pos:
+    """Nix's ``Expr::getPos``: where a trace frame about ``node`` points (None
+    for literals and ``let``, whose Nix nodes carry no position)."""
+    t = type(node)
+    if t in _NO_POS:
+        return None
+    if t is ast.List:
+        return nix_pos(node.items[0]) if node.items else None
+    if t is ast.HasAttr or t is ast.Not:
+        return nix_pos(node.expr)
+    if t is ast.BinOp:
+        return (node.src, node.op_start)
+    if t is ast.Call:
+        return (node.src, min(node.start, _outer_start(node.fn)))
+    if t is ast.Select:
+        return select_pos(node)
+    return (node.src, node.start)
+
+
+_NO_POS = (ast.Int, ast.Float, ast.Str, ast.Path, ast.Let)
+
+
+def select_pos(node: ast.Select) -> Pos:
+    """An ``e.a`` starts where ``e`` does, its parentheses included; an
+    ``inherit (e) a`` is at the name, a ``let { }`` at the keyword."""
+    if type(node.expr) is ast.InheritFrom:
+        return (node.src, node.start)
+    return (node.src, min(node.start, _outer_start(node.expr)))
+
+
+def operand_pos(node: ast.Node) -> Pos:
+    """Where bison's location of an operand starts: its parentheses included."""
+    return (node.src, _outer_start(node))
+
+
+def _outer_start(node: ast.Node) -> int:
+    # the AST drops parentheses; Nix's positions include them
+    text = node.src.text
+    start, end = node.start, node.end
+    while True:
+        i = start - 1
+        while i >= 0 and text[i] in " \t\r\n":
+            i -= 1
+        if i < 0 or text[i] != "(":
+            return start
+        j = end
+        while j < len(text) and text[j] in " \t\r\n":
+            j += 1
+        if j >= len(text) or text[j] != ")":
+            return start
+        start, end = i, j + 1
+
+
+def interp_pos(node: ast.Node) -> Pos:
+    """The ``${`` before an interpolated expression (where Nix places it)."""
+    i = node.src.text.rfind("${", 0, node.start)
+    return (node.src, i if i >= 0 else node.start)

@@ -186,12 +186,9 @@ def derivation_strict(state: EvalState, attrs: Attrs) -> Attrs:
         raise err
     name_pos = (attrs.pos or {}).get("name")
     try:
-        try:
-            drv_name = force_string_no_context(attrs.vals["name"], None)
-        except NixError as e:
-            e.add_trace("while evaluating the `name` attribute passed to "
-                        "builtins.derivationStrict", None)
-            raise
+        drv_name = force_string_no_context(attrs.vals["name"], None,
+                                           "while evaluating the `name` attribute passed to "
+                                           "builtins.derivationStrict")
     except NixError as e:
         e.add_trace("while evaluating the derivation attribute 'name'", name_pos)
         raise
@@ -204,7 +201,7 @@ def derivation_strict(state: EvalState, attrs: Attrs) -> Attrs:
             where = f"{name_pos[0].name}:{line}:{col}"
         # Nix shows this frame even without --show-trace: it names the package
         e.add_trace(f"while evaluating derivation '{drv_name}'\n"
-                    f"  whose name attribute is located at {where}", None)
+                    f"  whose name attribute is located at {where}", None, True)
         raise
 
 

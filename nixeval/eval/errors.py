@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..syntax.errors import nix_context
+import copy
+from typing import Any
+
 from ..syntax.source import Source
 
 Pos = tuple[Source, int] | None
@@ -11,9 +13,10 @@ Pos = tuple[Source, int] | None
 class NixError(Exception):
     """An error raised while evaluating Nix code.
 
-    ``message`` is Nix's text; ``pos`` where it happened; ``trace`` the
-    "while evaluating …" frames added as the error travels outwards
-    (innermost first), shown with ``--show-trace``.
+    ``message`` is Nix's text; ``pos`` where it happened (None when Nix gives
+    none: many type errors carry their position in a trace frame instead);
+    ``trace`` the "while evaluating …" frames added as the error travels
+    outwards (innermost first); ``suggestions`` the "Did you mean …?" line.
     """
 
     def __init__(self, message: str, pos: Pos = None) -> None:
@@ -21,6 +24,10 @@ class NixError(Exception):
         self.message = message
         self.pos = pos
         self.trace: list[tuple[str, Pos]] = []
+        # indexes into ``trace`` of frames shown even when the trace is cut
+        # short (Nix's TracePrint::Always: addErrorContext, infinite recursion)
+        self.always: set[int] = set()
+        self._suggest: tuple[Any, str] | None = None
 
     def at(self, pos: Pos) -> NixError:
         """Give the error a position if it has none yet."""
@@ -28,27 +35,128 @@ class NixError(Exception):
             self.pos = pos
         return self
 
-    def add_trace(self, hint: str, pos: Pos) -> None:
+    def add_trace(self, hint: str, pos: Pos = None, always: bool = False) -> None:
+        if not hint:
+            return  # Nix records it but never shows a frame without text
+        if always:
+            self.always.add(len(self.trace))
         self.trace.append((hint, pos))
+
+    def suggest(self, candidates: Any, query: str) -> None:
+        """Add Nix's "Did you mean …?" (worked out only if the error is shown)."""
+        self._suggest = (candidates, query)
+
+    @property
+    def suggestions(self) -> str:
+        return suggestions(*self._suggest) if self._suggest is not None else ""
+
+    def with_trace(self, hint: str, pos: Pos = None) -> NixError:
+        self.add_trace(hint, pos)
+        return self
 
     def __str__(self) -> str:
         return self.message
 
+    def clone(self) -> NixError:
+        """A copy whose frames can grow without changing this one's."""
+        other = copy.copy(self)
+        other.trace = list(self.trace)
+        other.always = set(self.always)
+        return other
+
     def render(self, show_trace: bool = False) -> str:
-        out = []
-        if show_trace and self.trace:
-            out.append("error:")
-            for hint, pos in reversed(self.trace):
-                out.append(f"       … {hint}")
-                if pos is not None:
-                    out.append(nix_context(pos[0], pos[1]).replace("       at", "         at", 1))
-                out.append("")
-            out.append(f"       error: {self.message}")
+        """Nix's showErrorInfo: the frames outermost first (only the first few
+        unless ``show_trace``), then the message, its position and suggestions."""
+        out: list[str] = []
+        if self.trace:
+            count = 0
+            truncate = False
+            seen: set = set()
+            skipped: list[tuple[str, Pos]] = []
+            for i in range(len(self.trace) - 1, -1, -1):
+                hint, pos = self.trace[i]
+                if not hint:
+                    continue
+                if not show_trace and count > 3:
+                    truncate = True
+                if truncate and i not in self.always:
+                    continue
+                key = (_pos_key(pos), hint)
+                if key in seen:
+                    skipped.append((hint, pos))
+                    continue
+                seen.add(key)
+                count = _flush_skipped(out, count, skipped)
+                count += 1
+                count = _print_trace(out, count, hint, pos)
+            count = _flush_skipped(out, count, skipped)
+            if truncate:
+                out.append("\n(stack trace truncated; use '--show-trace' to show the full, "
+                           "detailed trace)\n")
+            out.append("\nerror: ")
+        out.append(self.message + "\n")
+        _print_pos(out, "", self.pos)
+        if self.suggestions:
+            out.append(f"Did you mean {self.suggestions}?\n")
+        # Nix's indent(): "error: " before the first line, as many spaces before
+        # the others, trailing blanks trimmed from each
+        lines = "".join(out).rstrip().split("\n")
+        text = "\n".join([("error: " + lines[0]).rstrip()]
+                         + [("       " + line).rstrip() for line in lines[1:]])
+        # a colour reset Nix leaves after a message ending in a newline keeps
+        # that last line's indentation; the escape itself is not shown
+        return text.replace(_COLOUR_RESET, "")
+
+
+_COLOUR_RESET = "\x1b[0m"
+
+
+def _pos_key(pos: Pos) -> tuple:
+    if pos is None:
+        return ()
+    line, col = pos[0].line_col(pos[1])
+    return (pos[0].name, line, col)
+
+
+def _print_trace(out: list[str], count: int, hint: str, pos: Pos) -> int:
+    out.append("\n… " + hint + "\n")
+    if _print_pos(out, "  ", pos):
+        count += 1  # a frame with code counts double towards the cut-off
+    return count
+
+
+def _flush_skipped(out: list[str], count: int, skipped: list[tuple[str, Pos]]) -> int:
+    # a few repeated frames are shown as they are; a longer run is summarised
+    # (Nix clears its set of seen frames here, but on a copy: no effect)
+    if skipped:
+        if len(skipped) <= 5:
+            for hint, pos in skipped:
+                count = _print_trace(out, count, hint, pos)
         else:
-            out.append(f"error: {self.message}")
-        if self.pos is not None:
-            out.append(nix_context(*self.pos))
-        return "\n".join(out)
+            out.append(f"\n({len(skipped)} duplicate frames omitted)\n")
+        skipped.clear()
+    return count
+
+
+def _print_pos(out: list[str], indent: str, pos: Pos) -> bool:
+    """``at file:line:col:`` and up to three lines of code with a caret."""
+    if pos is None:
+        return False
+    source, offset = pos
+    line, col = source.line_col(offset)
+    out.append(f"{indent}at {source.name}:{line}:{col}:")
+    prev = source.line_text(line - 1) if line > 1 else None
+    if prev is not None:
+        out.append(f"\n {line - 1:5d}| {prev}")
+    cur = source.line_text(line)
+    if cur is not None:
+        out.append(f"\n {line:5d}| {cur}")
+        out.append("\n      |" + " " * col + "^")
+    nxt = source.line_text(line + 1)
+    if nxt is not None:
+        out.append(f"\n {line + 1:5d}| {nxt}")
+    out.append("\n")
+    return True
 
 
 class CatchableError(NixError):
@@ -68,9 +176,41 @@ class AbortError(NixError):
 
 
 class InfiniteRecursion(NixError):
-    def __init__(self, pos: Pos = None) -> None:
+    """``thunk`` is the value found under evaluation, so the frame where it was
+    first forced can be marked "entering the infinite recursion"."""
+
+    def __init__(self, pos: Pos = None, thunk: object = None) -> None:
         super().__init__("infinite recursion encountered", pos)
+        self.thunk = thunk
+
+
+class UsageError(NixError):
+    """Nix's UsageError (an unknown hash algorithm name, …): the command line
+    adds a hint to see --help."""
 
 
 class TypeMismatch(NixError):
     """A value of the wrong type ("expected a set but found an integer")."""
+
+
+def suggestions(candidates, query: str) -> str:
+    """Nix's Suggestions::bestMatches(…).trim(): the (at most five) names within
+    edit distance 2 of ``query``, nearest first, as "x" or "one of x, y or z"."""
+    ranked = sorted((_levenshtein(query, c), c.encode("utf-8", "surrogateescape"), c)
+                    for c in candidates)
+    best = [c for d, _, c in ranked[:5] if d <= 2]
+    if not best:
+        return ""
+    if len(best) == 1:
+        return best[0]
+    return "one of " + ", ".join(best[:-1]) + " or " + best[-1]
+
+
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a):
+        cur = [i + 1]
+        for j, cb in enumerate(b):
+            cur.append(min(prev[j + 1] + 1, cur[j] + 1, prev[j] + (ca != cb)))
+        prev = cur
+    return prev[-1]

@@ -16,9 +16,11 @@ from .values import (
     PrimOpApp,
     Thunk,
     context_of,
-    force,
+    is_app,
     make_string,
+    set_call_site,
     show_type,
+    sort_key,
 )
 
 if TYPE_CHECKING:
@@ -151,27 +153,49 @@ class _JsonWriter:
         self.errors: list[str] = []
 
     def write(self, v: Any, pos: Pos, copy_to_store: bool) -> None:
+        # each level counts towards max-call-depth, as in Nix
+        state = self.state
+        depth = state.call_depth
+        if depth > state.max_call_depth:
+            raise NixError("stack overflow; max-call-depth exceeded", pos)
+        state.call_depth = depth + 1
+        try:
+            self._write(v, pos, copy_to_store)
+        finally:
+            state.call_depth = depth
+
+    def _write(self, v: Any, pos: Pos, copy_to_store: bool) -> None:
         out = self.out
-        v = force(v)
+        if type(v) is Thunk:
+            if is_app(v):
+                # forcing it is a call: one level deeper, from here
+                if self.state.call_depth > self.state.max_call_depth:
+                    raise NixError("stack overflow; max-call-depth exceeded", pos)
+                set_call_site(v, pos)
+            v = v.force()
         t = type(v)
         if t is Attrs:
-            v, came_through_to_string = _peel(self.state, v, pos)
-            if type(v) is not Attrs:
-                # as Nix: a path a `__toString` returned is not copied to the store
-                self.write(v, pos, copy_to_store and not came_through_to_string)
-                return
-            out.append("{")
-            for i, name in enumerate(v.names()):
-                if i:
-                    out.append(",")
-                out.append(json_string(name, self.errors) + ":")
-                attr_pos = (v.pos or {}).get(name)
-                try:
-                    self.write(v.vals[name], attr_pos, copy_to_store)
-                except NixError as e:
-                    e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
-                    raise
-            out.append("}")
+            from .ops import peel
+
+            def write_peeled(peeled: Any, came_through_to_string: bool) -> None:
+                if type(peeled) is not Attrs:
+                    # as Nix: a path a `__toString` returned is not copied to the store
+                    self.write(peeled, pos, copy_to_store and not came_through_to_string)
+                    return
+                out.append("{")
+                for i, name in enumerate(peeled.names()):
+                    if i:
+                        out.append(",")
+                    out.append(json_string(name, self.errors) + ":")
+                    attr_pos = peeled.pos.get(name) if peeled.pos else None
+                    try:
+                        self.write(peeled.vals[name], attr_pos, copy_to_store)
+                    except NixError as e:
+                        e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
+                        raise
+                out.append("}")
+
+            peel(self.state, v, pos, True, write_peeled)
         elif t is list:
             out.append("[")
             for i, x in enumerate(v):
@@ -202,40 +226,8 @@ class _JsonWriter:
                 s = v.path
             out.append(json_string(s, self.errors))
         else:
-            raise TypeMismatch(f"cannot convert {show_type(v)} to JSON", pos)
-
-
-def _peel(state: EvalState, v: Attrs, pos: Pos) -> tuple[Any, bool]:
-    """Nix's peelToStringOutPath (checking what ``__toString`` returns): follow
-    ``__toString`` and ``outPath`` to a non-set or a set with neither."""
-    came_through_to_string = False
-    while True:
-        if "__toString" in v.vals:
-            fn_pos = (v.pos or {}).get("__toString")
-            try:
-                result = force(state.call(v.vals["__toString"], v, fn_pos))
-            except NixError as e:
-                e.add_trace("while calling the `__toString` attribute", fn_pos)
-                raise
-            came_through_to_string = True
-            hint, where = "while using the result of the `__toString` attribute", fn_pos
-        elif "outPath" in v.vals:
-            where = (v.pos or {}).get("outPath")
-            result = force(v.vals["outPath"])
-            hint = "while using the `outPath` attribute"
-        else:
-            if came_through_to_string:
-                raise TypeMismatch("`__toString` must return a string, but got a set: "
-                                   + show_value(v), pos)
-            return v, came_through_to_string
-        if type(result) is not Attrs:
-            if came_through_to_string and not isinstance(result, (str, NixPath)):
-                e = TypeMismatch(f"`__toString` should return a string, but got "
-                                 f"{show_type(result)}: {show_value(result)}", where)
-                e.add_trace(hint, where)
-                raise e
-            return result, came_through_to_string
-        v, pos = result, where
+            raise TypeMismatch(f"cannot convert {show_type(v)} to JSON",
+                               v.fn.pos if type(v) is Lambda else pos)
 
 
 _JSON_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
@@ -424,3 +416,184 @@ class _BriefPrinter:
             self.show(item, depth + 1)
             self.items_printed += 1
         out.append(" ]")
+
+
+def show_expr(node: Any, resolve_path: Any = None) -> str:
+    """An expression as Nix's ``Expr::show`` prints it in messages (the text of
+    a failed ``assert``, a dynamic attribute name): operators as the calls Nix
+    desugars them to, set bindings sorted, everything parenthesised."""
+    out: list[str] = []
+    _show(node, out, resolve_path or (lambda p: p))
+    return "".join(out)
+
+
+def show_attr_path(path: tuple) -> str:
+    """Nix's showAttrSelectionPath without evaluating: ``a."${e}".b``."""
+    return ".".join(show_attr_name(p) if isinstance(p, str) else '"${' + show_expr(p) + '}"'
+                    for p in path)
+
+
+# the builtin each operator is a call to in Nix's AST
+_OP_CALLS = {"-": "__sub", "*": "__mul", "/": "__div", "<": "__lessThan", ">": "__lessThan",
+             "<=": "__lessThan", ">=": "__lessThan"}
+
+
+def _show(node: Any, out: list[str], path: Any) -> None:
+    from ..syntax import ast
+
+    t = type(node)
+    if t is ast.Int:
+        out.append(str(node.value))
+    elif t is ast.Float:
+        out.append(show_float(node.value))
+    elif t is ast.Str:
+        out.append(show_string(node.value))
+    elif t is ast.Path:
+        out.append(path(node.value))
+    elif t is ast.Var:
+        out.append(node.name)
+    elif t is ast.CurPos:
+        out.append("__curPos")
+    elif t is ast.SearchPath:
+        out.append(f"(__findFile __nixPath {show_string(node.value)})")
+    elif t in (ast.StrInterp, ast.PathInterp):
+        out.append("(")
+        for i, part in enumerate(node.parts):
+            if i:
+                out.append(" + ")
+            _show(part, out, path)
+        out.append(")")
+    elif t is ast.Select:
+        out.append("(")
+        _show(node.expr, out, path)
+        out.append(")." + show_attr_path(node.path))
+        if node.default is not None:
+            out.append(" or (")
+            _show(node.default, out, path)
+            out.append(")")
+    elif t is ast.HasAttr:
+        out.append("((")
+        _show(node.expr, out, path)
+        out.append(") ? " + show_attr_path(node.path) + ")")
+    elif t is ast.Attrs:
+        if node.recursive:
+            out.append("rec ")
+        out.append("{ ")
+        _show_bindings(node, out, path)
+        out.append("}")
+    elif t is ast.List:
+        out.append("[ ")
+        for item in node.items:
+            out.append("(")
+            _show(item, out, path)
+            out.append(") ")
+        out.append("]")
+    elif t is ast.Lambda:
+        out.append("(")
+        if node.formals is not None:
+            parts = []
+            for f in sorted(node.formals.formals, key=lambda f: sort_key(f.name)):
+                default = "" if f.default is None else " ? " + show_expr(f.default, path)
+                parts.append(f.name + default)
+            if node.formals.ellipsis:
+                parts.append("...")
+            out.append("{ " + ", ".join(parts) + " }")
+            if node.arg is not None:
+                out.append(" @ ")
+        if node.arg is not None:
+            out.append(node.arg)
+        out.append(": ")
+        _show(node.body, out, path)
+        out.append(")")
+    elif t is ast.Call:
+        out.append("(")
+        _show(node.fn, out, path)
+        for a in node.args:
+            out.append(" ")
+            _show(a, out, path)
+        out.append(")")
+    elif t is ast.Let:
+        out.append("(let ")
+        _show_bindings(node.bindings, out, path)
+        out.append("in ")
+        _show(node.body, out, path)
+        out.append(")")
+    elif t is ast.With:
+        out.append("(with ")
+        _show(node.env, out, path)
+        out.append("; ")
+        _show(node.body, out, path)
+        out.append(")")
+    elif t is ast.If:
+        out.append("(if ")
+        _show(node.cond, out, path)
+        out.append(" then ")
+        _show(node.then, out, path)
+        out.append(" else ")
+        _show(node.else_, out, path)
+        out.append(")")
+    elif t is ast.Assert:
+        out.append("assert ")
+        _show(node.cond, out, path)
+        out.append("; ")
+        _show(node.body, out, path)
+    elif t is ast.Not:
+        out.append("(! ")
+        _show(node.expr, out, path)
+        out.append(")")
+    elif t is ast.Neg:
+        out.append("(__sub 0 ")
+        _show(node.expr, out, path)
+        out.append(")")
+    elif t is ast.BinOp:
+        op = node.op
+        fn = _OP_CALLS.get(op)
+        if fn is None:
+            out.append("(")
+            _show(node.lhs, out, path)
+            out.append(f" {op} ")
+            _show(node.rhs, out, path)
+            out.append(")")
+            return
+        a, b = (node.rhs, node.lhs) if op in (">", "<=") else (node.lhs, node.rhs)
+        if op in ("<=", ">="):
+            out.append("(! ")
+        out.append(f"({fn} ")
+        _show(a, out, path)
+        out.append(" ")
+        _show(b, out, path)
+        out.append(")")
+        if op in ("<=", ">="):
+            out.append(")")
+    elif t is ast.InheritFrom:
+        out.append("")
+    else:
+        out.append(f"«{t.__name__}»")
+
+
+def _show_bindings(node: Any, out: list[str], path: Any) -> None:
+    from ..syntax import ast
+
+    defs = sorted(node.attrs, key=lambda d: sort_key(d.name))
+    inherits = [d.name for d in defs if d.kind == ast.AttrKind.INHERITED]
+    if inherits:
+        out.append("inherit " + " ".join(show_attr_name(n) for n in inherits) + "; ")
+    by_source: dict[int, list[str]] = {}
+    for d in defs:
+        if d.kind == ast.AttrKind.INHERITED_FROM:
+            by_source.setdefault(d.value.expr.index, []).append(d.name)
+    for index in sorted(by_source):
+        out.append("inherit (")
+        _show(node.inherit_from[index], out, path)
+        out.append(") " + " ".join(show_attr_name(n) for n in by_source[index]) + "; ")
+    for d in defs:
+        if d.kind == ast.AttrKind.PLAIN:
+            out.append(show_attr_name(d.name) + " = ")
+            _show(d.value, out, path)
+            out.append("; ")
+    for d in node.dynamic:
+        out.append('"${')
+        _show(d.name, out, path)
+        out.append('}" = ')
+        _show(d.value, out, path)
+        out.append("; ")

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..syntax import Source
 from .errors import NixError
+from .ops import force_deep
 from .printer import show_value, to_json
 from .search_path import split_nix_path
 from .state import EvalState
@@ -73,6 +74,13 @@ def evaluate_for_cli(args: argparse.Namespace, sources: list[Source],
              for name in ("absolute", "short", "url")}
     state = make_state(args.include, features,
                        {k: v for k, v in lints.items() if v != "ignore"})
+    state.show_trace = bool(getattr(args, "show_trace", False))
+    depth = getattr(args, "max_call_depth", None)
+    for name, value in getattr(args, "option", []):
+        if name == "max-call-depth":
+            depth = int(value)
+    if depth is not None:
+        state.count_calls(depth)
     given = auto_args(state, args)
     for source in sources:
         base = os.getcwd() if source.name.startswith("«") else os.path.dirname(source.name)
@@ -80,9 +88,13 @@ def evaluate_for_cli(args: argparse.Namespace, sources: list[Source],
             value = state.eval_source(source, base)
             for path in args.attr or [""]:
                 v = auto_call(state, select_attr_path(state, value, path, given), given)
+                if getattr(args, "whnf_only", False):
+                    continue
                 if args.json:
                     yield to_json(state, v)
                 else:
+                    if args.strict:
+                        force_deep(state, v)
                     yield show_value(v, strict=args.strict)
         except RecursionError:
             raise NixError("stack overflow; max-call-depth exceeded") from None

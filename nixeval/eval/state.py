@@ -8,7 +8,7 @@ from typing import Any
 
 from ..syntax import Source, parse, read_source
 from ..syntax.errors import NixSyntaxError
-from .compiler import Compiler
+from .compiler import Compiler, call_frames
 from .env import Env, Scope
 from .errors import NixError, Pos
 from .values import (
@@ -20,7 +20,11 @@ from .values import (
     PrimOpApp,
     Thunk,
     force,
+    is_app,
+    set_call_site,
     show_type,
+    symbol_order,
+    type_error,
 )
 
 
@@ -34,6 +38,14 @@ class EvalState:
         # --lint-{absolute-path,short-path,url}-literals: name -> ignore|warn|fatal
         self.literal_lints = dict(literal_lints or {})
         self.pure = pure
+        # --show-trace: Nix then also records each function call in the trace
+        self.show_trace = False
+        # Nix's max-call-depth; only the deep walks over values (deepSeq, --strict,
+        # toJSON) and the builtins that start them count levels here
+        self.max_call_depth = 10000
+        self.call_depth = 0
+        # with an explicit --max-call-depth every call is counted (see count_calls)
+        self.counting_calls = False
         self.search_path = list(search_path or [])
         self._imports: dict[str, Any] = {}
         self._store_copies: dict[str, str] = {}
@@ -43,15 +55,22 @@ class EvalState:
 
     # calling ----------------------------------------------------------------
     def call(self, fn: Any, arg: Any, pos: Pos = None) -> Any:
-        """Apply a function value to one (lazy) argument."""
+        """Apply a function value to one (lazy) argument; ``pos`` is the call
+        site. Errors travel out with Nix's frames for the call."""
         if type(fn) is Thunk:
+            if is_app(fn):
+                set_call_site(fn, pos)  # forced here, so called from here
             fn = fn.force()
         t = type(fn)
         if t is Lambda:
             fc = fn.fn
-            if fc.formals is None:
-                return fc.body(Env([arg], fn.env))
-            return fc.body(self._bind_formals(fn, fc, arg, pos))
+            env = Env([arg], fn.env) if fc.formals is None else self._bind_formals(fn, fc, arg, pos)
+            try:
+                return fc.body(env)
+            except NixError as e:
+                if self.show_trace:
+                    call_frames(e, fc, pos)
+                raise
         if t is PrimOp:
             if fn.arity == 1:
                 return self._prim(fn, (arg,), pos)
@@ -62,45 +81,88 @@ class EvalState:
                 return self._prim(fn.prim, args, pos)
             return PrimOpApp(fn.prim, args)
         if t is Attrs and "__functor" in fn.vals:
-            return self.call(self.call(fn.vals["__functor"], fn, pos), arg, pos)
+            # called as Nix does: both arguments at once, "from" the attribute
+            fpos = fn.pos.get("__functor") if fn.pos else None
+            try:
+                return self.call(self.call(fn.vals["__functor"], fn, fpos), arg, fpos)
+            except NixError as e:
+                e.add_trace("while calling a functor (an attribute set with a "
+                            "'__functor' attribute)", pos)
+                raise
+        from .printer import show_brief
+
         raise NixError("attempt to call something which is not a function but "
-                       f"{show_type(fn)}", pos)
+                       f"{show_type(fn)}: {show_brief(fn)}", pos)
+
+    def count_calls(self, limit: int) -> None:
+        """Count every function call towards ``limit``, as Nix's max-call-depth
+        does; without this only deep walks over values are counted, so that
+        calls pay nothing (Python's own recursion limit stands in for it)."""
+        self.max_call_depth = limit
+        self.counting_calls = True
+        uncounted = self.call
+
+        def counted(fn: Any, arg: Any, pos: Pos = None) -> Any:
+            depth = self.call_depth
+            if depth > self.max_call_depth:
+                raise NixError("stack overflow; max-call-depth exceeded", pos)
+            self.call_depth = depth + 1
+            try:
+                return uncounted(fn, arg, pos)
+            finally:
+                self.call_depth = depth
+
+        self.call = counted  # type: ignore[method-assign]
 
     def _prim(self, prim: PrimOp, args: tuple, pos: Pos) -> Any:
         try:
             return prim.impl(self, *args)
         except NixError as e:
-            raise e.at(pos) from None
+            # builtins' own errors carry no position: the frame gives the call site
+            if prim.name != "addErrorContext":  # its context replaces this frame
+                e.add_trace(f"while calling the '{prim.name}' builtin", pos)
+            raise
 
     def _bind_formals(self, fn: Lambda, fc, arg: Any, pos: Pos) -> Env:
-        attrs = force(arg)
-        if type(attrs) is not Attrs:
-            raise NixError(f"expected a set but found {show_type(attrs)}", pos)
+        try:
+            attrs = force(arg)
+            if type(attrs) is not Attrs:
+                raise type_error("a set", attrs).with_trace(
+                    "while evaluating the value passed for the lambda argument", fc.pos)
+        except NixError as e:
+            if pos is not None:
+                e.add_trace("from call site", pos)
+            raise
         vals: list[Any] = [None] * fc.nslots
         env = Env(vals, fn.env)
         if fc.arg is not None:
             vals[0] = arg
         given = attrs.vals
+        used = 0
         for name, slot in fc.formals:
             v = given.get(name, _MISSING)
             if v is not _MISSING:
                 vals[slot] = v
+                used += 1
             else:
                 default = fc.defaults.get(name)
                 if default is None:
-                    raise NixError(f"{fc.display_name()} called without required argument "
-                                   f"'{name}'", pos)
-                vals[slot] = Thunk(default, env)
-        if not fc.ellipsis:
-            for name in given:
+                    raise NixError(f"function '{fc.name or 'anonymous lambda'}' called without "
+                                   f"required argument '{name}'", fc.pos).with_trace(
+                                       "from call site", pos)
+                vals[slot] = default(env)
+        if not fc.ellipsis and used != len(given):
+            for name in symbol_order(given):
                 if name not in fc.formal_names:
-                    raise NixError(f"{fc.display_name()} called with unexpected argument "
-                                   f"'{name}'", pos)
+                    err = NixError(f"function '{fc.name or 'anonymous lambda'}' called with "
+                                   f"unexpected argument '{name}'", fc.pos)
+                    err.suggest(fc.formal_names, name)
+                    raise err.with_trace("from call site", pos)
         return env
 
     # files ---------------------------------------------------------------------
     def eval_source(self, source: Source, base_dir: str, scope: Scope | None = None,
-                    env: Env | None = None) -> Any:
+                    env: Env | None = None, imported: bool = False) -> Any:
         try:
             tree = parse(source, pipe_operators=self.pipe_operators)
             if self.literal_lints:
@@ -108,7 +170,13 @@ class EvalState:
         except NixSyntaxError as e:
             raise NixError(e.message, (e.source, e.offset)) from None
         code = Compiler(self, base_dir).compile(tree, scope)
-        return code(env)
+        if not imported:
+            return code(env)
+        try:
+            return code(env)
+        except NixError as e:
+            e.add_trace(f"while evaluating the file '{source.name}':")
+            raise
 
     def _lint_literals(self, source: Source) -> None:
         from ..syntax.errors import nix_context
@@ -116,7 +184,8 @@ class EvalState:
 
         for lint, level, finding in literal_findings(source, **self.literal_lints):
             if level == "fatal":
-                raise finding
+                raise NixSyntaxError(f"{finding.message} (lint-{lint}-literals)",
+                                     finding.source, finding.offset)
             # Nix indents a warning's context two columns further than an error's
             context = "\n".join("  " + line if line else line for line in
                                 nix_context(finding.source, finding.offset).splitlines())
@@ -126,8 +195,15 @@ class EvalState:
         """``import path``: evaluated once per file."""
         path = self.resolve_import(path, pos)
         if path in self._imports:
-            return self._imports[path]
-        value = self.eval_file(path, pos)
+            value = self._imports[path]
+            if type(value) is _FailedImport:
+                raise value.error.clone()  # as Nix: a file fails once, then the same way
+            return value
+        try:
+            value = self.eval_file(path, pos, imported=True)
+        except NixError as e:
+            self._imports[path] = _FailedImport(e)
+            raise
         self._imports[path] = value
         return value
 
@@ -140,7 +216,7 @@ class EvalState:
         return path
 
     def eval_file(self, path: str, pos: Pos = None, scope: Scope | None = None,
-                  env: Env | None = None) -> Any:
+                  env: Env | None = None, imported: bool = False) -> Any:
         from .builtins.io import locate
 
         found = locate(self, path)
@@ -152,7 +228,7 @@ class EvalState:
                 source.name = path
         except OSError as e:
             raise NixError(f"opening file '{path}': {e.strerror}", pos) from None
-        return self.eval_source(source, os.path.dirname(path), scope, env)
+        return self.eval_source(source, os.path.dirname(path), scope, env, imported)
 
     def copy_path_to_store(self, path: NixPath, pos: Pos) -> str:
         """``"${./p}"``: the store path Nix would copy ``p`` to (nothing is copied)."""
@@ -161,7 +237,7 @@ class EvalState:
             from . import store
 
             if not os.path.lexists(path.path):
-                raise NixError(f"path '{path.path}' does not exist", pos)
+                raise NixError(f"path '{path.path}' does not exist")
             try:
                 cached = store.make_source_path(os.path.basename(path.path) or "source",
                                                 path.path, store_dir=self.store_dir)
@@ -175,3 +251,11 @@ class EvalState:
 
 
 _MISSING = object()
+
+
+class _FailedImport:
+    __slots__ = ("error",)
+
+    def __init__(self, error: NixError) -> None:
+        self.error = error
+

@@ -47,17 +47,39 @@ class Thunk:
         if code is None:
             return self.value
         if code is BLACKHOLE:
-            raise InfiniteRecursion()
+            raise InfiniteRecursion(None, self)
         self.code = BLACKHOLE
         try:
             value = code(self.env)
-        except BaseException:
-            self.code = code  # as Nix: a failed thunk can be forced (and fail) again
+        except BaseException as e:
+            if isinstance(e, NixError):
+                # as Nix (2.34): the error is remembered, frames it gathers on its
+                # way out included; forcing again raises a copy of it
+                self.code = code if type(code) is _Failed else _Failed(e)
+                self.env = None
+                if type(e) is InfiniteRecursion and e.thunk is self:
+                    # the frame where the cycle starts; later frames are not its members
+                    e.add_trace("entering the infinite recursion", None, True)
+                    e.thunk = None
+            else:
+                self.code = code  # interrupted, or Python's stack ran out: evaluate again
             raise
         self.code = None
         self.env = None
         self.value = value
         return value
+
+
+class _Failed:
+    """The code of a thunk whose evaluation failed: raises a copy of the error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: NixError) -> None:
+        self.error = error
+
+    def __call__(self, env: Any) -> Any:
+        raise self.error.clone()
 
 
 def ready(value: Any) -> Thunk:
@@ -222,3 +244,75 @@ def type_error(expected: str, v: Any, pos: Pos = None) -> NixError:
     from .printer import show_brief
 
     return TypeMismatch(f"expected {expected} but found {show_type(v)}: {show_brief(v)}", pos)
+
+
+# A function applied to arguments, not yet called (Nix's tApp, as made by
+# ``map``, ``genList``, ``mapAttrs``…): a thunk whose code is _apply or _apply2
+# and whose env is [state, function, argument(s)…, call site, opaque]. The call
+# site is filled in by whoever forces it (Nix passes the forcing position on);
+# "opaque" marks a function Nix has not forced yet, whose position it cannot see.
+
+def _apply(env: list) -> Any:
+    return env[0].call(env[1], env[2], env[3])
+
+
+def _apply2(env: list) -> Any:
+    call = env[0].call
+    return call(call(env[1], env[2], env[4]), env[3], env[4])
+
+
+def app(state: Any, fn: Any, arg: Any) -> Thunk:
+    return Thunk(_apply, [state, fn, arg, None, False])
+
+
+def app2(state: Any, fn: Any, first: Any, second: Any, opaque: bool = False) -> Thunk:
+    return Thunk(_apply2, [state, fn, first, second, None, opaque])
+
+
+def is_app(v: Any) -> bool:
+    """An unforced application (it calls a function when forced)."""
+    return type(v) is Thunk and (v.code is _apply or v.code is _apply2)
+
+
+def set_call_site(v: Thunk, pos: Pos) -> None:
+    v.env[-2] = pos
+
+
+def determine_pos(v: Any, fallback: Pos = None) -> Pos:
+    """Nix's Value::determinePos: a set's or a function's own position."""
+    t = type(v)
+    if t is Lambda:
+        return v.fn.pos
+    if t is Thunk and (v.code is _apply or v.code is _apply2):
+        return fallback if v.env[-1] else determine_pos(v.env[1], fallback)
+    return fallback
+
+
+# Nix keeps a set's attributes ordered by symbol, and symbols are numbered as
+# they are first created: a fixed list at start-up, the builtins, then names
+# as source code is read. The few places where that order shows (which failing
+# attribute deepSeq or --strict report first, which one an equality assertion
+# names) follow it through this table; names never seen rank last.
+SYMBOLS: dict[str, int] = {name: i for i, name in enumerate((
+    "<with>", "outPath", "drvPath", "type", "meta", "name", "value", "system",
+    "__overrides", "outputs", "outputName", "__ignoreNulls", "file", "line", "column",
+    "__functor", "__toString", "right", "wrong", "__structuredAttrs", "__json",
+    "allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites",
+    "maxSize", "maxClosureSize", "builder", "args", "__contentAddressed", "__impure",
+    "outputHash", "outputHashAlgo", "outputHashMode", "recurseForDerivations", "description",
+    "self", "", "startSet", "operator", "key", "path", "prefix", "outputSpecified",
+    "requiredSystemFeatures", "__sub", "__lessThan", "__mul", "__div", "or", "__findFile",
+    "__nixPath", "body"))}
+
+_NEVER_SEEN = 1 << 62
+
+
+def intern(name: str) -> None:
+    if name not in SYMBOLS:
+        SYMBOLS[name] = len(SYMBOLS)
+
+
+def symbol_order(names: Any) -> list[str]:
+    """Names in Nix's symbol order (insertion order among names never seen)."""
+    rank = SYMBOLS.get
+    return sorted(names, key=lambda n: rank(n, _NEVER_SEEN))

@@ -13,7 +13,7 @@ import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..values import Attrs, PrimOp, Thunk
+from ..values import Attrs, PrimOp, Thunk, intern
 
 if TYPE_CHECKING:
     from ..state import EvalState
@@ -45,8 +45,13 @@ def make_base_env(state: EvalState) -> dict[str, Any]:
         importlib.import_module(f"{__name__}.{family}")
     base: dict[str, Any] = {}
     builtins: dict[str, Any] = {}
+    for name in ("builtins", "true", "false", "null", "__currentSystem", "__nixVersion",
+                 "__storeDir", "__langVersion"):
+        intern(name)
     for name, arity, impl in _REGISTRY:
         short = name[2:] if name.startswith("__") else name
+        intern(name)
+        intern(short)
         value: Any = PrimOp(short, arity, impl) if arity else Thunk(
             lambda env, impl=impl: impl(state), None)
         base[name] = value

@@ -10,7 +10,7 @@ from typing import Any
 from ...syntax import Source
 from ..env import Env, Scope
 from ..errors import AbortError, CatchableError, NixError, ThrownError
-from ..ops import coerce_to_string, force_attrs, force_string_no_context
+from ..ops import coerce_to_string, force_attrs, force_deep, force_string, force_string_no_context
 from ..values import (
     Attrs,
     ContextStr,
@@ -42,13 +42,16 @@ primop("isNull", 1)(lambda state, v: force(v) is None)
 
 @primop("throw", 1)
 def throw(state, msg: Any) -> Any:
-    raise ThrownError(coerce_to_string(state, msg, None))
+    # sic: "builtin.throw"
+    ctx = "while evaluating the error message passed to builtin.throw"
+    raise ThrownError(coerce_to_string(state, msg, None, ctx))
 
 
 @primop("abort", 1)
 def abort(state, msg: Any) -> Any:
+    ctx = "while evaluating the error message passed to builtins.abort"
     raise AbortError("evaluation aborted with the following error message: '"
-                     + coerce_to_string(state, msg, None) + "'")
+                     + coerce_to_string(state, msg, None, ctx) + "'")
 
 
 @primop("__seq", 2)
@@ -57,30 +60,13 @@ def seq(state, a: Any, b: Any) -> Any:
     return force(b)
 
 
-def deep_force(v: Any) -> Any:
-    """Force a value completely, iteratively (deep structures must not overflow)."""
-    v = force(v)
-    stack = [v]
-    seen: set[int] = set()
-    while stack:
-        x = stack.pop()
-        t = type(x)
-        if t is Attrs:
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(force(item) for item in x.vals.values())
-        elif t is list:
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(force(item) for item in x)
-    return v
-
-
 @primop("__deepSeq", 2)
 def deep_seq(state, a: Any, b: Any) -> Any:
-    deep_force(a)
+    state.call_depth += 1  # this builtin's own call, which Nix counts too
+    try:
+        force_deep(state, a)
+    finally:
+        state.call_depth -= 1
     return force(b)
 
 
@@ -110,9 +96,8 @@ def trace_verbose(state, msg: Any, v: Any) -> Any:
 
 @primop("__warn", 2)
 def warn(state, msg: Any, v: Any) -> Any:
-    m = force(msg)
-    if not isinstance(m, str):
-        raise NixError(f"expected a string but found {type_name(m)}")
+    m = force_string(msg, None,
+                     "while evaluating the first argument; the message passed to builtins.warn")
     print(f"evaluation warning: {m}", file=sys.stderr)
     return force(v)
 
@@ -122,7 +107,10 @@ def add_error_context(state, ctx: Any, v: Any) -> Any:
     try:
         return force(v)
     except NixError as e:
-        e.add_trace(coerce_to_string(state, ctx, None), None)
+        # shown even when the trace is cut short (Nix's TracePrint::Always)
+        e.add_trace(coerce_to_string(state, ctx, None, "while evaluating the error message "
+                                     "passed to builtins.addErrorContext", copy_to_store=False),
+                    None, True)
         raise
 
 
@@ -137,21 +125,17 @@ def import_(state, path: Any) -> Any:
 
 
 def _path_of(state, v: Any) -> str:
-    """A path argument: a path value, or a string holding an absolute path."""
-    v = force(v)
-    if type(v) is NixPath:
-        return v.path
-    if isinstance(v, Attrs) and "outPath" in v.vals:
-        return _path_of(state, v.vals["outPath"])
-    s = coerce_to_string(state, v, None, copy_to_store=False)
-    if not s.startswith("/"):
-        raise NixError(f"string '{s}' doesn't represent an absolute path")
-    return s
+    """A path argument: a path value, or a string holding an absolute path
+    (Nix's realisePath)."""
+    from .io import coerce_to_path
+
+    return coerce_to_path(state, v, "while realising the context of a path")[0]
 
 
 @primop("scopedImport", 2)
 def scoped_import(state, scope_attrs: Any, path: Any) -> Any:
-    attrs = force_attrs(scope_attrs, None)
+    attrs = force_attrs(scope_attrs, None,
+                        "while evaluating the first argument passed to builtins.scopedImport")
     names = {name: i for i, name in enumerate(attrs.vals)}
     file = state.resolve_import(_path_of(state, path), None)
     return state.eval_file(file, None, Scope(names, None), Env(list(attrs.vals.values()), None))
@@ -159,7 +143,9 @@ def scoped_import(state, scope_attrs: Any, path: Any) -> Any:
 
 @primop("toString", 1)
 def to_string(state, v: Any) -> str:
-    return coerce_to_string(state, v, None, coerce_more=True, copy_to_store=False)
+    return coerce_to_string(state, v, None,
+                            "while evaluating the first argument passed to builtins.toString",
+                            coerce_more=True, copy_to_store=False)
 
 
 @primop("__functionArgs", 1)
@@ -177,7 +163,8 @@ def function_args(state, f: Any) -> Attrs:
 
 @primop("__getEnv", 1)
 def get_env(state, name: Any) -> str:
-    return os.environ.get(force_string_no_context(name, None), "")
+    return os.environ.get(force_string_no_context(
+        name, None, "while evaluating the first argument passed to builtins.getEnv"), "")
 
 
 @primop("__currentTime", 0)
@@ -196,13 +183,16 @@ def nix_path(state) -> list:
 def find_file(state, search: Any, name: Any) -> NixPath:
     from ..search_path import find_file as find
 
-    return find(state, search, force_string_no_context(name, None))
+    return find(state, search, force_string_no_context(
+        name, None, "while evaluating the second argument passed to builtins.findFile"))
 
 
 @primop("__unsafeGetAttrPos", 2)
 def unsafe_get_attr_pos(state, name: Any, attrs: Any) -> Any:
-    n = force_string_no_context(name, None)
-    a = force_attrs(attrs, None)
+    n = force_string_no_context(
+        name, None, "while evaluating the first argument passed to builtins.unsafeGetAttrPos")
+    a = force_attrs(attrs, None,
+                    "while evaluating the second argument passed to builtins.unsafeGetAttrPos")
     pos = (a.pos or {}).get(n)
     if n not in a.vals or pos is None:
         return None
@@ -215,12 +205,18 @@ def unsafe_get_attr_pos(state, name: Any, attrs: Any) -> Any:
 def derivation_strict(state, attrs: Any) -> Attrs:
     from ..derivations import derivation_strict as strict
 
-    return strict(state, force_attrs(attrs, None))
+    state.call_depth += 1  # this builtin's own call, which Nix counts towards max-call-depth
+    try:
+        return strict(state, force_attrs(
+            attrs, None, "while evaluating the argument passed to builtins.derivationStrict"))
+    finally:
+        state.call_depth -= 1
 
 
 @primop("placeholder", 1)
 def placeholder(state, output: Any) -> str:
     from ..store import hash_placeholder
 
-    return hash_placeholder(force_string_no_context(output, None))
+    return hash_placeholder(force_string_no_context(
+        output, None, "while evaluating the first argument passed to builtins.placeholder"))
 

@@ -37,6 +37,7 @@ from ..ops import (
     force_bool,
     force_string,
     force_string_no_context,
+    peel,
 )
 from ..values import (
     Attrs,
@@ -63,17 +64,17 @@ def _traced(e: NixError, hint: str) -> NixError:
 
 
 def coerce_to_path(state: EvalState, v: Any, hint: str) -> tuple[str, frozenset[str]]:
-    """Nix's coerceToPath: a canonical absolute path and the string's context."""
-    v = force(v)
-    if type(v) is NixPath:
-        return v.path, frozenset()
-    try:
-        s = coerce_to_string(state, v, None, copy_to_store=False)
+    """Nix's coerceToPath: a canonical absolute path and the string's context;
+    ``hint`` is the frame its own errors get."""
+    def done(peeled: Any, _: bool) -> tuple[str, frozenset[str]]:
+        if type(peeled) is NixPath:
+            return peeled.path, frozenset()
+        s = coerce_to_string(state, peeled, None, hint, copy_to_store=False)
         if not s.startswith("/"):
-            raise NixError(f"string '{s}' doesn't represent an absolute path")
-    except NixError as e:
-        raise _traced(e, hint) from None
-    return canon_path(s), context_of(s)
+            raise NixError(f"string '{s}' doesn't represent an absolute path").with_trace(hint)
+        return canon_path(s), context_of(s)
+
+    return peel(state, v, None, False, done)
 
 
 @dataclass
@@ -521,8 +522,19 @@ def _fetch_tree(state: EvalState, arg: Any, who: str) -> Any:
                 raise NixError(f"argument '{key}' to '{who}' is {show_type(item)} while a "
                                "string, Boolean or integer is expected")
     else:
-        coerce_to_string(state, v, None, copy_to_store=False)
+        url = coerce_to_string(state, v, None, copy_to_store=False)
+        # the one fetch refused before anything is downloaded: a tarball at a
+        # relative file: URL (Nix's downloadTarball, under Input::getAccessor)
+        path = url[5:] if url.startswith("file:") else None
+        if path is not None and not path.startswith("/") and path.endswith(_TARBALL_SUFFIXES) \
+                and who == "fetchTree":
+            raise NixError(f"tarball '{url}' must use an absolute path. The 'file' scheme does "
+                           "not support relative paths.").with_trace(
+                               f"while fetching the input '{url}'")
     raise _cannot_fetch(who)
+
+
+_TARBALL_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst")
 
 
 def _register_fetcher(name: str) -> None:

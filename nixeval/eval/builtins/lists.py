@@ -6,36 +6,51 @@ from functools import cmp_to_key
 from typing import Any
 
 from ..errors import NixError
-from ..ops import equal, force_bool, force_int, force_list, force_string_no_context
-from ..values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, type_error
+from ..ops import (
+    equal,
+    force_attrs,
+    force_bool,
+    force_function,
+    force_int,
+    force_list,
+    force_string_no_context,
+    get_attr,
+    less_than,
+)
+from ..values import Attrs, PrimOp, app, determine_pos, force
 from . import primop
 
 
 @primop("map", 2)
 def map_(state, f: Any, xs: Any) -> list:
-    call = state.call
-    return [_applied(call, f, x) for x in force_list(xs, None)]
-
-
-def _applied(call, f: Any, x: Any) -> Thunk:
-    return Thunk(lambda env: call(f, x, None), None)
+    items = force_list(xs, None, "while evaluating the second argument passed to builtins.map")
+    if not items:
+        return items
+    force_function(f, None, "while evaluating the first argument passed to builtins.map")
+    return [app(state, f, x) for x in items]
 
 
 @primop("__filter", 2)
 def filter_(state, f: Any, xs: Any) -> list:
-    items = force_list(xs, None)
-    kept = [x for x in items if force_bool(state.call(f, x, None), None)]
+    items = force_list(xs, None, "while evaluating the second argument passed to builtins.filter")
+    if not items:
+        return items
+    force_function(f, None, "while evaluating the first argument passed to builtins.filter")
+    call = state.call
+    ctx = "while evaluating the return value of the filtering function passed to builtins.filter"
+    kept = [x for x in items if force_bool(call(f, x, None), None, ctx)]
     return items if len(kept) == len(items) else kept
 
 
 @primop("__length", 1)
 def length(state, xs: Any) -> int:
-    return len(force_list(xs, None))
+    return len(force_list(xs, None,
+                          "while evaluating the first argument passed to builtins.length"))
 
 
 @primop("__head", 1)
 def head(state, xs: Any) -> Any:
-    items = force_list(xs, None)
+    items = force_list(xs, None, "while evaluating the first argument passed to 'builtins.head'")
     if not items:
         raise NixError("'builtins.head' called on an empty list")
     return force(items[0])
@@ -43,7 +58,7 @@ def head(state, xs: Any) -> Any:
 
 @primop("__tail", 1)
 def tail(state, xs: Any) -> list:
-    items = force_list(xs, None)
+    items = force_list(xs, None, "while evaluating the first argument passed to 'builtins.tail'")
     if not items:
         raise NixError("'builtins.tail' called on an empty list")
     return items[1:]
@@ -51,8 +66,8 @@ def tail(state, xs: Any) -> list:
 
 @primop("__elemAt", 2)
 def elem_at(state, xs: Any, n: Any) -> Any:
-    items = force_list(xs, None)
-    i = force_int(n, None)
+    i = force_int(n, None, "while evaluating the second argument passed to 'builtins.elemAt'")
+    items = force_list(xs, None, "while evaluating the first argument passed to 'builtins.elemAt'")
     if not 0 <= i < len(items):
         raise NixError(f"'builtins.elemAt' called with index {i} on a list of size "
                        f"{len(items)}")
@@ -61,67 +76,99 @@ def elem_at(state, xs: Any, n: Any) -> Any:
 
 @primop("__elem", 2)
 def elem(state, x: Any, xs: Any) -> bool:
-    return any(equal(x, y) for y in force_list(xs, None))
+    items = force_list(xs, None, "while evaluating the second argument passed to builtins.elem")
+    return any(equal(x, y) for y in items)
 
 
 @primop("__foldl'", 3)
 def foldl(state, op: Any, nul: Any, xs: Any) -> Any:
+    force_function(op, None, "while evaluating the first argument passed to builtins.foldlStrict")
+    items = force_list(xs, None,
+                       "while evaluating the third argument passed to builtins.foldlStrict")
     acc = nul
     call = state.call
-    for x in force_list(xs, None):
+    for x in items:
         acc = call(call(op, acc, None), x, None)
     return force(acc)
 
 
 @primop("__genList", 2)
 def gen_list(state, f: Any, n: Any) -> list:
-    count = force_int(n, None)
+    count = force_int(n, None, "while evaluating the second argument passed to builtins.genList")
     if count < 0:
         raise NixError(f"cannot create list of size {count}")
-    call = state.call
-    return [Thunk(lambda env, i=i: call(f, i, None), None) for i in range(count)]
+    force_function(f, None, "while evaluating the first argument passed to builtins.genList")
+    return [app(state, f, i) for i in range(count)]
 
 
 @primop("__concatLists", 1)
 def concat_lists(state, xss: Any) -> list:
     out: list = []
-    for xs in force_list(xss, None):
-        out.extend(force_list(xs, None))
+    ctx = "while evaluating a value of the list passed to builtins.concatLists"
+    for xs in force_list(xss, None,
+                         "while evaluating the first argument passed to builtins.concatLists"):
+        out.extend(force_list(xs, None, ctx))
     return out
 
 
 @primop("__concatMap", 2)
 def concat_map(state, f: Any, xs: Any) -> list:
+    force_function(f, None, "while evaluating the first argument passed to builtins.concatMap")
+    items = force_list(xs, None,
+                       "while evaluating the second argument passed to builtins.concatMap")
     out: list = []
-    for x in force_list(xs, None):
-        out.extend(force_list(state.call(f, x, None), None))
+    ctx = "while evaluating the return value of the function passed to builtins.concatMap"
+    for x in items:
+        result = state.call(f, x, None)
+        out.extend(force_list(result, determine_pos(result, determine_pos(f)), ctx))
     return out
+
+
+def _any_or_all(state, f: Any, xs: Any, name: str, stop: bool) -> bool:
+    force_function(f, None, f"while evaluating the first argument passed to builtins.{name}")
+    items = force_list(xs, None, f"while evaluating the second argument passed to builtins.{name}")
+    ctx = f"while evaluating the return value of the function passed to builtins.{name}"
+    call = state.call
+    for x in items:
+        if force_bool(call(f, x, None), None, ctx) is stop:
+            return stop
+    return not stop
 
 
 @primop("__all", 2)
 def all_(state, f: Any, xs: Any) -> bool:
-    return all(force_bool(state.call(f, x, None), None) for x in force_list(xs, None))
+    return _any_or_all(state, f, xs, "all", False)
 
 
 @primop("__any", 2)
 def any_(state, f: Any, xs: Any) -> bool:
-    return any(force_bool(state.call(f, x, None), None) for x in force_list(xs, None))
+    return _any_or_all(state, f, xs, "any", True)
 
 
 @primop("__sort", 2)
 def sort(state, cmp: Any, xs: Any) -> list:
-    items = list(force_list(xs, None))
-    if items:  # as Nix: the comparator must be a function once there is work to do
-        f = force(cmp)
-        if type(f) not in (Lambda, PrimOp, PrimOpApp) and not (
-                type(f) is Attrs and "__functor" in f.vals):
-            raise type_error("a function", f)
+    items = list(force_list(xs, None,
+                            "while evaluating the second argument passed to builtins.sort"))
+    if not items:
+        return items
+    f = force_function(cmp, None, "while evaluating the first argument passed to builtins.sort")
+    for x in items:
+        force(x)
     call = state.call
+    if type(f) is PrimOp and f.name == "lessThan":
+        def less(a: Any, b: Any) -> bool:
+            return less_than(a, b, None,
+                             "while evaluating the ordering function passed to builtins.sort")
+    else:
+        ctx = "while evaluating the return value of the sorting function passed to builtins.sort"
+
+        def less(a: Any, b: Any) -> bool:
+            return force_bool(call(call(cmp, a, None), b, None), None, ctx)
 
     def compare(a: Any, b: Any) -> int:
-        if force_bool(call(call(cmp, a, None), b, None), None):
+        if less(a, b):
             return -1
-        if force_bool(call(call(cmp, b, None), a, None), None):
+        if less(b, a):
             return 1
         return 0
 
@@ -130,33 +177,45 @@ def sort(state, cmp: Any, xs: Any) -> list:
 
 @primop("__partition", 2)
 def partition(state, f: Any, xs: Any) -> Attrs:
+    force_function(f, None, "while evaluating the first argument passed to builtins.partition")
+    items = force_list(xs, None,
+                       "while evaluating the second argument passed to builtins.partition")
+    ctx = "while evaluating the return value of the partition function passed to builtins.partition"
     right, wrong = [], []
-    for x in force_list(xs, None):
-        (right if force_bool(state.call(f, x, None), None) else wrong).append(x)
+    for x in items:
+        force(x)
+        (right if force_bool(state.call(f, x, None), None, ctx) else wrong).append(x)
     return Attrs({"right": right, "wrong": wrong})
 
 
 @primop("__groupBy", 2)
 def group_by(state, f: Any, xs: Any) -> Attrs:
+    force_function(f, None, "while evaluating the first argument passed to builtins.groupBy")
+    items = force_list(xs, None, "while evaluating the second argument passed to builtins.groupBy")
+    ctx = "while evaluating the return value of the grouping function passed to builtins.groupBy"
     groups: dict[str, list] = {}
-    for x in force_list(xs, None):
-        key = force_string_no_context(state.call(f, x, None), None)
+    for x in items:
+        key = force_string_no_context(state.call(f, x, None), None, ctx)
         groups.setdefault(key, []).append(x)
     return Attrs(dict(groups))
 
 
 @primop("__listToAttrs", 1)
 def list_to_attrs(state, xs: Any) -> Attrs:
+    items = force_list(xs, None, "while evaluating the argument passed to builtins.listToAttrs")
+    pairs = []
+    for item in items:
+        pair = force_attrs(item, None,
+                           "while evaluating an element of the list passed to builtins.listToAttrs")
+        name = get_attr(pair, "name", "in a {name=...; value=...;} pair")
+        pairs.append((force_string_no_context(
+            name, pair.pos.get("name") if pair.pos else None,
+            "while evaluating the `name` attribute of an element of the list passed to "
+            "builtins.listToAttrs"), pair))
     vals: dict[str, Any] = {}
-    for item in force_list(xs, None):
-        pair = force(item)
-        if type(pair) is not Attrs:
-            raise NixError("expected a set but found " + type(pair).__name__)
-        if "name" not in pair.vals:
-            raise NixError("attribute 'name' missing")
-        name = force_string_no_context(pair.vals["name"], None)
+    positions: dict[str, Any] = {}
+    for name, pair in pairs:
         if name not in vals:  # the first occurrence wins
-            if "value" not in pair.vals:
-                raise NixError("attribute 'value' missing")
-            vals[name] = pair.vals["value"]
-    return Attrs(vals)
+            vals[name] = get_attr(pair, "value", "in a {name=...; value=...;} pair")
+            positions[name] = pair.pos.get("value") if pair.pos else None
+    return Attrs(vals, positions)

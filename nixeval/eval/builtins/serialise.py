@@ -37,19 +37,27 @@ UINT_MAX = 2**64 - 1
 
 @primop("__toJSON", 1)
 def to_json_(state, v: Any) -> str:
-    return to_json(state, v)
+    state.call_depth += 1  # this builtin's own call, which Nix counts towards max-call-depth
+    try:
+        return to_json(state, v)
+    finally:
+        state.call_depth -= 1
 
 
 # --------------------------------------------------------------------------
 # fromJSON
 
 
+class _NotJsonSyntax(NixError):
+    """An error fromJSON reports without its "while decoding" frame."""
+
+
 def no_null_byte(s: str) -> str:
     """Nix's forceNoNullByte."""
     if "\0" in s:
         shown = s.replace("\0", "␀")
-        raise NixError(f"input string '{shown}' cannot be represented as Nix string because "
-                       "it contains null bytes")
+        raise _NotJsonSyntax(f"input string '{shown}' cannot be represented as Nix string "
+                             "because it contains null bytes")
     return s
 
 
@@ -100,7 +108,8 @@ def _to_nix(v: Any) -> Any:
 
 @primop("__fromJSON", 1)
 def from_json(state, s: Any) -> Any:
-    text = force_string_no_context(s, None)
+    text = force_string_no_context(
+        s, None, "while evaluating the first argument passed to builtins.fromJSON")
     try:
         if _SURROGATE_OR_NUL.search(text):
             raise _Slow
@@ -111,7 +120,8 @@ def from_json(state, s: Any) -> Any:
     try:
         return JsonParser(text.encode("utf-8", "surrogateescape")).parse()
     except NixError as e:
-        e.add_trace("while decoding a JSON string", None)
+        if type(e) is not _NotJsonSyntax:  # only the parser's own errors get the frame
+            e.add_trace("while decoding a JSON string", None)
         raise
 
 
@@ -407,7 +417,8 @@ class JsonParser:
                     raise NixError("[json.exception.out_of_range.406] number overflow parsing "
                                    f"'{self.token_text()}'")
                 if type(value) is int and value > INT_MAX:
-                    raise NixError(f"unsigned json number {value} outside of Nix integer range")
+                    raise _NotJsonSyntax(f"unsigned json number {value} outside of Nix integer "
+                                         "range")
             elif token in (T_TRUE, T_FALSE, T_NULL):
                 value = _LITERALS[ord(token[0])][2]
             elif token == T_STRING:
@@ -540,7 +551,8 @@ def _toml_to_nix(v: Any, timestamps: bool) -> Any:
 
 @primop("fromTOML", 1)
 def from_toml(state, s: Any) -> Attrs:
-    text = force_string_no_context(s, None)
+    text = force_string_no_context(s, None,
+                                   "while evaluating the argument passed to builtins.fromTOML")
     timestamps = "parse-toml-timestamps" in state.experimental_features
     try:
         if timestamps:
@@ -549,8 +561,35 @@ def from_toml(state, s: Any) -> Attrs:
         else:
             doc = tomllib.loads(text)
         return _toml_to_nix(doc, timestamps)
-    except (tomllib.TOMLDecodeError, _TomlError) as e:
+    except _TomlError as e:
+        message = str(e)
+        if message.startswith("[error] toml::parse_dec_integer"):
+            message += _toml_integer_location(text)
+        raise NixError(f"while parsing TOML: {message}") from None
+    except tomllib.TOMLDecodeError as e:
         raise NixError(f"while parsing TOML: {e}") from None
+
+
+_TOML_INT = re.compile(r"(?<![\w.:+-])[+-]?[0-9][0-9_]*(?![\w.:+-])")
+
+
+def _toml_integer_location(text: str) -> str:
+    """toml11's excerpt under its message: the first out-of-range integer, the
+    caret just after it. (The message ends in a newline; Nix's colour reset after
+    it survives as a line of indentation.)"""
+    for number, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        for m in _TOML_INT.finditer(code):
+            if code.count('"', 0, m.start()) % 2 or code.count("'", 0, m.start()) % 2:
+                continue  # inside a string
+            if not INT_MIN <= int(m.group().replace("_", "")) <= INT_MAX:
+                bar = " " * (len(str(number)) + 2) + "|"
+                return (f"\n --> fromTOML\n{bar}\n {number} | {line}\n"
+                        f"{bar}{' ' * (m.end() + 1)}^-- must be < 2^63\n{_COLOUR_RESET}")
+    return ""
+
+
+_COLOUR_RESET = "\x1b[0m"
 
 
 # --------------------------------------------------------------------------

@@ -80,16 +80,20 @@ def parse_drv_name(s: str) -> tuple[str, str]:
 
 @primop("__compareVersions", 2)
 def compare_versions_(state, v1: Any, v2: Any) -> int:
-    a = force_string_no_context(v1, None)
-    return compare_versions(a, force_string_no_context(v2, None))
+    a = force_string_no_context(
+        v1, None, "while evaluating the first argument passed to builtins.compareVersions")
+    return compare_versions(a, force_string_no_context(
+        v2, None, "while evaluating the second argument passed to builtins.compareVersions"))
 
 
 @primop("__splitVersion", 1)
 def split_version(state, v: Any) -> list:
-    return list(components(force_string_no_context(v, None)))
+    return list(components(force_string_no_context(
+        v, None, "while evaluating the first argument passed to builtins.splitVersion")))
 
 
 @primop("__parseDrvName", 1)
 def parse_drv_name_(state, s: Any) -> Attrs:
-    name, version = parse_drv_name(force_string_no_context(s, None))
+    name, version = parse_drv_name(force_string_no_context(
+        s, None, "while evaluating the first argument passed to builtins.parseDrvName"))
     return Attrs({"name": name, "version": version})
