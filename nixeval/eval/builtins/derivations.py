@@ -20,65 +20,27 @@ if TYPE_CHECKING:
     from ..state import EvalState
 
 _DERIVATION = """\
-# The `derivation` builtin: a Nix function wrapping the `derivationStrict`
-# primop so that `drvPath` and `outPath` are only computed when used.
-#
-# Its code is laid out line for line as Nix's own derivation-internal.nix,
-# so that error traces pointing into it show the same positions and code.
-
-/*
-  derivation attrs
-
-  Takes the attribute set describing a build (at least `name`, `system`
-  and `builder`; optionally `outputs`, a list of output names defaulting
-  to [ "out" ]) and returns an attribute set that has:
-
-    * every attribute it was given,
-    * `type = "derivation"`,
-    * `drvPath`, the store path of the derivation file,
-    * `outPath`, the store path of the first output,
-    * `outputName`, the name of that output,
-    * one attribute per output, each a derivation value of its own,
-    * `all`, the list of those per-output values,
-    * `drvAttrs`, the attributes it was given.
-
-  Every per-output value shares the same `drvPath`; outputs are only
-  store paths to be: nothing is built while evaluating.
-
-  nixeval computes the paths without a store (see nixeval/eval/store.py).
-
-*/
-drvAttrs@{
-  outputs ? [ "out" ],
-  ...
-}:
-
+# The `derivation` builtin, written for nixeval: a Nix function around
+# `derivationStrict`, so drvPath and outPath are only computed when used.
+attrs@{ outputs ? [ "out" ], ... }:
 let
-
-  strict = derivationStrict drvAttrs;
-
-  commonAttrs =
-    drvAttrs
-    // (builtins.listToAttrs outputsList)
-    // {
-      all = map (x: x.value) outputsList;
-      inherit drvAttrs;
-    };
-
-  outputToAttrListElement = outputName: {
-    name = outputName;
-    value = commonAttrs // {
-      outPath = strict.${outputName};
-      drvPath = strict.drvPath;
+  paths = derivationStrict attrs;
+  forOutput = name: {
+    inherit name;
+    value = shared // {
       type = "derivation";
-      inherit outputName;
+      outputName = name;
+      drvPath = paths.drvPath;
+      outPath = paths.${name};
     };
   };
-
-  outputsList = map outputToAttrListElement outputs;
-
+  each = map forOutput outputs;
+  shared = attrs // builtins.listToAttrs each // {
+    drvAttrs = attrs;
+    all = map (output: output.value) each;
+  };
 in
-(builtins.head outputsList).value
+(builtins.head each).value
 """
 
 
