@@ -219,7 +219,7 @@ def test_derivation_errors() -> None:
             "multiple outputs are not supported in fixed-output derivations",
         ),
         ({**base, "outputs": "a a"}, "duplicate derivation output 'a'"),
-        ({**base, "outputs": "drv"}, "invalid derivation output name 'drv'"),
+        ({**base, "outputs": "drvPath"}, "invalid derivation output name 'drvPath'"),
         ({**base, "outputs": " "}, "derivation cannot have an empty set of outputs"),
         ({**base, "outputHashMode": "foo"}, "invalid value 'foo' for 'outputHashMode' attribute"),
     ]

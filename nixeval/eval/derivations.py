@@ -356,17 +356,11 @@ class _Instantiation:
         self.hash_mode = _HASH_MODES[mode]
 
     def _set_outputs(self, names: list[str]) -> None:
-        outputs: list[str] = []
-        for o in names:
-            if o in outputs:
-                raise NixError(f"duplicate derivation output '{o}'")
-            # the result set already has a drvPath attribute
-            if o == "drvPath":
-                raise NixError("invalid derivation output name 'drvPath'")
-            outputs.append(o)
-        if not outputs:
-            raise NixError("derivation cannot have an empty set of outputs")
-        self.outputs = outputs
+        try:
+            store.check_outputs(names)
+        except store.StoreError as e:
+            raise NixError(str(e)) from None
+        self.outputs = list(names)
 
     def _inputs(self) -> tuple[set[str], dict[str, set[str]]]:
         """Input sources and derivations, from the context of every string used."""

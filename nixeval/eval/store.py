@@ -669,13 +669,14 @@ def instantiate_derivation(
 
 
 def check_outputs(outputs: Iterable[str]) -> list[str]:
-    """``handleOutputs`` in derivationStrict: no duplicates, no "drv", not empty."""
+    """``handleOutputs`` in current Nix's derivationStrict: no duplicates, not empty,
+    and no output named "drvPath" (the result set already has that attribute)."""
     seen: list[str] = []
     for o in outputs:
         if o in seen:
             raise DerivationError(f"duplicate derivation output '{o}'")
-        if o == "drv":
-            raise DerivationError("invalid derivation output name 'drv'")
+        if o == "drvPath":
+            raise DerivationError("invalid derivation output name 'drvPath'")
         seen.append(o)
     if not seen:
         raise DerivationError("derivation cannot have an empty set of outputs")
