@@ -48,6 +48,8 @@ class EvalState:
         self.counting_calls = False
         self.search_path = list(search_path or [])
         self._imports: dict[str, Any] = {}
+        # state the layers above keep per evaluation (the module system's graph)
+        self.extensions: dict[str, Any] = {}
         self._store_copies: dict[str, str] = {}
         from .builtins import make_base_env
 
@@ -204,6 +206,9 @@ class EvalState:
         except NixError as e:
             self._imports[path] = _FailedImport(e)
             raise
+        from ..modules.binding import bind
+
+        value = bind(self, path, value)  # a lib's modules.nix: the native module system
         self._imports[path] = value
         return value
 

@@ -155,6 +155,14 @@ class Attrs:
         return f"Attrs({sorted(self.vals)})"
 
 
+def pos_attrs(pos: Pos) -> Attrs | None:
+    """A position as ``builtins.unsafeGetAttrPos`` gives it: ``{ file, line, column }``."""
+    if pos is None:
+        return None
+    line, col = pos[0].line_col(pos[1])
+    return Attrs({"file": pos[0].name, "line": line, "column": col})
+
+
 def sort_key(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
 

@@ -7,7 +7,6 @@ import sys
 import time
 from typing import Any
 
-from ...syntax import Source
 from ..env import Env, Scope
 from ..errors import AbortError, CatchableError, NixError, ThrownError
 from ..ops import coerce_to_string, force_attrs, force_deep, force_string, force_string_no_context
@@ -19,6 +18,7 @@ from ..values import (
     PrimOp,
     PrimOpApp,
     force,
+    pos_attrs,
     type_name,
 )
 from . import primop
@@ -193,12 +193,9 @@ def unsafe_get_attr_pos(state, name: Any, attrs: Any) -> Any:
         name, None, "while evaluating the first argument passed to builtins.unsafeGetAttrPos")
     a = force_attrs(attrs, None,
                     "while evaluating the second argument passed to builtins.unsafeGetAttrPos")
-    pos = (a.pos or {}).get(n)
-    if n not in a.vals or pos is None:
+    if n not in a.vals:
         return None
-    src: Source = pos[0]
-    line, col = src.line_col(pos[1])
-    return Attrs({"file": src.name, "line": line, "column": col})
+    return pos_attrs((a.pos or {}).get(n))
 
 
 @primop("derivationStrict", 1)

@@ -1,0 +1,122 @@
+"""``nixeval option PATH``: an option's value, type, default, description,
+declarations, and every definition with its place, priority and whether it
+won (``nixos-option``, and more)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..nixos.query import OptionInfo, Place
+
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, relative
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="nixeval option", description=__doc__)
+    ap.add_argument("path", metavar="PATH", help="an option path, e.g. services.openssh.enable")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    add_nixos_arguments(ap)
+    args = ap.parse_args(argv)
+
+    from ..eval.errors import NixError
+    from ..nixos.locate import LocateError
+    from ..nixos.query import describe, show_loc, suggestions
+
+    loc = tuple(split_path(args.path))
+    try:
+        system = make_system(args)
+        record = system.option(loc)
+        if record is None:
+            children = system.children(loc)
+            if children:
+                return _print_children(args, loc, children)
+            hint = suggestions(system, loc)
+            more = "; did you mean " + ", ".join(f"`{h}'" for h in hint) + "?" if hint else ""
+            return fail(f"no option `{show_loc(loc)}'{more}")
+        info = describe(system, record)
+    except LocateError as e:
+        return fail(str(e), NOT_FOUND)
+    except NixError as e:
+        print(e.render(args.show_trace), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(info.to_json(), indent=2))
+    else:
+        print(format_info(info))
+    return 0 if info.error is None else 1
+
+
+def split_path(path: str) -> list[str]:
+    """``a.b."c.d"`` → ["a", "b", "c.d"]."""
+    out, cur, quoted = [], "", False
+    for ch in path:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+def _print_children(args: argparse.Namespace, loc: tuple, children: list[str]) -> int:
+    from ..nixos.query import show_loc
+
+    if args.json:
+        print(json.dumps({"name": show_loc(loc), "children": children}, indent=2))
+    else:
+        print(f"`{show_loc(loc)}' is a set of options:")
+        for c in children:
+            print(f"  {show_loc((*loc, c))}")
+    return 0
+
+
+def format_info(info: OptionInfo) -> str:
+    from tabulate import tabulate
+
+    from ..nixos.query import priority_name
+
+    lines = [info.name]
+    value = info.value_text if info.error is None else f"error: {info.error}"
+    rows = [("Value", value), ("Type", info.type)]
+    if info.default is not None:
+        rows.append(("Default", info.default))
+    if info.example is not None:
+        rows.append(("Example", info.example))
+    if info.description:
+        rows.append(("Description", info.description.strip()))
+    for label, text in rows:
+        first, *rest = str(text).splitlines() or [""]
+        lines.append(f"  {label + ':':<13}{first}")
+        lines.extend(f"  {'':13}{r}" for r in rest)
+    for i, place in enumerate(info.declarations):
+        label = "Declared in:" if i == 0 else ""
+        lines.append(f"  {label:<13}{_place(place)}")
+    if info.definitions:
+        lines.append("  Definitions:")
+        table = []
+        for d in info.definitions:
+            where = _place(d.place) + (" (option default)" if d.is_default else "")
+            status = {"won": "won", "overridden": "overridden",
+                      "condition false": "mkIf condition false"}.get(d.status, d.status)
+            value = d.value_text.splitlines()[0] if d.value_text else ""
+            if "\n" in d.value_text:
+                value += " …"
+            table.append([where, priority_name(d.priority) if d.priority is not None else "-",
+                          value, status])
+        body = tabulate(table, headers=["defined at", "priority", "value", "result"])
+        lines.extend("    " + row for row in body.splitlines())
+    else:
+        lines.append("  Definitions:  none")
+    return "\n".join(lines)
+
+
+def _place(place: Place) -> str:
+    text = relative(place.file)
+    return text if place.line is None else f"{text}:{place.line}:{place.column}"

@@ -1,0 +1,226 @@
+"""Option definitions and their merge (nixpkgs' ``mergeDefinitions``).
+
+A ``Def`` is one definition on its way through the merge: the file it came
+from, its (lazy) value, and what nixeval keeps besides lib — the position of
+the attribute that made it and the priority it was given — so front ends can
+show every definition, where it is and whether it won.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..eval.errors import NixError, Pos
+from ..eval.ops import force_string
+from ..eval.values import Attrs, force
+from . import properties
+from .nix import Lib, lazy, throw
+
+
+class Def:
+    __slots__ = ("extra", "file", "order", "pos", "prio", "status", "value")
+
+    def __init__(self, file: Any, value: Any, pos: Pos = None, extra: Attrs | None = None) -> None:
+        self.file = file  # unforced, as lib's `inherit (m) file`
+        self.value = value
+        self.pos = pos
+        # a definition made by mkDefinition (or handed in by Nix code with more
+        # attributes): its own set, whose attributes lib keeps
+        self.extra = extra
+        self.prio: Any = None  # mkOverride priority, once filtered
+        self.order: Any = None  # mkOrder priority, once sorted
+        # for front ends, once merged: "won", "overridden" or "condition false"
+        self.status: str | None = None
+
+    def with_value(self, value: Any) -> Def:
+        d = Def(self.file, value, self.pos, self.extra)
+        d.prio = self.prio
+        d.order = self.order
+        d.status = self.status
+        return d
+
+    def to_nix(self) -> Attrs:
+        if self.extra is not None:
+            vals = dict(self.extra.vals)
+            vals["value"] = self.value
+        else:
+            vals = {"file": self.file, "value": self.value}
+        if self.order is not None:
+            vals["priority"] = self.order
+        return Attrs(vals)
+
+    @staticmethod
+    def from_nix(d: Any) -> Def:
+        a = force(d)
+        if type(a) is not Attrs:
+            from ..eval.values import type_error
+
+            raise type_error("a set", a)
+        # lib's `def // { value = …; }` keeps whatever else the set holds
+        return Def(_select(a, "file"), _select(a, "value"), None, a)
+
+
+def _select(a: Attrs, name: str) -> Any:
+    """``a.name``, lazily: a missing attribute is an error only when used."""
+    v = a.vals.get(name)
+    if v is not None or name in a.vals:
+        return v
+    return lazy(_raise_missing, a, name)
+
+
+def _raise_missing(a: Attrs, name: str) -> Any:
+    from ..eval.compiler import _missing
+
+    raise _missing(a, name)
+
+
+class Merge:
+    """``mergeDefinitions loc type defs``, each part computed when asked for.
+
+    ``dropped`` keeps, for front ends, the definitions that a condition or a
+    better priority removed."""
+
+    def __init__(self, lib: Lib, loc: Any, type_: Any, defs: list[Def] | None,
+                 nix_defs: Any = None) -> None:
+        self.lib = lib
+        self.loc = loc
+        self.type = type_
+        # Defs, or else lib's list of {file, value} sets, read when needed
+        self._defs = defs
+        self._nix_defs = nix_defs
+        self._final: list[Def] | None = None
+        self.highest_prio: Any = None
+        self.discharged: list[Def] = []  # each with its priority and status
+        self.dropped: list[Def] = []  # definitions a false mkIf removed
+
+    @property
+    def final(self) -> list[Def]:
+        """``defsFinal``: conditions discharged, overrides filtered, sorted."""
+        if self._final is None:
+            discharged: list[Def] = []
+            if self._defs is None:
+                self._defs = defs_from_nix(self._nix_defs)
+            for m in self._defs:
+                try:
+                    values = properties.discharge(m.value)
+                except NixError as e:
+                    file = _file_text(self.lib, m.file)
+                    e.add_trace(f"while evaluating definitions from `{file}':", None, True)
+                    raise
+                if not values:
+                    m.status = "condition false"
+                    self.dropped.append(m)
+                for value in values:
+                    v = force(value)
+                    if type(v) is Attrs and "_type" in v.vals \
+                            and force(v.vals["_type"]) == "definition":
+                        d = Def(v.vals.get("file"), v.vals.get("value"), m.pos, v)
+                    else:
+                        d = Def(m.file, value, m.pos)
+                    discharged.append(d)
+            kept, best = filter_overrides(discharged)
+            if any(properties.order_of(d.value) is not None for d in kept):
+                kept = sort_by_order(kept)
+            self.discharged = discharged
+            self.highest_prio = best
+            self._final = kept
+        return self._final
+
+    @property
+    def is_defined(self) -> bool:
+        return bool(self.final)
+
+    def merged_value(self) -> Any:
+        final = self.final
+        lib = self.lib
+        call = lib.state.call
+        if not final:
+            raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
+                        "value defined. Try setting the option.")
+        check = force(force(self.type).vals["check"])
+        if all(_truthy(call(check, d.value)) for d in final):
+            merge = force(self.type).vals["merge"]
+            return force(call(call(merge, self.loc), [d.to_nix() for d in final]))
+        invalid = [d.to_nix() for d in final if not _truthy(call(check, d.value))]
+        desc = force_string(force(self.type).vals["description"])
+        raise throw(f"A definition for option `{lib.show_option(self.loc)}' is not of type "
+                    f"`{desc}'. Definition values:{lib.show_defs(invalid)}")
+
+    def to_nix(self) -> Attrs:
+        """The set lib's ``mergeDefinitions`` returns."""
+        merged = lazy(self.merged_value)
+        final = lazy(lambda: [d.to_nix() for d in self.final])
+        return Attrs({
+            "defsFinal'": lazy(lambda: Attrs({"values": final, "highestPrio": self._highest()})),
+            "defsFinal": final,
+            "mergedValue": merged,
+            "isDefined": lazy(lambda: self.is_defined),
+            "optionalValue": lazy(lambda: Attrs({"value": merged}) if self.is_defined
+                                  else Attrs({})),
+        })
+
+    def _highest(self) -> Any:
+        self.final  # noqa: B018 - computes highest_prio
+        return self.highest_prio
+
+
+def filter_overrides(defs: list[Def]) -> tuple[list[Def], Any]:
+    """lib's ``filterOverrides'``: the definitions of the best priority,
+    unwrapped, and that priority (each definition's own is kept in ``prio``)."""
+    for d in defs:
+        d.prio = properties.override_priority(d.value)
+    best = properties.min_priority([d.prio for d in defs])
+    for d in defs:
+        d.status = "won" if _equal(d.prio, best) else "overridden"
+    kept = [d.with_value(properties.strip_override(d.value)) for d in defs if _equal(d.prio, best)]
+    return kept, best
+
+
+def _truthy(v: Any) -> bool:
+    v = force(v)
+    if type(v) is not bool:
+        from ..eval.values import type_error
+
+        raise type_error("a Boolean", v).with_trace(
+            "while evaluating the return value of the function passed to builtins.all")
+    return v
+
+
+def _equal(a: Any, b: Any) -> bool:
+    from ..eval.ops import equal
+
+    return equal(a, b)
+
+
+def sort_by_order(defs: list[Def]) -> list[Def]:
+    stripped = []
+    for d in defs:
+        order = properties.order_of(d.value)
+        if order is not None:
+            d = d.with_value(order[1])
+            d.order = order[0]
+        stripped.append(d)
+    return sorted(stripped, key=lambda d: properties.DEFAULT_ORDER_PRIORITY
+                  if d.order is None else force(d.order))
+
+
+def _file_text(lib: Lib, file: Any) -> str:
+    from ..eval.ops import coerce_to_string
+
+    return coerce_to_string(lib.state, file)
+
+
+def defs_from_nix(defs: Any) -> list[Def]:
+    from ..eval.ops import force_list
+
+    return [Def.from_nix(d) for d in force_list(defs)]
+
+
+def make_merge_definitions(lib: Lib) -> Any:
+    """The native ``mergeDefinitions`` for Nix code (types.nix calls it)."""
+    from ..eval.values import PrimOp
+
+    def merge_definitions(state: Any, loc: Any, type_: Any, defs: Any) -> Attrs:
+        return Merge(lib, loc, type_, None, defs).to_nix()
+
+    return PrimOp("mergeDefinitions", 3, merge_definitions)

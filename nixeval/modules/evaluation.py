@@ -1,0 +1,547 @@
+"""``evalModules``, natively: nixpkgs lib's algorithm and laziness, with
+provenance kept for every definition and the option dependency graph
+recorded as option values are computed.
+
+An ``Evaluation`` is one call of ``evalModules``; ``Level`` is lib's
+``mergeModules'`` for one attribute path; ``OptionRecord`` is what front ends
+read about an evaluated option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..eval.errors import InfiniteRecursion, NixError
+from ..eval.ops import force_list
+from ..eval.values import Attrs, PrimOp, force, type_error, type_name
+from .collect import Collector, Module, to_string
+from .declarations import Decl, fixup_option_type, merge_option_decls
+from .definitions import Def, Merge
+from .graph import Graph, Loc, watched
+from .nix import Lib, lazy, throw
+
+_EVAL_MODULES_ARGS = ("modules", "prefix", "specialArgs", "class", "args", "check")
+
+
+class OptionRecord:
+    """An evaluated option, for front ends: its path, merged declaration
+    (lib's option set) and the merge of its definitions (once computed)."""
+
+    __slots__ = ("decl", "defs", "loc", "merge")
+
+    def __init__(self, loc: Loc, decl: Attrs, defs: list[Def]) -> None:
+        self.loc = loc
+        self.decl = decl
+        self.defs = defs  # in lib's order (modules reversed), the default first
+        self.merge: Merge | None = None
+
+
+class Level:
+    """``mergeModules' prefix modules configs``: the options and definitions
+    under one attribute path, each name's result computed when needed."""
+
+    def __init__(self, ev: Evaluation, prefix: list[Any], loc: Loc, modules: list[Any],
+                 configs: Callable[[], list[tuple[Any, Any]]]) -> None:
+        self.ev = ev
+        self.prefix = prefix  # lib's loc (a Nix list of strings)
+        self.loc = loc
+        self.modules = modules  # Modules or Decls: `.file` and `.options`
+        # (file, config set) pairs, properties pushed down: listed when first
+        # needed, since pushing down may read `options`, which this level makes
+        self._configs = configs
+        self._configs_list: list[tuple[Any, Any]] | None = None
+        self._decls: dict[str, list[Decl]] | None = None
+        self._raw: dict[str, list[Def]] | None = None
+        self._results: dict[str, tuple[Any, Any]] = {}
+
+    @property
+    def decls(self) -> dict[str, list[Decl]]:
+        if self._decls is None:
+            by: dict[str, list[Decl]] = {}
+            for m in self.modules:
+                sub = force(m.options)
+                if type(sub) is not Attrs:
+                    raise throw(
+                        f"An option declaration for `{'.'.join(map(str, self.loc))}' has type\n"
+                        f"`{type_name(sub)}' rather than an attribute set.\n"
+                        "Did you mean to define this outside of `options'?\n")
+                for name in sub.vals:
+                    by.setdefault(name, []).append(Decl.of(m.file, sub, name))
+            self._decls = by
+        return self._decls
+
+    @property
+    def configs(self) -> list[tuple[Any, Any]]:
+        if self._configs_list is None:
+            self._configs_list = self._configs()
+        return self._configs_list
+
+    @property
+    def raw(self) -> dict[str, list[Def]]:
+        if self._raw is None:
+            by: dict[str, list[Def]] = {}
+            for file, config in self.configs:
+                c = force(config)
+                if type(c) is not Attrs:
+                    where = ".".join(map(str, self.loc))
+                    raise throw(
+                        f"In module `{to_string(self.ev.lib.state, file)}', you're trying to "
+                        f"define a value of type `{type_name(c)}'\nrather than an attribute set "
+                        f"for the option\n`{where}'!\n\nThis usually happens if `{where}' has "
+                        "option\ndefinitions inside that are not matched. Please check how to "
+                        "properly define\nthis option by e.g. referring to `man 5 "
+                        "configuration.nix'!\n")
+                pos = c.pos or {}
+                for name, value in c.vals.items():
+                    by.setdefault(name, []).append(Def(file, value, pos.get(name)))
+            self._raw = by
+        return self._raw
+
+    def pushed(self, name: str) -> list[tuple[Any, Any]]:
+        from .properties import push_down
+
+        return [(d.file, c) for d in self.raw.get(name, ()) for c in push_down(d.value)]
+
+    def result(self, name: str) -> tuple[Any, Any]:
+        """(matched option or option set, unmatched definitions) for ``name``."""
+        hit = self._results.get(name)
+        if hit is None:
+            hit = self._results[name] = self._result(name)
+        return hit
+
+    def _result(self, name: str) -> tuple[Any, Any]:
+        ev = self.ev
+        lib = ev.lib
+        decls = self.decls[name]
+        loc = [*self.prefix, name]
+        loc_t = (*self.loc, name)
+        option_decls = [d for d in decls if _is_option_decl(lib, loc, d)]
+        if len(option_decls) == len(decls):
+            return ev.option(loc, loc_t, decls, lambda: self.raw.get(name, [])), []
+        if option_decls:
+            if all(_type_name_of(d) == "submodule" for d in option_decls):
+                trees = [_tree_to_option(lib, d) for d in decls]
+                return ev.option(loc, loc_t, trees, lambda: self.raw.get(name, [])), []
+            head = option_decls[0]
+            desc = _description_of(head)
+            others = sorted(
+                f" - option(s) with prefix `{lib.show_option([*loc, p])}' in module "
+                f"`{to_string(lib.state, d.file)}'"
+                for d in decls if not _is_option(d.options) for p in force(d.options).vals)
+            raise throw(
+                f"The option `{lib.show_option(loc)}' in module "
+                f"`{to_string(lib.state, head.file)}' would be a parent of the following "
+                f"options, but its type `{desc}' does not support nested options.\n"
+                + "\n".join(others))
+        sub = Level(ev, loc, loc_t, decls, lambda: self.pushed(name))
+        return lazy(sub.matched), lazy(sub.unmatched)
+
+    def matched(self) -> Attrs:
+        """``matchedOptions``: a set of options and option sets."""
+        return Attrs({name: lazy(self._matched_one, name) for name in self.decls})
+
+    def _matched_one(self, name: str) -> Any:
+        return force(self.result(name)[0])
+
+    def unmatched(self) -> list[Unmatched]:
+        """``unmatchedDefns``, in lib's order (by name)."""
+        if not self.configs:
+            return []
+        from ..eval.values import sort_key
+
+        decls = self.decls
+        names = set(decls) | set(self.raw)
+        out: list[Unmatched] = []
+        for name in sorted(names, key=sort_key):
+            if name in decls:
+                for u in force(self.result(name)[1]):
+                    out.append(Unmatched(u.file, u.value, (name, *u.prefix), u.pos))
+            else:
+                for d in self.raw[name]:
+                    out.append(Unmatched(d.file, d.value, (name,), d.pos))
+        return out
+
+
+class Unmatched:
+    """A definition no option declares (lib adds its ``prefix``)."""
+
+    __slots__ = ("file", "pos", "prefix", "value")
+
+    def __init__(self, file: Any, value: Any, prefix: tuple[str, ...], pos: Any) -> None:
+        self.file = file
+        self.value = value
+        self.prefix = prefix
+        self.pos = pos
+
+    def to_nix(self) -> Attrs:
+        return Attrs({"file": self.file, "value": self.value, "prefix": list(self.prefix)})
+
+
+def _is_option(v: Any) -> bool:
+    v = force(v)
+    return type(v) is Attrs and "_type" in v.vals and force(v.vals["_type"]) == "option"
+
+
+def _is_option_decl(lib: Lib, loc: list[Any], d: Decl) -> bool:
+    o = force(d.options)
+    if type(o) is not Attrs or "_type" not in o.vals:
+        return False
+    tag = force(o.vals["_type"])
+    if tag == "option":
+        return True
+    raise _declaration_type_error(lib, loc, tag, d.file)
+
+
+def _declaration_type_error(lib: Lib, loc: list[Any], tag: Any, file: Any) -> NixError:
+    state = lib.state
+    name = force(state.call(lib.get("strings", "escapeNixIdentifier"), loc[-1]))
+    path = lib.show_option(loc)
+    paragraphs = [f"In module {to_string(state, file)}: expected an option declaration at option "
+                  f"path `{path}` but got an attribute set with type {to_string(state, tag)}"]
+    if tag == "option-type":
+        comment = f"\n    # {path}" if len(loc) > 1 else ""
+        paragraphs.append(
+            "When declaring an option, you must wrap the type in a `mkOption` call. It should "
+            f"look somewhat like:\n    {comment}\n    {name} = lib.mkOption {{\n"
+            f"      description = ...;\n      type = <the type you wrote for {name}>;\n"
+            "      ...\n    };\n")
+    return throw("\n\n".join(paragraphs))
+
+
+def _type_name_of(d: Decl) -> Any:
+    """``x.options.type.name or null``."""
+    o = force(d.options)
+    t = force(o.vals["type"]) if "type" in o.vals else None
+    if type(t) is Attrs and "name" in t.vals:
+        return force(t.vals["name"])
+    return None
+
+
+def _description_of(d: Decl) -> Any:
+    o = force(d.options)
+    t = force(o.vals["type"]) if "type" in o.vals else None
+    if type(t) is Attrs and "description" in t.vals:
+        return force(t.vals["description"])
+    return "<no description>"
+
+
+def _tree_to_option(lib: Lib, d: Decl) -> Decl:
+    """An option set declared beside a submodule option becomes a submodule."""
+    if _is_option(d.options):
+        return d
+    submodule = lib.call(("types", "submoduleWith"), Attrs({
+        "modules": [Attrs({"options": d.options})], "shorthandOnlyDefinesConfig": None}))
+    option = lib.call(("options", "mkOption"), Attrs({"type": submodule}))
+    return Decl(d.file, d.pos, option)
+
+
+class Evaluation:
+    """One ``evalModules`` call."""
+
+    def __init__(self, lib: Lib, args: Attrs, graph: Graph) -> None:
+        self.lib = lib
+        self.args = args
+        self.graph = graph
+        self.records: dict[Loc, OptionRecord] = {}
+        vals = args.vals
+        self.prefix_v = vals.get("prefix", [])
+        self.special = vals.get("specialArgs", Attrs({}))
+        self.cls = vals.get("class")
+        self.options_t = lazy(self._options)
+        self.config_t = lazy(self._config)
+        self._merged: Level | None = None
+        self._check = lazy(self._check_unmatched)
+        self.type_t = lazy(lambda: lib.call(("types", "submoduleWith"), Attrs({
+            "modules": vals["modules"], "specialArgs": self.special, "class": self.cls})))
+
+    # the module list -------------------------------------------------------
+    def regular_modules(self) -> list[Any]:
+        vals = self.args.vals
+        modules = list(force_list(vals["modules"]))
+        if "args" in vals:
+            modules.append(Attrs({"config": Attrs({"_module": Attrs({"args": vals["args"]})})}))
+        if "check" in vals:
+            check = Attrs({"_type": "override", "priority": 1000, "content": vals["check"]})
+            modules.append(Attrs({"config": Attrs({"_module": Attrs({"check": check})})}))
+        return modules
+
+    def internal_module(self) -> Any:
+        fn = self.lib.internal_module()
+        return self.lib.state.call(fn, Attrs({
+            "lib": self.lib.value, "prefix": self.prefix_v, "specialArgs": self.special,
+            "extendModules": self.extend_modules_fn(), "moduleType": self.type_t}))
+
+    @property
+    def merged(self) -> Level:
+        if self._merged is None:
+            special = force(self.special)
+            if type(special) is not Attrs:
+                raise type_error("a set", special)
+            args = {"lib": self.lib.value, "options": self.options_t, "config": self.config_t,
+                    "specialArgs": self.special, "_class": self.cls}
+            args.update(special.vals)
+            collector = Collector(self.lib, force(self.cls), Attrs(args))
+            modules_path = special.vals.get("modulesPath", "")
+            collected = collector.collect(
+                modules_path, [*self.regular_modules(), self.internal_module()])
+            collected.reverse()
+            prefix = force_list(self.prefix_v)
+            loc = tuple(to_string(self.lib.state, p) for p in prefix)
+            self._merged = Level(self, prefix, loc, collected, lambda: _module_configs(collected))
+        return self._merged
+
+    def _options(self) -> Attrs:
+        return self.merged.matched()
+
+    # options ---------------------------------------------------------------
+    def option(self, loc: list[Any], loc_t: Loc, decls: list[Decl], defs: Any) -> Any:
+        """lib's ``evalOptionValue loc (fixupOptionType loc (mergeOptionDecls loc decls)) defs``,
+        computed when the option set is first needed."""
+        return lazy(self._option, loc, loc_t, decls, defs)
+
+    def _option(self, loc: list[Any], loc_t: Loc, decls: list[Decl], defs: Any) -> Attrs:
+        lib = self.lib
+        opt = fixup_option_type(lib, loc, merge_option_decls(lib, loc, decls))
+        return self.option_value(loc, loc_t, opt, list(defs()))
+
+    def option_value(self, loc: list[Any], loc_t: Loc | None, opt: Attrs,
+                     defs: list[Def]) -> Attrs:
+        """``evalOptionValue loc opt defs``."""
+        lib = self.lib
+        ov = opt.vals
+        if "default" in ov:
+            default = Def(lazy(lambda: force(force_list(ov["declarations"])[0])),
+                          Attrs({"_type": "override", "priority": 1500, "content": ov["default"]}))
+            defs = [default, *defs]
+        record = OptionRecord(loc_t, opt, defs) if loc_t is not None else None
+        if record is not None:
+            self.records[loc_t] = record
+            self.graph.records.setdefault(loc_t, record)
+
+        def res() -> Merge:
+            if "readOnly" in ov and force(ov["readOnly"]) and len(defs) > 1:
+                separate = [d.with_value(lazy(Merge(lib, loc, ov["type"], [d]).merged_value))
+                            .to_nix() for d in defs]
+                raise throw(f"The option `{lib.show_option(loc)}' is read-only, but it's set "
+                            f"multiple times. Definition values:{lib.show_defs(separate)}")
+            m = Merge(lib, loc, ov["type"], defs)
+            if record is not None:
+                record.merge = m
+            return m
+
+        merge_t = lazy(res)
+        t = force(ov["type"])
+        message = force(t.vals["deprecationMessage"])
+        if message is not None:
+            lib.warn(f"The type `types.{to_string(lib.state, t.vals['name'])}' of option "
+                     f"`{lib.show_option(loc)}' defined in "
+                     f"{lib.show_files(ov['declarations'])} is deprecated. "
+                     f"{to_string(lib.state, message)}")
+
+        def value() -> Any:
+            merged = lazy(lambda: force(merge_t).merged_value())
+            if "apply" in ov:
+                return force(lib.state.call(ov["apply"], merged))
+            return force(merged)
+
+        value_t = lazy(self._traced_value, loc, loc_t, value)
+        if loc_t is not None:
+            self.graph.owner[id(value_t)] = loc_t
+        final = lazy(lambda: [d.to_nix() for d in force(merge_t).final])
+        vals = dict(ov)
+        vals.update({
+            "value": value_t,
+            "highestPrio": lazy(lambda: force(merge_t)._highest()),
+            "definitions": lazy(lambda: [d.value for d in force(merge_t).final]),
+            "files": lazy(lambda: [d.file for d in force(merge_t).final]),
+            "definitionsWithLocations": final,
+            "isDefined": lazy(lambda: force(merge_t).is_defined),
+            "__toString": PrimOp("__toString", 1, lambda state, _self: lib.show_option(loc)),
+        })
+        return Attrs(vals, opt.pos)
+
+    def _traced_value(self, loc: list[Any], loc_t: Loc | None, value: Any) -> Any:
+        stack = self.graph.stack
+        if loc_t is not None:
+            stack.append(loc_t)
+        try:
+            return value()
+        except NixError as e:
+            if type(e) is InfiniteRecursion and e.thunk is not None \
+                    and getattr(e, "option_cycle", None) is None:
+                e.option_cycle = self.graph.cycle_through(e.thunk)  # type: ignore[attr-defined]
+            e.add_trace(f"while evaluating the option `{self.lib.show_option(loc)}':", None, True)
+            raise
+        finally:
+            if loc_t is not None:
+                stack.pop()
+
+    # config ----------------------------------------------------------------
+    def config_node(self, matched: Attrs, loc: Loc) -> Attrs:
+        """lib's ``mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value)``, one level."""
+        owner = self.graph.owner
+        vals = {}
+        for name, v in matched.vals.items():
+            t = lazy(self._config_entry, v, (*loc, name))
+            owner[id(t)] = (*loc, name)
+            vals[name] = t
+        return Attrs(watched(self.graph, loc, vals), matched.pos)
+
+    def _config_entry(self, v: Any, loc: Loc) -> Any:
+        v = force(v)
+        if type(v) is Attrs and not _is_option(v):
+            return self.config_node(v, loc)
+        if type(v) is not Attrs or "value" not in v.vals:
+            from ..eval.compiler import _missing
+
+            raise _missing(v, "value") if type(v) is Attrs else type_error("a set", v)
+        return force(v.vals["value"])
+
+    def _declared_config(self) -> Attrs:
+        return self.config_node(force(self.options_t), self.merged.loc)
+
+    def _config(self) -> Attrs:
+        declared = self._declared_config()
+        freeform = _freeform_type(declared)
+        if freeform is None:
+            return declared
+        unmatched = self.merged.unmatched()
+        if not unmatched:
+            free = Attrs({})
+        else:
+            set_by_path = self.lib.get("attrsets", "setAttrByPath")
+            call = self.lib.state.call
+            defs = [Attrs({"file": u.file,
+                           "value": lazy(lambda u=u: force(call(call(set_by_path, list(u.prefix)),
+                                                                u.value)))})
+                    for u in unmatched]
+            merge = force(freeform).vals["merge"]
+            free = force(call(call(merge, self.prefix_v), defs))
+        return self.lib.call(("attrsets", "recursiveUpdate"), free, declared)
+
+    def _check_unmatched(self) -> None:
+        lib = self.lib
+        config = force(self.config_t)
+        module = force(config.vals["_module"])
+        if not force(module.vals["check"]) or force(module.vals["freeformType"]) is not None:
+            return None
+        unmatched = self.merged.unmatched()
+        if not unmatched:
+            return None
+        first = unmatched[0]
+        prefix = force_list(self.prefix_v)
+        opt_text = lib.show_option([*prefix, *first.prefix])
+        try:
+            try:
+                def_text = lib.show_defs([first.to_nix()])
+            except NixError as e:
+                file = to_string(lib.state, first.file)
+                e.add_trace(f"while evaluating a definition from `{file}'", None, True)
+                raise
+        except NixError as e:
+            e.add_trace(f"while evaluating the error message for definitions for `{opt_text}', "
+                        "which is an option that does not exist", None, True)
+            raise
+        base = f"The option `{opt_text}' does not exist. Definition values:{def_text}"
+        if sorted(force(self.options_t).vals) == ["_module"]:
+            name = lib.show_option(prefix)
+            if name == "":
+                raise throw(f"{base}\n\nIt seems as if you're trying to declare an option by "
+                            "placing it into `config' rather than `options'!\n")
+            raise throw(
+                f"{base}\n\nHowever there are no options defined in `{name}'. Are you sure you've\n"
+                "declared your options properly? This can happen if you e.g. declared your "
+                "options in `types.submodule'\nunder `config' rather than `options'.\n")
+        raise throw(base)
+
+    def _checked(self, get: Any) -> Any:
+        force(self._check)
+        return force(get())
+
+    # the result ------------------------------------------------------------
+    def result(self) -> Attrs:
+        vals = self.args.vals
+        lib = self.lib
+        if "args" in vals:
+            lib.warn("The args argument to evalModules is deprecated. Please set "
+                     "config._module.args instead.")
+        if "check" in vals:
+            lib.warn("The check argument to evalModules is deprecated. Please set "
+                     "config._module.check instead.")
+
+        def config() -> Attrs:
+            c = force(self.config_t)
+            rest = {n: v for n, v in c.vals.items() if n != "_module"}
+            if type(c.vals) is not dict:
+                rest = watched(self.graph, self.merged.loc, rest)
+            out = Attrs(rest, c.pos)
+            self.graph.evaluations[id(out)] = self  # front ends find the evaluation by it
+            return out
+
+        result = Attrs({
+            "_type": "configuration",
+            "options": lazy(self._checked, lambda: self.options_t),
+            "config": lazy(self._checked, config),
+            "_module": lazy(self._checked, lambda: force(self.config_t).vals["_module"]),
+            "extendModules": self.extend_modules_fn(),
+            "type": self.type_t,
+            "class": self.cls,
+        })
+        return result
+
+    def extend_modules_fn(self) -> PrimOp:
+        def extend(state: Any, ext_v: Any) -> Attrs:
+            ext = _formals(ext_v, "extendModules", ("modules", "specialArgs", "prefix"), ())
+            vals = dict(self.args.vals)
+            vals["modules"] = lazy(lambda: self.regular_modules() + force_list(
+                ext.vals.get("modules", [])))
+            vals["specialArgs"] = lazy(lambda: _update(self.special, ext.vals.get(
+                "specialArgs", Attrs({}))))
+            vals["prefix"] = ext.vals.get("prefix", self.args.vals.get("prefix", []))
+            return eval_modules(self.lib, Attrs(vals), self.graph)
+
+        return PrimOp("extendModules", 1, extend)
+
+
+def _update(a: Any, b: Any) -> Attrs:
+    a, b = force(a), force(b)
+    for v in (a, b):
+        if type(v) is not Attrs:
+            raise type_error("a set", v)
+    vals = dict(a.vals)
+    vals.update(b.vals)
+    return Attrs(vals)
+
+
+def _freeform_type(declared: Attrs) -> Any:
+    module = force(declared.vals["_module"])
+    return force(module.vals["freeformType"])
+
+
+def _module_configs(modules: list[Module]) -> list[tuple[Any, Any]]:
+    from .properties import push_down
+
+    return [(m.file, c) for m in modules for c in push_down(m.config)]
+
+
+def _formals(v: Any, fname: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Attrs:
+    """Check a set argument as a function with these formals (no ``...``) would."""
+    a = force(v)
+    if type(a) is not Attrs:
+        raise type_error("a set", a)
+    for name in required:
+        if name not in a.vals:
+            raise NixError(f"function '{fname}' called without required argument '{name}'")
+    for name in sorted(a.vals):
+        if name not in allowed:
+            err = NixError(f"function '{fname}' called with unexpected argument '{name}'")
+            err.suggest(allowed, name)
+            raise err
+    return a
+
+
+def eval_modules(lib: Lib, args_v: Any, graph: Graph | None = None) -> Attrs:
+    """The native ``lib.evalModules``."""
+    args = _formals(args_v, "evalModules", _EVAL_MODULES_ARGS, ("modules",))
+    return Evaluation(lib, args, graph if graph is not None else lib.graph).result()

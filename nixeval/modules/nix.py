@@ -1,0 +1,124 @@
+"""Reading and building Nix values from the native module system.
+
+The module system works on the evaluator's own values (``eval/values.py``);
+these helpers keep the Python side short: delayed computations, ``x.a or d``
+lookups, lib's notion of a function, and calls into the bound ``lib``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..eval.errors import NixError, ThrownError
+from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, ready
+
+_MISSING = object()
+
+
+def _run(env: tuple) -> Any:
+    return env[0](*env[1])
+
+
+def lazy(fn: Callable[..., Any], *args: Any) -> Thunk:
+    """A thunk that computes ``fn(*args)`` when forced (once)."""
+    return Thunk(_run, (fn, args))
+
+
+def attr_or(v: Any, name: str, default: Any = None) -> Any:
+    """``v.name or default`` (unforced result); ``v`` is forced."""
+    v = force(v)
+    if type(v) is Attrs:
+        return v.vals.get(name, default)
+    return default
+
+
+def type_tag(v: Any) -> Any:
+    """``v._type or null``, forced."""
+    v = force(v)
+    if type(v) is Attrs:
+        t = v.vals.get("_type")
+        if t is not None:
+            return force(t)
+    return None
+
+
+def has(v: Any, name: str) -> bool:
+    """``v ? name`` (false for a value that is not a set, as in Nix)."""
+    v = force(v)
+    return type(v) is Attrs and name in v.vals
+
+
+def throw(message: str) -> NixError:
+    """Nix's ``throw message`` (catchable by ``tryEval``)."""
+    return ThrownError(message)
+
+
+class Lib:
+    """The ``lib`` that a bound ``modules.nix`` was called with: lookups are
+    cached; every message and helper that only error paths need is lib's own,
+    so texts match the lib in use exactly."""
+
+    def __init__(self, state: Any, lib: Any) -> None:
+        from .graph import Graph
+
+        self.state = state
+        self.value = lib  # the `lib` argument, unforced
+        self._cache: dict[tuple[str, ...], Any] = {}
+        self._internal: Any = None
+        # one graph per evaluator: a configuration's submodules and its VM
+        # variant's extendModules read and record into the same one
+        self.graph = state.extensions.setdefault("module-graph", Graph())
+
+    def internal_module(self) -> Any:
+        """The function that makes the `_module` options module (our own Nix file)."""
+        if self._internal is None:
+            import os
+
+            path = os.path.join(os.path.dirname(__file__), "internal-module.nix")
+            self._internal = self.state.eval_file(path)
+        return self._internal
+
+    def get(self, *path: str) -> Any:
+        """``lib.a.b`` (forced)."""
+        hit = self._cache.get(path, _MISSING)
+        if hit is _MISSING:
+            v = self.value
+            for name in path:
+                v = force(v).vals[name]
+            hit = self._cache[path] = force(v)
+        return hit
+
+    def call(self, path: tuple[str, ...], *args: Any) -> Any:
+        """``lib.path arg1 arg2 …`` (forced)."""
+        fn = self.get(*path)
+        call = self.state.call
+        for arg in args:
+            fn = force(call(fn, arg))
+        return fn
+
+    def show_option(self, loc: Any) -> str:
+        return self.call(("options", "showOption"), loc)
+
+    def show_files(self, files: Any) -> str:
+        return self.call(("options", "showFiles"), files)
+
+    def show_defs(self, defs: Any) -> str:
+        return self.call(("options", "showDefs"), defs)
+
+    def is_function(self, v: Any) -> bool:
+        """lib's ``isFunction``: a function, or a set with ``__functor``."""
+        v = force(v)
+        t = type(v)
+        if t is Lambda or t is PrimOp or t is PrimOpApp:
+            return True
+        if t is Attrs and "__functor" in v.vals:
+            return bool(self.call(("trivial", "isFunction"), ready(v)))
+        return False
+
+    def function_args(self, v: Any) -> Attrs:
+        return self.call(("trivial", "functionArgs"), v)
+
+    def warn(self, message: str) -> None:
+        """lib's ``warn message null`` (it prints, or aborts under NIX_ABORT_ON_WARN)."""
+        self.call(("trivial", "warn"), message, None)

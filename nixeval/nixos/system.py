@@ -1,0 +1,149 @@
+"""A NixOS configuration evaluated as ``nixos/default.nix`` does it: the
+tree's own ``nixos/lib/eval-config.nix`` with the configuration (and, for the
+VM variant, ``virtualisation/qemu-vm.nix``) as modules.
+
+The module system underneath is the native one (the tree's lib is bound to
+it on import), so every option comes with its declarations, definitions,
+priorities and the options it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..eval.builtins import current_system
+from ..eval.errors import NixError
+from ..eval.state import EvalState
+from ..eval.values import Attrs, NixPath, force
+from ..modules.evaluation import Evaluation, OptionRecord
+from ..modules.graph import Graph, Loc
+from .locate import Target
+from .placeholder import placeholder_pkgs
+
+PKGS_MODES = ("auto", "placeholder", "real")
+
+
+class NotNativeError(Exception):
+    """The tree's lib was not bound to the native module system."""
+
+
+def _is_option(v: Any) -> bool:
+    return type(v) is Attrs and "_type" in v.vals and force(v.vals["_type"]) == "option"
+
+
+class System:
+    """One evaluation of a configuration (plain, or the VM variant)."""
+
+    def __init__(self, target: Target, vm: bool = False, pkgs: str = "auto") -> None:
+        self.target = target
+        self.vm = vm
+        include = [f"nixpkgs={target.nixpkgs}", f"nixos-config={target.config}",
+                   *target.search_path]
+        self.state = EvalState(include)
+        self.pkgs_mode = pkgs if pkgs != "auto" else (
+            "placeholder" if os.path.isfile(os.path.join(
+                target.nixpkgs, "pkgs", "top-level", "all-packages.nix")) else "real")
+        self._evaluation: Evaluation | None = None
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """Evaluates the configuration's module tree (option values stay lazy)."""
+        if self._evaluation is None:
+            state = self.state
+            fn = state.eval_file(self.target.eval_config)
+            modules: list[Any] = [NixPath(self.target.config)]
+            if self.vm:
+                modules.append(NixPath(self.target.qemu_vm_module))
+            args: dict[str, Any] = {"modules": modules, "system": current_system()}
+            if self.pkgs_mode == "placeholder":
+                args["pkgs"] = placeholder_pkgs(state, self.target.nixpkgs)
+            result = force(state.call(fn, Attrs(args)))
+            if type(result) is not Attrs or "config" not in result.vals:
+                raise NixError(f"'{self.target.eval_config}' did not return a configuration")
+            config = force(result.vals["config"])
+            ev = self.graph.evaluations.get(id(config))
+            if ev is None:
+                raise NotNativeError(
+                    f"the lib of '{self.target.nixpkgs}' was not bound to nixeval's module "
+                    "system (is NIXEVAL_INTERPRETED_MODULES set?)")
+            self._evaluation = ev
+        return self._evaluation
+
+    @property
+    def graph(self) -> Graph:
+        return self.state.extensions.setdefault("module-graph", Graph())
+
+    # options -----------------------------------------------------------------
+    def options(self, prefix: Loc = ()) -> Iterator[OptionRecord]:
+        """Every declared option under ``prefix``, in name order (options
+        inside submodules are not listed: they belong to each instance)."""
+        node = self.evaluation.options_t
+        for name in prefix:
+            node = force(node)
+            if type(node) is not Attrs or _is_option(node) or name not in node.vals:
+                return
+            node = node.vals[name]
+        yield from self._walk(force(node), prefix)
+
+    def _walk(self, node: Any, loc: Loc) -> Iterator[OptionRecord]:
+        if _is_option(node):
+            record = self.graph.records.get(loc)
+            if record is not None:
+                yield record
+            return
+        if type(node) is not Attrs:
+            return
+        for name in node.names():
+            yield from self._walk(force(node.vals[name]), (*loc, name))
+
+    def option(self, loc: Loc) -> OptionRecord | None:
+        """The option at ``loc``; inside a submodule (``users.users.alice.home``)
+        the instance is evaluated to find it."""
+        node: Any = self.evaluation.options_t
+        for i, name in enumerate(loc):
+            node = force(node)
+            if _is_option(node):
+                return self._inside_value(loc[:i], loc[i:])
+            if type(node) is not Attrs or name not in node.vals:
+                return None
+            node = node.vals[name]
+        node = force(node)
+        return self.graph.records.get(loc) if _is_option(node) else None
+
+    def _inside_value(self, option: Loc, rest: Loc) -> OptionRecord | None:
+        value: Any = self.value(option)
+        for i, name in enumerate(rest):
+            value = force(value)
+            if type(value) is not Attrs or name not in value.vals:
+                return None
+            entry = value.vals[name]
+            if i == len(rest) - 1:
+                with contextlib.suppress(NixError):
+                    force(entry)  # makes the option (a missing value is no matter here)
+                return self.graph.records.get((*option, *rest))
+            value = entry
+        return None
+
+    def children(self, loc: Loc) -> list[str]:
+        """Names directly under ``loc`` when it is a set of options."""
+        node: Any = self.evaluation.options_t
+        for name in loc:
+            node = force(node)
+            if type(node) is not Attrs or _is_option(node) or name not in node.vals:
+                return []
+            node = node.vals[name]
+        node = force(node)
+        return [] if _is_option(node) or type(node) is not Attrs else node.names()
+
+    def value(self, loc: Loc) -> Any:
+        """``config.<loc>`` (forced to weak head normal form)."""
+        v: Any = force(self.evaluation.config_t)
+        for name in loc:
+            v = force(v).vals[name]
+        return force(v)
+
+    def all_option_paths(self) -> list[Loc]:
+        return [r.loc for r in self.options()]
