@@ -17,6 +17,10 @@ commands:
   parse FILE|DIR...     check that Nix files parse (directories are searched for *.nix)
   instantiate ...       a drop-in for nix-instantiate --eval / --parse
   option PATH           a NixOS option: value, type, declarations, every definition
+  options [PREFIX]      a table of the options under a prefix
+  lint [CONFIG]         check a configuration before building it (--vm: as build-vm would)
+  why PATH              an option's definitions, the options it reads and those reading it
+  build-vm [CONFIG]     lint the VM variant, then build it with the real nix-build
 
 Run 'nixeval COMMAND --help' for a command's options.
 """
@@ -30,11 +34,18 @@ _STACK_BYTES = 512 * 1024 * 1024
 _RECURSION_LIMIT = 100_000
 
 
-def _commands() -> dict[str, Callable[[list[str]], int]]:
-    from . import eval_cmd, instantiate, option_cmd, parse_cmd
+# command -> the module (in this package) whose main(argv) runs it; imported
+# only when that command runs, to keep start-up cheap
+COMMANDS = {"eval": "eval_cmd", "parse": "parse_cmd", "instantiate": "instantiate",
+            "option": "option_cmd", "options": "options_cmd", "lint": "lint_cmd",
+            "why": "why_cmd", "build-vm": "build_vm_cmd"}
 
-    return {"eval": eval_cmd.main, "parse": parse_cmd.main, "instantiate": instantiate.main,
-            "option": option_cmd.main}
+
+def _command(name: str) -> Callable[[list[str]], int] | None:
+    import importlib
+
+    module = COMMANDS.get(name)
+    return None if module is None else importlib.import_module(f"{__package__}.{module}").main
 
 
 def run(argv: list[str]) -> int:
@@ -46,7 +57,7 @@ def run(argv: list[str]) -> int:
 
         print(f"nixeval {__version__}")
         return OK
-    command = _commands().get(argv[0])
+    command = _command(argv[0])
     if command is None:
         sys.stderr.write(f"nixeval: unknown command '{argv[0]}'\n\n{USAGE}")
         return USAGE_ERROR
