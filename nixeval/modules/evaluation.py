@@ -243,6 +243,7 @@ class Evaluation:
         self.lib = lib
         self.args = args
         self.graph = graph
+        graph.created.append(self)
         self.records: dict[Loc, OptionRecord] = {}
         vals = args.vals
         self.prefix_v = vals.get("prefix", [])

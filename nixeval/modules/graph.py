@@ -28,6 +28,8 @@ class Graph:
         self.cycles: list[list[Loc]] = []
         # id of a result's `config` set -> its Evaluation (kept alive here)
         self.evaluations: dict[int, Any] = {}
+        # every evalModules call so far (submodules' too), in order
+        self.created: list[Any] = []
         # every option evaluated so far, by path (submodules' too), first one kept
         self.records: dict[Loc, Any] = {}
 
