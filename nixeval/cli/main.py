@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import TextIO
 
 USAGE = """\
 usage: nixeval [--version] COMMAND [ARGS...]
@@ -80,8 +81,26 @@ def _guarded(argv: list[str]) -> int:
         return 70
 
 
+class _PlainText:
+    """stderr without terminal escapes: Nix drops them from messages (lib's
+    coloured warnings, for one) unless it writes to a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from ..eval.errors import strip_escapes
+
+        return self._stream.write(strip_escapes(text))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("NO_COLOR") is not None or not sys.stderr.isatty():
+        sys.stderr = _PlainText(sys.stderr)  # type: ignore[assignment]
     if args[:1] == ["--version"]:
         return run(args)  # no thread needed: keep it instant
     result = [INTERRUPTED]

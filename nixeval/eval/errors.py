@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from ..syntax.source import Source
@@ -103,12 +104,18 @@ class NixError(Exception):
         lines = "".join(out).rstrip().split("\n")
         text = "\n".join([("error: " + lines[0]).rstrip()]
                          + [("       " + line).rstrip() for line in lines[1:]])
-        # a colour reset Nix leaves after a message ending in a newline keeps
-        # that last line's indentation; the escape itself is not shown
-        return text.replace(_COLOUR_RESET, "")
+        # terminal escapes in a message (lib's coloured texts) are not shown, as
+        # Nix drops them when not writing to a terminal; a colour reset left
+        # after a message ending in a newline keeps that last line's indentation
+        return strip_escapes(text)
 
 
-_COLOUR_RESET = "\x1b[0m"
+_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\))")
+
+
+def strip_escapes(text: str) -> str:
+    """``text`` without terminal escape sequences (Nix's filterANSIEscapes)."""
+    return _ESCAPE.sub("", text)
 
 
 def _pos_key(pos: Pos) -> tuple:
