@@ -3,7 +3,7 @@ covering the module system's features and error texts (``fixtures/modules``:
 each file is a function of ``lib``). Both evaluate the same lib in Nix — the
 bundled ``examples/lib`` always, nixpkgs' lib too when ``NIXPKGS_LIB`` names
 one — nixeval binding its ``modules.nix`` to native code. Compared: exit
-status, the value (JSON), the final error line and the ``trace:`` lines."""
+status, the value (JSON), the final error line, the ``trace:`` lines and lib's warnings."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ if os.environ.get("NIXPKGS_LIB"):
 def outcome(returncode: int, stdout: str, stderr: str) -> tuple:
     errors = [re.sub(r"^\s*error: ", "", line) for line in stderr.splitlines()
               if re.match(r"^\s*error: ", line)]
-    traces = [line for line in stderr.splitlines() if line.startswith("trace:")]
+    # lib's warnings: Nix 2.8 prints them through `trace`, current Nix (and
+    # nixeval) with `builtins.warn`; the text is what must agree
+    traces = [line.removeprefix("trace: ") for line in stderr.splitlines()
+              if line.startswith(("trace:", "evaluation warning:"))]
     return returncode, stdout.strip() if returncode == 0 else "", errors[-1:], traces
 
 
