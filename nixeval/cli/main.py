@@ -73,6 +73,8 @@ def _guarded(argv: list[str]) -> int:
         return INTERRUPTED
     except BrokenPipeError:
         return OK
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2)
+        return e.code if isinstance(e.code, int) else (OK if e.code is None else USAGE_ERROR)
     except Exception as e:  # a bug in nixeval: say so plainly
         if os.environ.get("NIXEVAL_DEBUG"):
             raise

@@ -476,14 +476,16 @@ class Evaluation:
             rest = {n: v for n, v in c.vals.items() if n != "_module"}
             if type(c.vals) is not dict:
                 rest = watched(self.graph, self.merged.loc, rest)
-            out = Attrs(rest, c.pos)
-            self.graph.evaluations[id(out)] = self  # front ends find the evaluation by it
-            return out
+            return Attrs(rest, c.pos)
 
+        checked_config = lazy(self._checked, config)
+        # front ends find the evaluation by this (unforced) value, which callers
+        # like eval-config.nix pass on as it is
+        self.graph.evaluations[id(checked_config)] = self
         result = Attrs({
             "_type": "configuration",
             "options": lazy(self._checked, lambda: self.options_t),
-            "config": lazy(self._checked, config),
+            "config": checked_config,
             "_module": lazy(self._checked, lambda: force(self.config_t).vals["_module"]),
             "extendModules": self.extend_modules_fn(),
             "type": self.type_t,

@@ -26,7 +26,7 @@ class Graph:
         self.edges: set[tuple[Loc, Loc]] = set()
         self.owner: dict[int, Loc] = {}  # id of a config/value thunk -> its option
         self.cycles: list[list[Loc]] = []
-        # id of a result's `config` set -> its Evaluation (kept alive here)
+        # id of a result's `config` value -> its Evaluation (kept alive here)
         self.evaluations: dict[int, Any] = {}
         # every evalModules call so far (submodules' too), in order
         self.created: list[Any] = []

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..eval.errors import NixError
-from ..eval.values import Attrs, force
+from ..eval.values import Attrs, NixPath, force
 from ..modules.definitions import Def
 from ..modules.evaluation import OptionRecord
 from ..modules.graph import Loc
@@ -50,7 +50,7 @@ class Place:
             line, col = d.pos[0].line_col(d.pos[1])
             return Place(d.pos[0].name, line, col)
         f = force(d.file)
-        return Place(f if isinstance(f, str) else str(f))
+        return Place(f.path if isinstance(f, NixPath) else str(f))
 
 
 @dataclass

@@ -63,8 +63,9 @@ class System:
             result = force(state.call(fn, Attrs(args)))
             if type(result) is not Attrs or "config" not in result.vals:
                 raise NixError(f"'{self.target.eval_config}' did not return a configuration")
-            config = force(result.vals["config"])
-            ev = self.graph.evaluations.get(id(config))
+            # not forced: that would run lib's unknown-option check, which lint
+            # wants to report itself
+            ev = self.graph.evaluations.get(id(result.vals["config"]))
             if ev is None:
                 raise NotNativeError(
                     f"the lib of '{self.target.nixpkgs}' was not bound to nixeval's module "

@@ -1,0 +1,53 @@
+"""``nixeval lint [CONFIG]``: check a NixOS configuration before building it:
+conflicting definitions, type errors, undeclared options, renamed and removed
+options, failed assertions, warnings and infinite recursion, each with its
+place and a fix. With --vm, the VM variant is checked, as
+'nixos-rebuild build-vm' evaluates it.
+
+Exit status: 0 no findings, 1 findings, 2 usage errors (nixpkgs or the
+configuration not found)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system
+
+FORMATS = ("text", "json", "sarif")
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="nixeval lint", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("file", nargs="?", metavar="CONFIG",
+                    help="the configuration (the same as --config FILE)")
+    ap.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    add_nixos_arguments(ap)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as e:  # argparse's usage error (2) or --help (0), as a status
+        return e.code if isinstance(e.code, int) else NOT_FOUND
+    if args.file is not None:
+        if args.config is not None and os.path.abspath(args.config) != os.path.abspath(
+                args.file):
+            return fail("give the configuration once: as CONFIG or as --config FILE",
+                        NOT_FOUND)
+        args.config = args.file
+
+    from ..eval.errors import NixError
+    from ..lint import lint, report
+    from ..nixos.locate import LocateError
+    from ..nixos.system import NotNativeError
+
+    try:
+        findings = lint(make_system(args), show_trace=args.show_trace)
+    except (LocateError, NotNativeError) as e:
+        return fail(str(e), NOT_FOUND)
+    except NixError as e:  # lint turns the configuration's errors into findings; not this
+        print(e.render(args.show_trace), file=sys.stderr)
+        return 1
+    render = {"text": report.text, "json": report.json_report, "sarif": report.sarif}
+    print(render[args.format](findings))
+    return 1 if findings else 0

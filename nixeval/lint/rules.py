@@ -1,0 +1,672 @@
+"""The lint rules, run over one evaluation of a configuration.
+
+Every declared option's value is computed (deeply, but not into derivations),
+each failure is classified by Nix's own message, and the module system's own
+checks are read as data: undeclared definitions, ``assertions`` and
+``warnings``. A finding names the place to change, the other places involved,
+and a fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import linecache
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..eval.errors import InfiniteRecursion, NixError, Pos
+from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
+from ..modules.definitions import Def
+from ..modules.evaluation import Evaluation, OptionRecord
+from ..modules.graph import Loc
+from ..nixos.query import Place, show_loc
+from ..nixos.system import System
+
+KINDS = ("conflict", "type-error", "unknown-option", "renamed-option", "removed-option",
+         "assertion", "warning", "infinite-recursion", "eval-error")
+
+# how much of one option's value is forced: enough for any configuration's own
+# values, not a whole package set handed around as a value
+_MAX_DEPTH = 16
+_MAX_NODES = 5000
+_MAX_EVALUATIONS = 20000
+# option types whose values are not configuration data to look into
+_OPAQUE_TYPES = ("pkgs", "raw")
+
+_CONFLICT = re.compile(r"The option `(.+?)' has conflicting definition values:")
+_TYPE_ERROR = re.compile(r"A definition for option `.+?' is not of type `(.*?)'\. "
+                         r"Definition values:", re.S)
+_DEF_FILE = re.compile(r"^- In `(.*?)'(?::|$)", re.M)
+_UNKNOWN = re.compile(r"The option `(.+?)' does not exist\.")
+_NO_VALUE = re.compile(r"The option `(.+?)' was accessed but has no value defined\.")
+_REMOVED = re.compile(r"The option definition `(.+?)' in (.+?) no longer has any effect; "
+                      r"please remove it\.\n?(.*)", re.S)
+_REMOVED_READ = re.compile(r"The option `(.+?)' can no longer be used since it's been removed\.")
+_RENAMED = re.compile(r"The option `(.+?)' defined in (.+?) has been renamed to `(.+?)'\.")
+_OPTION_FRAME = re.compile(r"while evaluating the option `(.+)':$")
+_DEFS_FRAME = re.compile(r"while evaluating definitions from `(.+)':?$")
+_PRINTED_WARNING = re.compile(r"(?:trace: )?(?:evaluation )?warning: (.*)", re.S)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# option names quoted in free text: `a.b', "a.b", `a.b` and in typographic quotes
+_QUOTED = re.compile("[`\u2018\"']([A-Za-z_][\\w.<>*\"'-]*?)[\u2019'`\"]")
+
+
+@dataclass
+class Finding:
+    kind: str  # one of KINDS
+    severity: str  # "error" | "warning"
+    message: str
+    place: Place | None  # what to change (None: Nix gave no position)
+    related: list[Place] = field(default_factory=list)  # the other parties
+    fix: str | None = None
+    option: str | None = None  # the option concerned, as lib's showOption writes it
+
+
+def lint(system: System, *, show_trace: bool = False) -> list[Finding]:
+    """Every finding for ``system``, errors first. Nothing is raised for
+    problems in the configuration: they are findings."""
+    linter = _Linter(system, show_trace)
+    # What evaluation prints (lib.warn while the system is assembled) is
+    # collected here: warnings become findings, the rest is passed on.
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        linter.run()
+    linter.take_printed(printed.getvalue())
+    return linter.result()
+
+
+class _Linter:
+    def __init__(self, system: System, show_trace: bool) -> None:
+        self.system = system
+        self.graph = system.graph
+        self.show_trace = show_trace
+        self.findings: list[Finding] = []
+        self.seen: set[Any] = set()
+        self.checked: set[int] = set()  # evaluations whose undeclared definitions were read
+        tree = os.path.realpath(system.target.nixpkgs)
+        # definitions from these are NixOS' own; anything else is the user's
+        # (a configuration may live inside the nixpkgs checkout itself)
+        self.tree = tuple(os.path.join(tree, d) + os.sep for d in ("nixos", "lib", "pkgs"))
+        self.qemu_vm = os.path.realpath(system.target.qemu_vm_module)
+        self._by_name: dict[str, OptionRecord] = {}
+
+    # running -----------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            top = self.system.evaluation
+        except NixError as e:
+            # lib stops at the first undeclared definition; the evaluation
+            # exists all the same, so report them all and go on with it
+            top = _top_evaluation(self.graph.created)
+            self.unknown_options()
+            if top is None or not self.findings:
+                self.error(e, None)
+                return
+        self.compute(top)
+        # Submodules (users.users.<name>, …) too, each on its own: an error in
+        # one instance fails the whole option and would hide the others'.
+        done = {id(top)}
+        i = 0
+        while i < len(self.graph.created) and i < _MAX_EVALUATIONS:
+            ev = self.graph.created[i]
+            i += 1
+            if id(ev) not in done:
+                done.add(id(ev))
+                self.compute(ev)
+        self.assertions(top)
+        self.warnings(top)
+        self.unknown_options()
+
+    def compute(self, ev: Evaluation) -> None:
+        """Compute every option value of ``ev``, reporting what fails."""
+        try:
+            paths = _option_paths(ev)
+        except NixError as e:
+            self.error(e, None)
+            return
+        for loc in paths:
+            record = ev.records.get(loc)
+            if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
+                continue
+            try:
+                value = _value(ev, loc)
+                if _type_name(record) not in _OPAQUE_TYPES:
+                    _force_deeply(value)
+            except NixError as e:
+                self.error(e, loc)
+
+    def result(self) -> list[Finding]:
+        kept = [f for f in self.findings if not self._covered(f)]
+        return sorted(kept, key=lambda f: f.severity != "error")
+
+    def _covered(self, f: Finding) -> bool:
+        """An evaluation error that another finding already explains."""
+        if f.kind != "eval-error":
+            return False
+        kinds = {g.kind for g in self.findings}
+        options = {(g.kind, g.option) for g in self.findings}
+        if "Failed assertions:" in f.message:
+            return bool(kinds & {"assertion", "removed-option"})
+        for pattern, kind in ((_UNKNOWN, "unknown-option"), (_REMOVED_READ, "removed-option")):
+            m = pattern.match(f.message)
+            if m and (kind, m.group(1)) in options:
+                return True
+        return False
+
+    def add(self, finding: Finding) -> None:
+        key = (finding.kind, finding.message)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.findings.append(finding)
+
+    def take_printed(self, text: str) -> None:
+        rest = []
+        for entry in re.split(r"\n(?=trace: |evaluation warning: )", text.rstrip("\n")):
+            # lib.warn is builtins.warn, or a coloured builtins.trace in older libs
+            m = _PRINTED_WARNING.match(_ANSI.sub("", entry))
+            if m:
+                message = m.group(1).rstrip()
+                if not any(f.message.rstrip() == message for f in self.findings):
+                    self.add(Finding("warning", "warning", message, None))
+            elif entry.strip():
+                rest.append(entry)
+        if rest:
+            sys.stderr.write("\n".join(rest) + "\n")
+
+    # looking things up ---------------------------------------------------------
+    def record(self, name: str | None) -> OptionRecord | None:
+        """An evaluated option by its shown name (as in Nix's messages)."""
+        if name is None:
+            return None
+        if name not in self._by_name:
+            self._by_name = {show_loc(loc): r for loc, r in self.graph.records.items()}
+        return self._by_name.get(name)
+
+    def is_users(self, d: Def) -> bool:
+        return not _real(_file(d)).startswith(self.tree)
+
+    def user_defs(self, record: OptionRecord | None) -> list[Def]:
+        """The definitions made (the option's default left out)."""
+        if record is None:
+            return []
+        default = record.defs[0] if "default" in record.decl.vals and record.defs else None
+        merge = record.merge
+        defs = [*merge.discharged, *merge.dropped] if merge and merge.discharged else record.defs
+        return [d for d in defs if default is None or d.file is not default.file]
+
+    # evaluation errors -------------------------------------------------------
+    def error(self, e: NixError, loc: Loc | None) -> None:
+        cycle = getattr(e, "option_cycle", None)
+        if type(e) is InfiniteRecursion and cycle:
+            self.recursion(e, cycle)
+            return
+        message = e.message.rstrip()
+        inner = _innermost_option(e)
+        if (inner is None or inner == show_loc(loc or ())) and _NO_VALUE.match(message):
+            return  # an option without a value that nothing reads
+        if ("message", message) in self.seen:
+            return
+        self.seen.add(("message", message))
+        m = _CONFLICT.match(message)
+        if m:
+            self.conflict(message, self.record(m.group(1)))
+            return
+        m = _TYPE_ERROR.match(message)
+        record = self.record(inner)
+        if m and record is not None:
+            self.type_error(message, m.group(1), record)
+            return
+        place = _pos_place(e.pos) or next(
+            (p for p in map(_pos_place, (pos for _, pos in e.trace)) if p), None)
+        text = message
+        if self.show_trace:  # Nix's own rendering, trace and all, below the message
+            rendered = e.render(True).removeprefix("error:").splitlines()
+            text += "\n\n" + "\n".join(line.removeprefix("       ")
+                                        for line in rendered).strip("\n")
+        fix = _syntax_fix(message, place) if message.startswith("syntax error") else None
+        m = _NO_VALUE.match(message)
+        if m:
+            fix = f"Set `{m.group(1)}` in your configuration."
+        self.add(Finding("eval-error", "error", text, place, fix=fix,
+                         option=inner or (show_loc(loc) if loc else None)))
+
+    def conflict(self, message: str, record: OptionRecord | None) -> None:
+        won = [d for d in record.merge.discharged if d.status == "won"] \
+            if record is not None and record.merge is not None else []
+        name = show_loc(record.loc) if record is not None else None
+        if not won or name is None:
+            self.add(Finding("conflict", "error", message, None, option=name))
+            return
+        mine = [d for d in won if self.is_users(d)]
+        theirs = [d for d in won if not self.is_users(d)]
+        first = (mine or won)[0]
+        related = [_def_place(d) for d in won if d is not first]
+        self.add(Finding("conflict", "error", message, _def_place(first), related,
+                         self.conflict_fix(name, mine, theirs), name))
+
+    def conflict_fix(self, name: str, mine: list[Def], theirs: list[Def]) -> str:
+        if mine and theirs:
+            d = mine[0]
+            value, where = _value_text(d), _short(_def_place(d))
+            vm = [t for t in theirs if _real(_file(t)) == self.qemu_vm]
+            if self.system.vm and vm:
+                return (f"`nixos-rebuild build-vm` adds virtualisation/qemu-vm.nix, which sets "
+                        f"`{name} = {_value_text(vm[0])};` ({_short(_def_place(vm[0]))}). "
+                        f"Write `{name} = {_weaker(d.prio, value)};` at {where}: the VM then "
+                        "takes qemu-vm.nix's value and the machine keeps yours.")
+            return (f"To make your value win, write `{name} = {_stronger(d.prio, value)};` at "
+                    f"{where}; to let the other definition win, write "
+                    f"`{name} = {_weaker(d.prio, value)};`.")
+        if len(mine) > 1:
+            places = ", ".join(_short(_def_place(d)) for d in mine)
+            return (f"Keep one definition of `{name}` ({places}), or give one of them another "
+                    "priority with `lib.mkDefault` or `lib.mkForce`.")
+        return (f"Give one of the definitions of `{name}` another priority with "
+                "`lib.mkDefault` or `lib.mkForce`.")
+
+    def type_error(self, message: str, expected: str, record: OptionRecord) -> None:
+        files = {_real(f) for f in _DEF_FILE.findall(message)}
+        bad = [d for d in self.user_defs(record) if _real(_file(d)) in files] \
+            or self.user_defs(record)
+        place = _def_place(bad[0]) if bad else None
+        related = [_def_place(d) for d in bad[1:]]
+        name = show_loc(record.loc)
+        shown = re.search(r"^- In `.*?': (.*)$", message, re.M)
+        value = shown.group(1) if shown else None
+        where = f" at {_short(place)}" if place else ""
+        better = _converted(value, expected) if value else None
+        if better is not None:
+            fix = (f"Write {better} instead of {value}{where}: `{name}` takes values of type "
+                   f"`{_type_description(record)}`.")
+        else:
+            fix = (f"Change the definition{where} to a value of type `{expected}` "
+                   f"(`{name}` is of type `{_type_description(record)}`).")
+        self.add(Finding("type-error", "error", message, place, related, fix, name))
+
+    def recursion(self, e: NixError, cycle: list[Loc]) -> None:
+        key = ("cycle", frozenset(cycle))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        links = _cycle_links(e)
+        options = list(cycle[:-1])
+        members: list[tuple[str, Def | None, Place | None]] = []
+        for loc in options:
+            name = show_loc(loc)
+            file, read = links.get(name, (None, None))
+            record = self.graph.records.get(loc)
+            defs = self.user_defs(record)
+            d = next((d for d in defs if file and _real(_file(d)) == _real(file)),
+                     defs[0] if defs else None)
+            members.append((name, d, read))
+        # start the cycle at the user's own definition: that is what to change
+        start = next((i for i, (_, d, _) in enumerate(members) if d and self.is_users(d)), 0)
+        members = members[start:] + members[:start]
+        lines = []
+        for i, (name, d, _) in enumerate(members):
+            at = f" (defined at {_short(_def_place(d))})" if d else ""
+            lines.append(f"- `{name}'{at} reads `{members[(i + 1) % len(members)][0]}'")
+        first, d, read = members[0]
+        message = (f"infinite recursion encountered: the value of `{first}' depends on "
+                   "itself:\n" + "\n".join(lines))
+        related: list[Place] = []
+        for _, other, other_read in members:
+            for p in (_def_place(other) if other else None, other_read):
+                if p is not None and p not in related:
+                    related.append(p)
+        place = _def_place(d) if d else read
+        related = [p for p in related if p != place]
+        nxt = members[1 % len(members)][0]
+        fix = f"Define `{first}` without reading `{nxt}`" + (
+            f" (read at {_short(read)})" if read else "") + ", which itself depends on it."
+        self.add(Finding("infinite-recursion", "error", message, place, related, fix, first))
+
+    # assertions and warnings ---------------------------------------------------
+    def assertions(self, top: Evaluation) -> None:
+        record = top.records.get(("assertions",))
+        if record is None:
+            return
+        failed = []
+        try:
+            for a in force(_value(top, ("assertions",))):
+                a = force(a)
+                if force(a.vals["assertion"]) is not True:
+                    failed.append(str(force(a.vals["message"])))
+        except NixError as e:
+            self.error(e, ("assertions",))
+        for message in failed:
+            m = _REMOVED.match(message)
+            if m:
+                self.removed(message, m.group(1), m.group(3))
+                continue
+            d = _source_of(record, message, "message")
+            named = self.options_in(message)
+            # where the user set the options concerned, then where they are declared
+            related = [_def_place(u) for n in named for u in self.user_defs(self.record(n))
+                       if self.is_users(u)]
+            related += [p for n in named for p in _declared_at(self.record(n))]
+            config = _short(Place(self.system.target.config))
+            names = " or ".join(f"`{n}`" for n in named)
+            if named and re.search(r"\bmust set\b", message, re.I):
+                fix = f"Set {names} in {config}."
+            elif named:
+                fix = f"Change {config} so that this assertion holds; it concerns {names}."
+            else:
+                fix = f"Change {config} so that this assertion holds (see its message)."
+            self.add(Finding("assertion", "error", message.rstrip(),
+                             _def_place(d) if d else None, related, fix))
+
+    def removed(self, message: str, name: str, instead: str) -> None:
+        defs = self.user_defs(self.record(name))
+        place = _def_place(defs[0]) if defs else None
+        where = f" at {_short(place)}" if place else ""
+        fix = f"Remove the definition of `{name}`{where}."
+        if instead.strip():
+            fix += " " + " ".join(instead.split())
+        self.add(Finding("removed-option", "error", message.rstrip(), place,
+                         [_def_place(d) for d in defs[1:]], fix, name))
+
+    def warnings(self, top: Evaluation) -> None:
+        record = top.records.get(("warnings",))
+        if record is None:
+            return
+        try:
+            texts = [str(force(w)) for w in force(_value(top, ("warnings",)))]
+        except NixError as e:
+            self.error(e, ("warnings",))
+            return
+        for text in texts:
+            m = _RENAMED.match(text)
+            old = self.record(m.group(1)) if m else None
+            if m and old is not None:
+                defs = self.user_defs(old)
+                place = _def_place(defs[0]) if defs else None
+                where = f" at {_short(place)}" if place else ""
+                self.add(Finding("renamed-option", "warning", text, place,
+                                 [_def_place(d) for d in defs[1:]],
+                                 f"Use `{m.group(3)}` instead of `{m.group(1)}`{where}.",
+                                 m.group(1)))
+                continue
+            d = _source_of(record, text, None)
+            self.add(Finding("warning", "warning", text, _def_place(d) if d else None))
+
+    def options_in(self, text: str) -> list[str]:
+        """Declared options quoted in a message, in order."""
+        out = []
+        for name in _QUOTED.findall(text):
+            if name not in out and self.record(name) is not None:
+                out.append(name)
+        return out
+
+    # undeclared options ------------------------------------------------------
+    def unknown_options(self) -> None:
+        for ev in list(self.graph.created):
+            if id(ev) in self.checked:
+                continue
+            self.checked.add(id(ev))
+            try:
+                module = force(force(ev.config_t).vals["_module"])
+                if force(module.vals["check"]) is not True \
+                        or force(module.vals["freeformType"]) is not None:
+                    continue
+                unmatched = ev.merged.unmatched()
+                declared = [show_loc(p) for p in _option_paths(ev)] if unmatched else []
+            except NixError:
+                continue  # this evaluation's own errors are reported through its options
+            for u in unmatched:
+                name = show_loc((*ev.merged.loc, *u.prefix))
+                place = _pos_place(u.pos) or Place(_file(u))
+                close = difflib.get_close_matches(name, declared, n=1, cutoff=0.75)
+                message = f"The option `{name}' does not exist."
+                if close:
+                    message += f" Did you mean `{close[0]}'?"
+                    fix = f"Write `{close[0]}` instead of `{name}` at {_short(place)}."
+                else:
+                    fix = (f"Remove the definition at {_short(place)}, or import the module "
+                           "that declares this option.")
+                related = _declared_at(self.record(close[0])) if close else []
+                if ("unknown", name, str(place)) not in self.seen:
+                    self.seen.add(("unknown", name, str(place)))
+                    self.findings.append(Finding("unknown-option", "error", message, place,
+                                                 related, fix, name))
+
+
+# helpers -------------------------------------------------------------------
+def _top_evaluation(created: list[Evaluation]) -> Evaluation | None:
+    """The configuration's own evaluation: the first made (eval-config's)."""
+    return created[0] if created else None
+
+
+def _is_option(v: Any) -> bool:
+    return type(v) is Attrs and "_type" in v.vals and force(v.vals["_type"]) == "option"
+
+
+def _option_paths(ev: Evaluation) -> list[Loc]:
+    """Every option ``ev`` declares (the evaluation may be a submodule's, so
+    this walks its own option tree rather than ``System.options``)."""
+    out: list[Loc] = []
+
+    def walk(node: Any, loc: Loc) -> None:
+        node = force(node)
+        if _is_option(node):
+            out.append(loc)
+        elif type(node) is Attrs:
+            for name in node.names():
+                walk(node.vals[name], (*loc, name))
+
+    walk(ev.options_t, ev.merged.loc)
+    return out
+
+
+def _value(ev: Evaluation, loc: Loc) -> Any:
+    """``config.<loc>`` of ``ev`` without lib's check of undeclared definitions
+    (that check is the unknown-option rule's)."""
+    v: Any = ev.config_t
+    for name in loc[len(ev.merged.loc):]:
+        v = force(v).vals[name]
+    return force(v)
+
+
+def _is_alias(record: OptionRecord) -> bool:
+    """An option made by mkRenamedOptionModule/mkRemovedOptionModule: its value
+    only forwards (with a "trace: Obsolete option") or throws. Their misuse is
+    reported through ``warnings`` and ``assertions``."""
+    decl = record.decl.vals
+    try:
+        return "apply" in decl and "visible" in decl and force(decl["visible"]) is False
+    except NixError:
+        return False
+
+
+def _force_deeply(v: Any) -> None:
+    """Force a value's lists and sets, not derivations or functions."""
+    stack = [(v, 0)]
+    nodes = 0
+    while stack and nodes < _MAX_NODES:
+        v, depth = stack.pop()
+        v = force(v)
+        nodes += 1
+        t = type(v)
+        if depth >= _MAX_DEPTH or t in (Lambda, PrimOp, PrimOpApp):
+            continue
+        if t is list:
+            stack.extend((x, depth + 1) for x in reversed(v))
+        elif t is Attrs:
+            kind = v.vals.get("type")
+            # a derivation is built, not read; a set with `_type` is lib's
+            # (an option type, a definition wrapper), not configuration data
+            if "_type" in v.vals or (kind is not None and force(kind) == "derivation"):
+                continue
+            stack.extend((v.vals[n], depth + 1) for n in reversed(v.names()))
+
+
+def _innermost_option(e: NixError) -> str | None:
+    """The option whose computation raised ``e`` (its innermost option frame)."""
+    for hint, _ in e.trace:
+        m = _OPTION_FRAME.match(hint)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _cycle_links(e: NixError) -> dict[str, tuple[str | None, Place | None]]:
+    """For each option on the way out of ``e``: the file of its definition that
+    was being evaluated, and where that definition read the next option."""
+    links: dict[str, tuple[str | None, Place | None]] = {}
+    file: str | None = None
+    positions: list[Pos] = [e.pos]
+    for hint, pos in e.trace:
+        m = _OPTION_FRAME.match(hint)
+        if m:
+            read = next((p for p in map(_pos_place, positions)
+                         if p and file and _real(p.file) == _real(file)), None)
+            links.setdefault(m.group(1), (file, read))
+            file, positions = None, []
+            continue
+        m = _DEFS_FRAME.match(hint)
+        if m:
+            file = m.group(1)  # the outermost in the segment: the option's own definition
+        positions.append(pos)
+    return links
+
+
+def _source_of(record: OptionRecord, text: str, key: str | None) -> Def | None:
+    """The definition of a list option (``assertions``, ``warnings``) whose list
+    holds ``text`` (as the element, or as its ``key`` attribute)."""
+    merge = record.merge
+    for d in merge.final if merge is not None else record.defs:
+        try:
+            items = force(d.value)
+            for item in items if type(items) is list else ():
+                item = force(item)
+                if key is not None:
+                    item = force(item.vals[key]) if type(item) is Attrs and key in item.vals \
+                        else None
+                if item is not None and str(item) == text:
+                    return d
+        except NixError:
+            continue
+    return None
+
+
+def _declared_at(record: OptionRecord | None) -> list[Place]:
+    if record is None:
+        return []
+    try:
+        return [Place(str(force(force(p).vals["file"])), force(force(p).vals["line"]),
+                      force(force(p).vals["column"]))
+                for p in force(record.decl.vals["declarationPositions"])]
+    except (NixError, KeyError):
+        return []
+
+
+def _type_name(record: OptionRecord) -> str | None:
+    try:
+        name = force(force(record.decl.vals["type"]).vals["name"])
+    except (NixError, KeyError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _type_description(record: OptionRecord) -> str:
+    try:
+        return str(force(force(force(record.decl.vals["type"])).vals["description"]))
+    except (NixError, KeyError):
+        return "?"
+
+
+def _syntax_fix(message: str, place: Place | None) -> str | None:
+    m = re.search(r", expecting (.+)$", message)
+    if m is None or place is None or place.line is None:
+        return None
+    if m.group(1) != "';'":
+        return f"Nix expected {m.group(1)} at {_short(place)}."
+    # Nix notices a missing `;` only at the next binding's `=`: the `;` belongs
+    # at the end of the line before (comments and blank lines aside)
+    for n in range(place.line - 1, 0, -1):
+        line = linecache.getline(place.file, n).strip()
+        if line and not line.startswith("#"):
+            if not line.endswith(";"):
+                return f"Add the missing `;` at the end of line {n}: `{line};`"
+            break
+    return f"Add the missing `;` before {_short(place)}."
+
+
+def _converted(value: str, expected: str) -> str | None:
+    """The value written as the type wants it, for the usual slip: a number or
+    a Boolean given as a string."""
+    m = re.fullmatch(r'"(-?\d+|true|false)"', value)
+    if m is None:
+        return None
+    inner = m.group(1)
+    if inner in ("true", "false"):
+        return inner if "boolean" in expected else None
+    return inner if "integer" in expected or "number" in expected else None
+
+
+def _file(d: Any) -> str:
+    try:
+        f = force(d.file)
+    except NixError:
+        return "?"
+    return f.path if type(f) is NixPath else str(f)
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path) if path.startswith("/") else path
+
+
+def _pos_place(pos: Pos) -> Place | None:
+    if pos is None:
+        return None
+    source, offset = pos
+    line, column = source.line_col(offset)
+    return Place(source.name, line, column)
+
+
+def _def_place(d: Def) -> Place:
+    return _pos_place(d.pos) or Place(_file(d))
+
+
+def _short(place: Place) -> str:
+    """A place for a sentence: the path relative to the working directory."""
+    try:
+        rel = os.path.relpath(place.file)
+        path = place.file if rel.startswith("..") else rel
+    except ValueError:
+        path = place.file
+    return path if place.line is None else f"{path}:{place.line}:{place.column}"
+
+
+def _value_text(d: Def) -> str:
+    """A definition's value as Nix source, for a fix to quote."""
+    from ..modules import properties
+    from ..nixos.render import to_text
+
+    try:
+        text = to_text(properties.strip_override(d.value))
+    except NixError:
+        return "…"
+    if "\n" in text or len(text) > 60:
+        return "…"
+    return f"({text})" if text.startswith("-") else text
+
+
+def _stronger(prio: Any, value: str) -> str:
+    if prio == 100:
+        return f"lib.mkForce {value}"
+    if prio == 1000:
+        return value
+    return f"lib.mkOverride {prio - 1} {value}" if type(prio) is int else f"lib.mkForce {value}"
+
+
+def _weaker(prio: Any, value: str) -> str:
+    if prio == 100:
+        return f"lib.mkDefault {value}"
+    return f"lib.mkOverride {prio + 1} {value}" if type(prio) is int else \
+        f"lib.mkDefault {value}"
