@@ -1,0 +1,142 @@
+"""Start-up and one-option query time of the ``nixeval`` command, whole
+process, against its targets and against ``nix-instantiate``.
+
+    python benchmarks/cli.py [--repeat N] [--nixeval CMD] [--json]
+
+Commands (run from the repository root, on the example tree):
+
+    nixeval --version
+    nixeval option services.timesyncd.enable -I nixpkgs=examples
+        --config examples/configs/fixed.nix
+    nix-instantiate --eval '<nixpkgs/nixos>' -A config.services.timesyncd.enable
+        -I nixpkgs=examples -I nixos-config=examples/configs/fixed.nix   (when installed)
+
+Conditions, each the best wall time of --repeat runs:
+
+- cold: a fresh, empty NIXEVAL_CACHE_DIR for every run (no parse cache, no
+  cached parser tables), Python bytecode present. This machine sets
+  PYTHONDONTWRITEBYTECODE=1, which would make every run compile nixeval's
+  modules again; it is unset here, as for any installed package, and one
+  untimed run writes the bytecode first.
+- warm: the same NIXEVAL_CACHE_DIR for every run, filled by one untimed run.
+- no bytecode: cold, and Python's bytecode cache pointed at a fresh empty
+  directory (PYTHONPYCACHEPREFIX) every run: what a first run costs when
+  nothing was ever compiled. Shown for information; no target.
+
+The default nixeval command is the console script beside this Python (not a
+shell shim in front of it), else ``python -m nixeval``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tabulate import tabulate
+
+ROOT = Path(__file__).resolve().parent.parent
+OPTION = ["option", "services.timesyncd.enable", "-I", "nixpkgs=examples",
+          "--config", "examples/configs/fixed.nix"]
+NIX = ["--eval", "<nixpkgs/nixos>", "-A", "config.services.timesyncd.enable",
+       "-I", "nixpkgs=examples", "-I", "nixos-config=examples/configs/fixed.nix"]
+TARGETS = {"--version": 0.15, "option": 0.5}  # seconds
+
+
+def default_nixeval() -> list[str]:
+    script = Path(sys.executable).parent / "nixeval"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "nixeval"]
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module docstring
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+def run_once(argv: list[str], env: dict[str, str], expect: str | None) -> float:
+    start = time.perf_counter()
+    r = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if r.returncode != 0 or (expect is not None and expect not in r.stdout):
+        raise SystemExit(f"{' '.join(argv)} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
+    return elapsed
+
+
+def best(repeat: int, once: Callable[[], float]) -> float:
+    return min(once() for _ in range(repeat))
+
+
+def fresh(env: dict[str, str], **dirs: str) -> dict[str, str]:
+    """``env`` with each named variable set to a new empty directory."""
+    out = dict(env)
+    for var, prefix in dirs.items():
+        out[var] = tempfile.mkdtemp(prefix=prefix)
+    return out
+
+
+def measure(argv: list[str], repeat: int, expect: str | None) -> dict[str, float]:
+    env = base_env()
+    run_once(argv, fresh(env, NIXEVAL_CACHE_DIR="nixeval-bench-"), expect)  # writes bytecode
+    warm = fresh(env, NIXEVAL_CACHE_DIR="nixeval-bench-")
+    run_once(argv, warm, expect)  # fills the parse cache
+    tmp: list[str] = []
+
+    def cold(no_bytecode: bool = False) -> float:
+        e = fresh(env, NIXEVAL_CACHE_DIR="nixeval-bench-", **(
+            {"PYTHONPYCACHEPREFIX": "nixeval-pyc-"} if no_bytecode else {}))
+        tmp.extend(v for k, v in e.items() if k in ("NIXEVAL_CACHE_DIR", "PYTHONPYCACHEPREFIX"))
+        return run_once(argv, e, expect)
+
+    try:
+        return {"cold": best(repeat, cold),
+                "warm": best(repeat, lambda: run_once(argv, warm, expect)),
+                "no bytecode": best(repeat, lambda: cold(True))}
+    finally:
+        for d in [*tmp, warm["NIXEVAL_CACHE_DIR"]]:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (best counts)")
+    ap.add_argument("--nixeval", help="the nixeval command (default: %(default)s)",
+                    default=" ".join(default_nixeval()))
+    ap.add_argument("--json", action="store_true", help="print the numbers as JSON too")
+    args = ap.parse_args()
+    nixeval = args.nixeval.split()
+
+    results: dict[str, dict[str, float]] = {
+        "nixeval --version": measure([*nixeval, "--version"], args.repeat, "nixeval"),
+        "nixeval option": measure([*nixeval, *OPTION], args.repeat, "Value:       true"),
+    }
+    rows = []
+    for name, times in results.items():
+        target = TARGETS["--version" if "--version" in name else "option"]
+        for cond, t in times.items():
+            verdict = "-" if cond == "no bytecode" else ("ok" if t <= target else "MISSED")
+            rows.append([name, cond, f"{t:.3f}", f"{target:.2f}" if verdict != "-" else "",
+                         verdict])
+    nix = shutil.which("nix-instantiate")
+    if nix:
+        t = best(args.repeat, lambda: run_once([nix, *NIX], dict(os.environ), "true"))
+        results["nix-instantiate --eval"] = {"wall": t}
+        rows.append(["nix-instantiate --eval", "", f"{t:.3f}", "", ""])
+    print(f"best of {args.repeat}, wall seconds, whole process ({' '.join(nixeval)})")
+    print(tabulate(rows, headers=["command", "condition", "seconds", "target", ""],
+                   disable_numparse=True))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
