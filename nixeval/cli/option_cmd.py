@@ -78,10 +78,6 @@ def _print_children(args: argparse.Namespace, loc: tuple, children: list[str]) -
 
 
 def format_info(info: OptionInfo) -> str:
-    from tabulate import tabulate
-
-    from ..nixos.query import priority_name
-
     lines = [info.name]
     value = info.value_text if info.error is None else f"error: {info.error}"
     rows = [("Value", value), ("Type", info.type)]
@@ -97,26 +93,38 @@ def format_info(info: OptionInfo) -> str:
         lines.extend(f"  {'':13}{r}" for r in rest)
     for i, place in enumerate(info.declarations):
         label = "Declared in:" if i == 0 else ""
-        lines.append(f"  {label:<13}{_place(place)}")
-    if info.definitions:
+        lines.append(f"  {label:<13}{place_text(place)}")
+    table = definitions_table(info)
+    if table:
         lines.append("  Definitions:")
-        table = []
-        for d in info.definitions:
-            where = _place(d.place) + (" (option default)" if d.is_default else "")
-            status = {"won": "won", "overridden": "overridden",
-                      "condition false": "mkIf condition false"}.get(d.status, d.status)
-            value = d.value_text.splitlines()[0] if d.value_text else ""
-            if "\n" in d.value_text:
-                value += " …"
-            table.append([where, priority_name(d.priority) if d.priority is not None else "-",
-                          value, status])
-        body = tabulate(table, headers=["defined at", "priority", "value", "result"])
-        lines.extend("    " + row for row in body.splitlines())
+        lines.extend("    " + row for row in table)
     else:
         lines.append("  Definitions:  none")
     return "\n".join(lines)
 
 
-def _place(place: Place) -> str:
+def definitions_table(info: OptionInfo) -> list[str]:
+    """The rows of the definitions table (none when there are none): where,
+    priority, value (first line), and whether it won."""
+    from tabulate import tabulate
+
+    from ..nixos.query import priority_name
+
+    rows = []
+    for d in info.definitions:
+        where = place_text(d.place) + (" (option default)" if d.is_default else "")
+        status = {"condition false": "mkIf condition false"}.get(d.status, d.status)
+        value = d.value_text.splitlines()[0] if d.value_text else ""
+        if "\n" in d.value_text:
+            value += " …"
+        rows.append([where, priority_name(d.priority) if d.priority is not None else "-",
+                     value, status])
+    if not rows:
+        return []
+    return tabulate(rows, headers=["defined at", "priority", "value", "result"],
+                    disable_numparse=True).splitlines()
+
+
+def place_text(place: Place) -> str:
     text = relative(place.file)
     return text if place.line is None else f"{text}:{place.line}:{place.column}"

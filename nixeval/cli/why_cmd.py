@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from ..nixos.query import OptionInfo
     from ..nixos.system import System
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, relative
-from .option_cmd import split_path
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system
+from .option_cmd import definitions_table, split_path
 
 
 def main(argv: list[str]) -> int:
@@ -87,29 +87,13 @@ def readers_of(system: System, loc: Loc) -> set[Loc]:
 
 
 def format_why(info: OptionInfo, reads: list[Loc], readers: list[Loc]) -> str:
-    from tabulate import tabulate
-
-    from ..nixos.query import priority_name, show_loc
+    from ..nixos.query import show_loc
 
     value = info.value_text if info.error is None else f"error: {info.error}"
     first, *rest = (value or "").splitlines() or [""]
     lines = [f"{info.name} = {first}", *(f"  {r}" for r in rest), "", "definitions:"]
-    rows = []
-    for d in info.definitions:
-        place = relative(d.place.file)
-        if d.place.line is not None:
-            place += f":{d.place.line}:{d.place.column}"
-        if d.is_default:
-            place += " (option default)"
-        text = d.value_text.splitlines()[0] + (" …" if "\n" in d.value_text else "")
-        rows.append([place, priority_name(d.priority) if d.priority is not None else "-",
-                     text, d.status])
-    if rows:
-        table = tabulate(rows, headers=["defined at", "priority", "value", "result"],
-                         disable_numparse=True)
-        lines.extend("  " + r for r in table.splitlines())
-    else:
-        lines.append("  none")
+    table = definitions_table(info)
+    lines.extend(["  " + r for r in table] or ["  none"])
     for title, locs in (("reads:", reads), ("read by:", readers)):
         lines += ["", title, *(f"  {show_loc(r)}" for r in locs)]
         if not locs:

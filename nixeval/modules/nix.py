@@ -25,24 +25,6 @@ def lazy(fn: Callable[..., Any], *args: Any) -> Thunk:
     return Thunk(_run, (fn, args))
 
 
-def attr_or(v: Any, name: str, default: Any = None) -> Any:
-    """``v.name or default`` (unforced result); ``v`` is forced."""
-    v = force(v)
-    if type(v) is Attrs:
-        return v.vals.get(name, default)
-    return default
-
-
-def type_tag(v: Any) -> Any:
-    """``v._type or null``, forced."""
-    v = force(v)
-    if type(v) is Attrs:
-        t = v.vals.get("_type")
-        if t is not None:
-            return force(t)
-    return None
-
-
 def has(v: Any, name: str) -> bool:
     """``v ? name`` (false for a value that is not a set, as in Nix)."""
     v = force(v)
