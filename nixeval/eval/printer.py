@@ -118,9 +118,9 @@ def show_value(v: Any, strict: bool = True) -> str:
         elif t is Lambda:
             out.append("<LAMBDA>")
         elif t is PrimOp:
-            out.append("<PRIMOP>")
+            out.append("<LAMBDA>" if item.lambda_like else "<PRIMOP>")
         elif t is PrimOpApp:
-            out.append("<PRIMOP-APP>")
+            out.append("<LAMBDA>" if item.prim.lambda_like else "<PRIMOP-APP>")
         else:
             raise TypeError(f"not a Nix value: {item!r}")
     return "".join(out)

@@ -181,14 +181,21 @@ class Lambda:
 
 
 class PrimOp:
-    """A builtin of ``arity`` arguments; ``impl`` receives them unforced."""
+    """A builtin of ``arity`` arguments; ``impl`` receives them unforced.
+    ``native``, where set, is the same function for Python callers (the module
+    system calls a native type's check and merge through it). A builtin that
+    stands in for a lib function (``lambda_like``) prints and is named as the
+    lambda it replaces."""
 
-    __slots__ = ("arity", "impl", "name")
+    __slots__ = ("arity", "impl", "lambda_like", "name", "native")
 
-    def __init__(self, name: str, arity: int, impl: Callable[..., Any]) -> None:
+    def __init__(self, name: str, arity: int, impl: Callable[..., Any],
+                 native: Callable[..., Any] | None = None, lambda_like: bool = False) -> None:
         self.name = name
         self.arity = arity
         self.impl = impl
+        self.native = native
+        self.lambda_like = lambda_like
 
     def __repr__(self) -> str:
         return f"PrimOp({self.name})"
@@ -237,9 +244,9 @@ _SHOW_TYPE = {
 
 def show_type(v: Any) -> str:
     """Nix's ``showType``: "an integer", "a set", … as used in error messages."""
-    if type(v) is PrimOp:
+    if type(v) is PrimOp and not v.lambda_like:
         return "the built-in function '" + v.name + "'"
-    if type(v) is PrimOpApp:
+    if type(v) is PrimOpApp and not v.prim.lambda_like:
         return "the partially applied built-in function '" + v.prim.name + "'"
     if type(v) is ContextStr:
         return "a string with context"

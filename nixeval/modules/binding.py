@@ -1,9 +1,10 @@
 """Binding a lib's module system to the native implementation.
 
-When Nix code imports a lib directory's ``modules.nix`` (one that has
-``options.nix`` and ``types.nix`` beside it, as nixpkgs' ``lib/`` and the
+When Nix code imports a lib directory's ``modules.nix``, ``options.nix`` or
+``types.nix`` (in a directory that has all three, as nixpkgs' ``lib/`` and the
 bundled example's have), the file is still interpreted, but the functions
-that do the work of evaluating modules are replaced by native ones.
+that do the work are replaced by native ones: evaluating modules, merging
+definitions and declarations, the option merge functions, and the types.
 Everything else in that lib stays the lib's own code.
 ``NIXEVAL_INTERPRETED_MODULES=1`` turns the binding off.
 """
@@ -16,37 +17,50 @@ from typing import Any
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
 from .nix import Lib
 
+LIB_PARTS = ("modules.nix", "options.nix", "types.nix")
 
-def is_lib_modules_file(path: str) -> bool:
-    if os.path.basename(path) != "modules.nix" or os.environ.get("NIXEVAL_INTERPRETED_MODULES"):
-        return False
+
+def lib_part(path: str) -> str | None:
+    """Which part of a lib ``path`` is, if it is one to bind."""
+    name = os.path.basename(path)
+    if name not in LIB_PARTS or os.environ.get("NIXEVAL_INTERPRETED_MODULES"):
+        return None
     folder = os.path.dirname(path)
-    return all(os.path.isfile(os.path.join(folder, f)) for f in ("options.nix", "types.nix"))
+    if all(os.path.isfile(os.path.join(folder, f)) for f in LIB_PARTS):
+        return name
+    return None
 
 
 def bind(state: Any, path: str, value: Any) -> Any:
-    """The value of an imported file, with the module system bound when it
-    is a lib's ``modules.nix``."""
-    if not is_lib_modules_file(path):
+    """The value of an imported file, with the native functions in place when
+    it is a part of a lib."""
+    part = lib_part(path)
+    if part is None:
         return value
     fn = force(value)
     if type(fn) is not Lambda:
         return value
+    from .types.catalogue import native_options, native_types
 
-    def modules_nix(state: Any, args: Any) -> Attrs:
+    natives = {"modules.nix": native_functions, "options.nix": native_options,
+               "types.nix": native_types}[part]
+
+    def bound(state: Any, args: Any) -> Attrs:
         interpreted = force(state.call(fn, args))
         if type(interpreted) is not Attrs:
             raise type_error("a set", interpreted)
         a = force(args)
         lib = Lib(state, a.vals["lib"] if type(a) is Attrs and "lib" in a.vals else args)
         vals = dict(interpreted.vals)
-        vals.update(native_functions(lib))
+        # only what the lib itself has: a lib without a function keeps not having it
+        vals.update((k, v) for k, v in natives(lib, interpreted).items() if k in vals)
         return Attrs(vals, interpreted.pos)
 
-    return PrimOp("modules.nix", 1, modules_nix)
+    return PrimOp(part, 1, bound, lambda_like=True)
 
 
-def native_functions(lib: Lib) -> dict[str, Any]:
+def native_functions(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
+    """The functions of a lib's ``modules.nix`` that evaluate modules, native."""
     from ..eval.ops import force_list
     from .declarations import Decl, fixup_option_type, merge_option_decls
     from .definitions import defs_from_nix, filter_overrides, make_merge_definitions, sort_by_order
@@ -80,12 +94,13 @@ def native_functions(lib: Lib) -> dict[str, Any]:
         return [d.to_nix() for d in sort_by_order(defs_from_nix(defs))]
 
     return {
-        "evalModules": PrimOp("evalModules", 1, lambda state, args: eval_modules(lib, args)),
-        "evalOptionValue": PrimOp("evalOptionValue", 3, eval_option_value),
+        "evalModules": PrimOp("evalModules", 1, lambda state, args: eval_modules(lib, args),
+                              lambda_like=True),
+        "evalOptionValue": PrimOp("evalOptionValue", 3, eval_option_value, lambda_like=True),
         "mergeDefinitions": make_merge_definitions(lib),
-        "mergeOptionDecls": PrimOp("mergeOptionDecls", 2, merge_decls),
-        "fixupOptionType": PrimOp("fixupOptionType", 2, fixup),
-        "filterOverrides": PrimOp("filterOverrides", 1, filter_overrides_values),
-        "filterOverrides'": PrimOp("filterOverrides'", 1, filter_overrides_prime),
-        "sortProperties": PrimOp("sortProperties", 1, sort_properties),
+        "mergeOptionDecls": PrimOp("mergeOptionDecls", 2, merge_decls, lambda_like=True),
+        "fixupOptionType": PrimOp("fixupOptionType", 2, fixup, lambda_like=True),
+        "filterOverrides": PrimOp("filterOverrides", 1, filter_overrides_values, lambda_like=True),
+        "filterOverrides'": PrimOp("filterOverrides'", 1, filter_overrides_prime, lambda_like=True),
+        "sortProperties": PrimOp("sortProperties", 1, sort_properties, lambda_like=True),
     }

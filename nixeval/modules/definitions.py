@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..eval.errors import NixError, Pos
-from ..eval.ops import force_string
-from ..eval.values import Attrs, force
+from ..eval.ops import coerce_to_string, equal, force_list, force_string
+from ..eval.values import Attrs, PrimOp, force, type_error
 from . import properties
 from .nix import Lib, lazy, throw
 
@@ -53,8 +53,6 @@ class Def:
     def from_nix(d: Any) -> Def:
         a = force(d)
         if type(a) is not Attrs:
-            from ..eval.values import type_error
-
             raise type_error("a set", a)
         # lib's `def // { value = …; }` keeps whatever else the set holds
         return Def(_select(a, "file"), _select(a, "value"), None, a)
@@ -137,11 +135,17 @@ class Merge:
         if not final:
             raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
                         "value defined. Try setting the option.")
-        check = force(force(self.type).vals["check"])
-        if all(_truthy(call(check, d.value)) for d in final):
-            merge = force(self.type).vals["merge"]
-            return force(call(call(merge, self.loc), [d.to_nix() for d in final]))
-        invalid = [d.to_nix() for d in final if not _truthy(call(check, d.value))]
+        t = force(self.type)
+        check = force(t.vals["check"])
+        native = check.native if type(check) is PrimOp and check.arity == 1 else None
+        if native is not None:
+            ok = all(native(d.value) for d in final)
+        else:
+            ok = all(_truthy(call(check, d.value)) for d in final)
+        if ok:
+            return call_merge(lib.state, t.vals["merge"], self.loc, final)
+        invalid = [d.to_nix() for d in final if not (
+            native(d.value) if native is not None else _truthy(call(check, d.value)))]
         desc = force_string(force(self.type).vals["description"])
         raise throw(f"A definition for option `{lib.show_option(self.loc)}' is not of type "
                     f"`{desc}'. Definition values:{lib.show_defs(invalid)}")
@@ -179,16 +183,12 @@ def filter_overrides(defs: list[Def]) -> tuple[list[Def], Any]:
 def _truthy(v: Any) -> bool:
     v = force(v)
     if type(v) is not bool:
-        from ..eval.values import type_error
-
         raise type_error("a Boolean", v).with_trace(
             "while evaluating the return value of the function passed to builtins.all")
     return v
 
 
 def _equal(a: Any, b: Any) -> bool:
-    from ..eval.ops import equal
-
     return equal(a, b)
 
 
@@ -205,22 +205,25 @@ def sort_by_order(defs: list[Def]) -> list[Def]:
 
 
 def _file_text(lib: Lib, file: Any) -> str:
-    from ..eval.ops import coerce_to_string
-
     return coerce_to_string(lib.state, file)
 
 
 def defs_from_nix(defs: Any) -> list[Def]:
-    from ..eval.ops import force_list
-
     return [Def.from_nix(d) for d in force_list(defs)]
 
 
 def make_merge_definitions(lib: Lib) -> Any:
     """The native ``mergeDefinitions`` for Nix code (types.nix calls it)."""
-    from ..eval.values import PrimOp
-
     def merge_definitions(state: Any, loc: Any, type_: Any, defs: Any) -> Attrs:
         return Merge(lib, loc, type_, None, defs).to_nix()
 
-    return PrimOp("mergeDefinitions", 3, merge_definitions)
+    return PrimOp("mergeDefinitions", 3, merge_definitions, lambda_like=True)
+
+
+def call_merge(state: Any, merge: Any, loc: Any, defs: list[Def]) -> Any:
+    """``merge loc defs`` (forced), natively where the merge is native."""
+    m = force(merge)
+    if type(m) is PrimOp and m.native is not None and m.arity == 2:
+        return m.native(loc, defs)
+    call = state.call
+    return force(call(call(m, loc), [d.to_nix() for d in defs]))

@@ -19,7 +19,8 @@ from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
 from .graph import Graph, Loc, watched
-from .nix import Lib, lazy, throw
+from .nix import Lib, formals, lazy, throw
+from .properties import push_down
 
 _EVAL_MODULES_ARGS = ("modules", "prefix", "specialArgs", "class", "args", "check")
 
@@ -99,8 +100,6 @@ class Level:
         return self._raw
 
     def pushed(self, name: str) -> list[tuple[Any, Any]]:
-        from .properties import push_down
-
         return [(d.file, c) for d in self.raw.get(name, ()) for c in push_down(d.value)]
 
     def result(self, name: str) -> tuple[Any, Any]:
@@ -358,7 +357,8 @@ class Evaluation:
             "files": lazy(lambda: [d.file for d in force(merge_t).final]),
             "definitionsWithLocations": final,
             "isDefined": lazy(lambda: force(merge_t).is_defined),
-            "__toString": PrimOp("__toString", 1, lambda state, _self: lib.show_option(loc)),
+            "__toString": PrimOp("__toString", 1, lambda state, _self: lib.show_option(loc),
+                                  lambda_like=True),
         })
         return Attrs(vals, opt.pos)
 
@@ -495,7 +495,7 @@ class Evaluation:
 
     def extend_modules_fn(self) -> PrimOp:
         def extend(state: Any, ext_v: Any) -> Attrs:
-            ext = _formals(ext_v, "extendModules", ("modules", "specialArgs", "prefix"), ())
+            ext = formals(ext_v, "extendModules", ("modules", "specialArgs", "prefix"), ())
             vals = dict(self.args.vals)
             vals["modules"] = lazy(lambda: self.regular_modules() + force_list(
                 ext.vals.get("modules", [])))
@@ -504,7 +504,7 @@ class Evaluation:
             vals["prefix"] = ext.vals.get("prefix", self.args.vals.get("prefix", []))
             return eval_modules(self.lib, Attrs(vals), self.graph)
 
-        return PrimOp("extendModules", 1, extend)
+        return PrimOp("extendModules", 1, extend, lambda_like=True)
 
 
 def _update(a: Any, b: Any) -> Attrs:
@@ -523,28 +523,10 @@ def _freeform_type(declared: Attrs) -> Any:
 
 
 def _module_configs(modules: list[Module]) -> list[tuple[Any, Any]]:
-    from .properties import push_down
-
     return [(m.file, c) for m in modules for c in push_down(m.config)]
-
-
-def _formals(v: Any, fname: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Attrs:
-    """Check a set argument as a function with these formals (no ``...``) would."""
-    a = force(v)
-    if type(a) is not Attrs:
-        raise type_error("a set", a)
-    for name in required:
-        if name not in a.vals:
-            raise NixError(f"function '{fname}' called without required argument '{name}'")
-    for name in sorted(a.vals):
-        if name not in allowed:
-            err = NixError(f"function '{fname}' called with unexpected argument '{name}'")
-            err.suggest(allowed, name)
-            raise err
-    return a
 
 
 def eval_modules(lib: Lib, args_v: Any, graph: Graph | None = None) -> Attrs:
     """The native ``lib.evalModules``."""
-    args = _formals(args_v, "evalModules", _EVAL_MODULES_ARGS, ("modules",))
+    args = formals(args_v, "evalModules", _EVAL_MODULES_ARGS, ("modules",))
     return Evaluation(lib, args, graph if graph is not None else lib.graph).result()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..eval.errors import NixError, ThrownError
-from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, ready
+from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, ready, type_error
 
 _MISSING = object()
 
@@ -29,6 +29,45 @@ def has(v: Any, name: str) -> bool:
     """``v ? name`` (false for a value that is not a set, as in Nix)."""
     v = force(v)
     return type(v) is Attrs and name in v.vals
+
+
+def select(v: Any, name: str) -> Any:
+    """``v.name`` without forcing it: the set is forced when the result is."""
+    def get() -> Any:
+        a = force(v)
+        if type(a) is not Attrs:
+            raise type_error("a set", a)
+        if name not in a.vals:
+            from ..eval.compiler import _missing
+
+            raise _missing(a, name)
+        return force(a.vals[name])
+
+    return lazy(get)
+
+
+def select_or(v: Any, name: str, default: Any) -> Any:
+    """``v.name or default`` (forced)."""
+    a = force(v)
+    if type(a) is Attrs and name in a.vals:
+        return force(a.vals[name])
+    return default
+
+
+def formals(v: Any, fname: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Attrs:
+    """Check a set argument as a function with these formals (no ``...``) would."""
+    a = force(v)
+    if type(a) is not Attrs:
+        raise type_error("a set", a)
+    for name in required:
+        if name not in a.vals:
+            raise NixError(f"function '{fname}' called without required argument '{name}'")
+    for name in sorted(a.vals):
+        if name not in allowed:
+            err = NixError(f"function '{fname}' called with unexpected argument '{name}'")
+            err.suggest(allowed, name)
+            raise err
+    return a
 
 
 def throw(message: str) -> NixError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..eval.errors import NixError
+from ..eval.ops import less_than
 from ..eval.values import Attrs, force, type_error
 from .nix import throw
 
@@ -109,8 +110,6 @@ def order_of(value: Any) -> Any:
 
 def min_priority(prios: list[Any], start: Any = 9999) -> Any:
     """``foldl' (p: x: min x p) 9999``, with Nix's comparison."""
-    from ..eval.ops import less_than
-
     best = start
     for p in prios:
         try:

@@ -1,0 +1,348 @@
+"""Types built from other types: listOf, nonEmptyListOf, attrsWith (attrsOf,
+lazyAttrsOf), unique and uniq, nullOr, functionTo, either, oneOf, coercedTo,
+addCheck. Each element is merged as lib's ``mergeDefinitions`` does, under
+the location lib gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...eval.ops import equal, force_bool, force_list
+from ...eval.values import Attrs, app, force, type_error
+from ..definitions import Def, Merge
+from ..nix import formals, lazy, select, select_or, throw
+from .core import TypeLib, check_fn, merge_fn, prim, update
+
+COMPOSITE = ("noun", "composite")
+CONJUNCTION = ("noun", "conjunction")
+
+
+def _loc_plus(loc: Any, name: str) -> list[Any]:
+    return [*force_list(loc), name]
+
+
+def compound_types(tl: TypeLib) -> dict[str, Any]:
+    lib = tl.lib
+    state = tl.state
+    types = tl.types
+    t: dict[str, Any] = {}
+
+    def sub(elem: Any, part: str) -> Any:
+        return select(elem, part)
+
+    def subst(ctor: Any, elem: Any) -> Any:
+        """``m: ctor (elem.substSubModules m)``."""
+        return prim("substSubModules", 1,
+                    lambda m: tl.call(ctor, lazy(tl.call, sub(elem, "substSubModules"), m)))
+
+    def sub_options(elem: Any, suffix: str | None) -> Any:
+        if suffix is None:
+            return sub(elem, "getSubOptions")
+        return prim("getSubOptions", 1, lambda prefix: tl.call(
+            sub(elem, "getSubOptions"), _loc_plus(prefix, suffix)))
+
+    def elem_type_ctor(name: str) -> Any:
+        return prim(name, 1, lambda p: tl.call(types[name], select(p, "elemType")))
+
+    # listOf --------------------------------------------------------------------------
+    def list_of(elem: Any) -> Attrs:
+        def merge(loc: Any, defs: list[Def]) -> list[Any]:
+            out = []
+            for n, d in enumerate(defs, 1):
+                for m, v in enumerate(force_list(d.value), 1):
+                    merged = Merge(lib, _loc_plus(loc, f"[definition {n}-entry {m}]"), elem,
+                                   [Def(d.file, v, d.pos)])
+                    if merged.is_defined:
+                        out.append(lazy(merged.merged_value))
+            return out
+
+        return tl.make(
+            "listOf",
+            description=lazy(lambda: "list of " + tl.phrase(elem, COMPOSITE)),
+            description_class="composite",
+            check=check_fn(lambda v: type(force(v)) is list),
+            merge=merge_fn(merge),
+            empty_value=Attrs({"value": []}),
+            get_sub_options=sub_options(elem, "*"),
+            get_sub_modules=sub(elem, "getSubModules"),
+            subst_sub_modules=subst(t["listOf"], elem),
+            functor=tl.elem_functor("listOf", Attrs({"elemType": elem}), elem_type_ctor("listOf")),
+            nested_types=Attrs({"elemType": elem}))
+
+    t["listOf"] = prim("listOf", 1, list_of)
+
+    def non_empty_list_of(elem: Any) -> Attrs:
+        listed = tl.with_check(list_of(elem), lambda v: not equal(v, []))
+        return update(
+            listed,
+            description=lazy(lambda: "non-empty " + tl.phrase(listed, ("noun",))),
+            emptyValue=Attrs({}),
+            substSubModules=subst(t["nonEmptyListOf"], elem))
+
+    t["nonEmptyListOf"] = prim("nonEmptyListOf", 1, non_empty_list_of)
+
+    # attrsWith ------------------------------------------------------------------------
+    def zipped(loc: Any, defs: list[Def]) -> dict[str, list[Def]]:
+        """``zipAttrsWith`` over the definitions' sets, positions pushed down."""
+        by_name: dict[str, list[Def]] = {}
+        for d in defs:
+            v = force(d.value)
+            if type(v) is not Attrs:
+                raise type_error("a set", v)
+            pos = v.pos or {}
+            for name, x in v.vals.items():
+                by_name.setdefault(name, []).append(Def(d.file, x, pos.get(name) or d.pos))
+        return by_name
+
+    def attrs_bin_op(a: Any, b: Any) -> Any:
+        elem = tl.call(select(select(a, "elemType"), "typeMerge"),
+                       select(select(b, "elemType"), "functor"))
+        lazy_a, lazy_b = select(a, "lazy"), select(b, "lazy")
+        lazy_v = force(lazy_a) if equal(lazy_a, lazy_b) else None
+        pa, pb = select(a, "placeholder"), select(b, "placeholder")
+        if equal(pa, pb):
+            placeholder = force(pa)
+        elif equal(pa, "name"):
+            placeholder = force(pb)
+        elif equal(pb, "name"):
+            placeholder = force(pa)
+        else:
+            placeholder = None
+        if elem is None or lazy_v is None or placeholder is None:
+            return None
+        return Attrs({"elemType": elem, "lazy": lazy_v, "placeholder": placeholder})
+
+    def attrs_with(args: Any) -> Attrs:
+        a = formals(args, "anonymous lambda", ("elemType", "lazy", "placeholder"), ("elemType",))
+        elem = a.vals["elemType"]
+        is_lazy = force_bool(a.vals.get("lazy", False))
+        placeholder = a.vals.get("placeholder", "name")
+
+        def merge_strict(loc: Any, defs: list[Def]) -> Attrs:
+            out = {}
+            for name, ds in sorted(zipped(loc, defs).items()):
+                merged = Merge(lib, _loc_plus(loc, name), elem, ds)
+                if merged.is_defined:
+                    out[name] = lazy(merged.merged_value)
+            return Attrs(out)
+
+        def merge_lazy(loc: Any, defs: list[Def]) -> Attrs:
+            def value(merged: Merge) -> Any:
+                if merged.is_defined:
+                    return merged.merged_value()
+                empty = select_or(elem, "emptyValue", None)
+                if type(empty) is Attrs and "value" in empty.vals:
+                    return force(empty.vals["value"])
+                return merged.merged_value()
+
+            return Attrs({name: lazy(value, Merge(lib, _loc_plus(loc, name), elem, ds))
+                          for name, ds in zipped(loc, defs).items()})
+
+        def description() -> str:
+            kind = "lazy attribute set" if is_lazy else "attribute set"
+            return f"{kind} of {tl.phrase(elem, COMPOSITE)}"
+
+        payload = Attrs({"elemType": elem, "lazy": is_lazy, "placeholder": placeholder})
+        return tl.make(
+            "lazyAttrsOf" if is_lazy else "attrsOf",
+            description=lazy(description),
+            description_class="composite",
+            check=check_fn(lambda v: type(force(v)) is Attrs),
+            merge=merge_fn(merge_lazy if is_lazy else merge_strict),
+            empty_value=Attrs({"value": Attrs({})}),
+            get_sub_options=prim("getSubOptions", 1, lambda prefix: tl.call(
+                sub(elem, "getSubOptions"),
+                _loc_plus(prefix, f"<{tl.string(placeholder)}>"))),
+            get_sub_modules=sub(elem, "getSubModules"),
+            subst_sub_modules=prim("substSubModules", 1, lambda m: attrs_with(Attrs({
+                "elemType": lazy(tl.call, sub(elem, "substSubModules"), m),
+                "lazy": is_lazy, "placeholder": placeholder}))),
+            functor=tl.elem_functor("attrsWith", payload, t["attrsWith"],
+                                    prim("binOp", 2, attrs_bin_op)),
+            nested_types=Attrs({"elemType": elem}))
+
+    t["attrsWith"] = prim("attrsWith", 1, attrs_with)
+    t["attrsOf"] = prim("attrsOf", 1, lambda elem: attrs_with(Attrs({"elemType": elem})))
+    t["lazyAttrsOf"] = prim("lazyAttrsOf", 1,
+                            lambda elem: attrs_with(Attrs({"elemType": elem, "lazy": True})))
+
+    # unique ----------------------------------------------------------------------------
+    def unique(args: Any, elem: Any) -> Attrs:
+        a = formals(args, "unique", ("message",), ("message",))
+        message = a.vals["message"]
+        return tl.make(
+            "unique",
+            description=select(elem, "description"),
+            description_class=select(elem, "descriptionClass"),
+            check=select(elem, "check"),
+            merge=lazy(lambda: tl.merges.unique(message, select(elem, "merge"))),
+            empty_value=select(elem, "emptyValue"),
+            get_sub_options=select(elem, "getSubOptions"),
+            get_sub_modules=select(elem, "getSubModules"),
+            subst_sub_modules=subst(t["uniq"], elem),
+            functor=tl.elem_functor("unique", Attrs({"elemType": elem}), prim(
+                "unique", 1, lambda p: unique(Attrs({"message": message}),
+                                              select(p, "elemType")))),
+            nested_types=Attrs({"elemType": elem}))
+
+    t["unique"] = prim("unique", 2, unique)
+    t["uniq"] = prim("uniq", 1, lambda elem: unique(Attrs({"message": ""}), elem))
+
+    # nullOr ------------------------------------------------------------------------------
+    def null_or(elem: Any) -> Attrs:
+        def merge(loc: Any, defs: list[Def]) -> Any:
+            nulls = sum(1 for d in defs if force(d.value) is None)
+            if nulls == len(defs):
+                return None
+            if nulls:
+                raise throw(f"The option `{tl.show_option(loc)}` is defined both null and not "
+                            f"null, in {tl.show_files_of(defs)}.")
+            return tl.merge(elem, loc, defs)
+
+        return tl.make(
+            "nullOr",
+            description=lazy(lambda: "null or " + tl.phrase(elem, CONJUNCTION)),
+            description_class="conjunction",
+            check=check_fn(lambda x: force(x) is None or tl.check(elem, x)),
+            merge=merge_fn(merge),
+            empty_value=Attrs({"value": None}),
+            get_sub_options=sub(elem, "getSubOptions"),
+            get_sub_modules=sub(elem, "getSubModules"),
+            subst_sub_modules=subst(t["nullOr"], elem),
+            functor=tl.elem_functor("nullOr", Attrs({"elemType": elem}), elem_type_ctor("nullOr")),
+            nested_types=Attrs({"elemType": elem}))
+
+    t["nullOr"] = prim("nullOr", 1, null_or)
+
+    # functionTo ----------------------------------------------------------------------------
+    def function_to(elem: Any) -> Attrs:
+        def merge(loc: Any, defs: list[Def]) -> Attrs:
+            def function_args() -> Attrs:
+                zipped_args: dict[str, bool] = {}
+                for d in defs:
+                    fa = lib.function_args(d.value)
+                    for name in fa.vals:
+                        zipped_args.setdefault(name, True)
+                        zipped_args[name] = zipped_args[name] and force_bool(fa.vals[name])
+                return Attrs(zipped_args)
+
+            def call(_self: Any, caller_args: Any) -> Any:
+                return Merge(lib, _loc_plus(loc, "<function body>"), elem,
+                             [Def(d.file, app(state, d.value, caller_args), d.pos)
+                              for d in defs]).merged_value()
+
+            return Attrs({"__functionArgs": lazy(function_args),
+                          "__functor": prim("__functor", 2, call)})
+
+        return tl.make(
+            "functionTo",
+            description=lazy(lambda: "function that evaluates to a(n) "
+                             + tl.phrase(elem, COMPOSITE)),
+            description_class="composite",
+            check=check_fn(lib.is_function),
+            merge=merge_fn(merge),
+            get_sub_options=sub_options(elem, "<function body>"),
+            get_sub_modules=sub(elem, "getSubModules"),
+            subst_sub_modules=subst(t["functionTo"], elem),
+            functor=tl.elem_functor("functionTo", Attrs({"elemType": elem}),
+                                    elem_type_ctor("functionTo")),
+            nested_types=Attrs({"elemType": elem}))
+
+    t["functionTo"] = prim("functionTo", 1, function_to)
+
+    # either, oneOf ---------------------------------------------------------------------------
+    def either(t1: Any, t2: Any) -> Attrs:
+        def description() -> str:
+            if select_or(t1, "descriptionClass", None) == "nonRestrictiveClause":
+                return (tl.string(select(t1, "description")) + ", or "
+                        + tl.phrase(t2, CONJUNCTION))
+            return (tl.phrase(t1, CONJUNCTION) + " or "
+                    + tl.phrase(t2, ("noun", "conjunction", "composite")))
+
+        def merge(loc: Any, defs: list[Def]) -> Any:
+            if all(tl.check(t1, d.value) for d in defs):
+                return tl.merge(t1, loc, defs)
+            if all(tl.check(t2, d.value) for d in defs):
+                return tl.merge(t2, loc, defs)
+            return tl.merges.one.native(loc, defs)
+
+        functor = tl.elem_functor("either", Attrs({"elemType": [t1, t2]}), t["either"])
+
+        def type_merge(f2: Any) -> Any:
+            if not equal("either", select(f2, "name")):
+                return None
+            others = force_list(select(select(f2, "payload"), "elemType"))
+            mt1 = tl.call(select(t1, "typeMerge"), select(others[0], "functor"))
+            if mt1 is None:
+                return None
+            mt2 = tl.call(select(t2, "typeMerge"), select(others[1], "functor"))
+            if mt2 is None:
+                return None
+            return tl.call(select(functor, "type"), mt1, mt2)
+
+        return tl.make(
+            "either",
+            description=lazy(description),
+            description_class="conjunction",
+            check=check_fn(lambda x: tl.check(t1, x) or tl.check(t2, x)),
+            merge=merge_fn(merge),
+            type_merge=prim("typeMerge", 1, type_merge),
+            functor=functor,
+            nested_types=Attrs({"left": t1, "right": t2}))
+
+    t["either"] = prim("either", 2, either)
+
+    def one_of(ts_v: Any) -> Any:
+        ts = force_list(ts_v)
+        if not ts:
+            raise throw("types.oneOf needs to get at least one type in its argument")
+        acc = force(ts[0])
+        for x in ts[1:]:
+            acc = either(acc, x)
+        return acc
+
+    t["oneOf"] = prim("oneOf", 1, one_of)
+
+    # coercedTo ----------------------------------------------------------------------------------
+    def coerced_to(coerced: Any, coerce: Any, final: Any) -> Attrs:
+        if force(select(coerced, "getSubModules")) is not None:
+            raise throw("coercedTo: coercedType must not have submodules (it\u2019s a "
+                        f"{tl.string(select(coerced, 'description'))})")
+
+        def check(x: Any) -> bool:
+            if tl.check(coerced, x) and tl.check(final, app(state, coerce, x)):
+                return True
+            return tl.check(final, x)
+
+        def coerced_value(v: Any) -> Any:
+            return force(state.call(coerce, v)) if tl.check(coerced, v) else force(v)
+
+        def merge(loc: Any, defs: list[Def]) -> Any:
+            return tl.merge(final, loc, [d.with_value(lazy(coerced_value, d.value))
+                                         for d in defs])
+
+        functor = update(tl.default_functor("coercedTo"),
+                         wrappedDeprecationMessage=tl.wrapped_message(
+                             Attrs({"elemType": final})))
+        return tl.make(
+            "coercedTo",
+            description=lazy(lambda: f"{tl.phrase(final, ('noun',))} or "
+                             f"{tl.phrase(coerced, ('noun',))} convertible to it"),
+            check=check_fn(check),
+            merge=merge_fn(merge),
+            empty_value=select(final, "emptyValue"),
+            get_sub_options=select(final, "getSubOptions"),
+            get_sub_modules=select(final, "getSubModules"),
+            subst_sub_modules=prim("substSubModules", 1, lambda m: coerced_to(
+                coerced, coerce, lazy(tl.call, select(final, "substSubModules"), m))),
+            type_merge=prim("typeMerge", 1, lambda _t: None),
+            functor=functor,
+            nested_types=Attrs({"coercedType": coerced, "finalType": final}))
+
+    t["coercedTo"] = prim("coercedTo", 3, coerced_to)
+
+    def add_check(elem: Any, check: Any) -> Attrs:
+        return tl.with_check(elem, lambda x: force_bool(state.call(check, x)))
+
+    t["addCheck"] = prim("addCheck", 2, add_check)
+    return t

@@ -1,0 +1,220 @@
+"""What every native type shares: the set ``mkOptionType`` makes, functors and
+type merging (``defaultTypeMerge``), description phrases, and calling a
+type's ``check`` and ``merge`` natively where they are native."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...eval.errors import AssertionFailed
+from ...eval.ops import coerce_to_string, equal, force_bool
+from ...eval.values import Attrs, PrimOp, force
+from ..definitions import Def, call_merge, defs_from_nix
+from ..nix import Lib, formals, has, lazy, select, select_or
+from .merges import Merges
+
+Check = Callable[[Any], bool]
+Merge = Callable[[Any, list[Def]], Any]
+
+EMPTY = Attrs({})
+
+
+def prim(name: str, arity: int, fn: Callable[..., Any]) -> PrimOp:
+    """A lib function, native: ``fn`` takes the arguments without the state."""
+    return PrimOp(name, arity, lambda state, *args: fn(*args), lambda_like=True)
+
+
+def check_fn(fn: Check) -> PrimOp:
+    """A type's ``check``, callable natively."""
+    return PrimOp("check", 1, lambda state, v: fn(v), fn, lambda_like=True)
+
+
+def merge_fn(fn: Merge) -> PrimOp:
+    """A type's ``merge``, callable natively with the module system's definitions."""
+    return PrimOp("merge", 2, lambda state, loc, defs: fn(loc, defs_from_nix(defs)), fn,
+                  lambda_like=True)
+
+
+ALWAYS = check_fn(lambda v: True)
+NO_SUB_OPTIONS = prim("getSubOptions", 1, lambda prefix: EMPTY)
+NO_SUBST = prim("substSubModules", 1, lambda m: None)
+NULL_BIN_OP = prim("binOp", 2, lambda a, b: None)
+
+
+class TypeLib:
+    """The lib a native types set belongs to: the messages and helpers only
+    error paths need are lib's own, so texts match the lib in use."""
+
+    def __init__(self, lib: Lib, interpreted: Attrs) -> None:
+        self.lib = lib
+        self.state = lib.state
+        self.interpreted = interpreted  # the file's own result, for what is not native
+        self.types: dict[str, Any] = {}  # the catalogue, native entries in place
+        self.merges = Merges(lib)
+
+    # calling a type's parts ----------------------------------------------------
+    def check(self, t: Any, v: Any) -> bool:
+        """``t.check v``, which must be a Boolean where the caller uses it as one."""
+        c = force(select(t, "check"))
+        if type(c) is PrimOp and c.native is not None and c.arity == 1:
+            return c.native(v)
+        return force_bool(self.state.call(c, v))
+
+    def merge(self, t: Any, loc: Any, defs: list[Def]) -> Any:
+        """``t.merge loc defs`` (forced)."""
+        return call_merge(self.state, select(t, "merge"), loc, defs)
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        call = self.state.call
+        v = fn
+        for a in args:
+            v = force(call(v, a))
+        return v
+
+    # texts ---------------------------------------------------------------------
+    def string(self, v: Any) -> str:
+        """``"${v}"``."""
+        return coerce_to_string(self.state, v)
+
+    def phrase(self, t: Any, classes: tuple[str, ...]) -> str:
+        """``optionDescriptionPhrase (class: class ∈ classes) t``."""
+        cls = select_or(t, "descriptionClass", None)
+        desc = self.string(select(t, "description"))
+        return desc if isinstance(cls, str) and cls in classes else f"({desc})"
+
+    def show_option(self, loc: Any) -> str:
+        return self.lib.show_option(loc)
+
+    def show_files_of(self, defs: list[Def]) -> str:
+        return self.lib.show_files([d.file for d in defs])
+
+    def warn(self, message: str, value: Any) -> Any:
+        """``lib.warn message value``."""
+        return self.lib.call(("trivial", "warn"), message, value)
+
+    # functors and type merging -------------------------------------------------
+    def default_functor(self, name: str) -> Attrs:
+        """``defaultFunctor name``."""
+        return Attrs({"name": name, "type": lazy(lambda: force(self.types.get(name))),
+                      "wrapped": None, "payload": None, "binOp": NULL_BIN_OP})
+
+    def elem_functor(self, name: str, payload: Attrs, type_fn: Any,
+                     bin_op: Any = None) -> Attrs:
+        """``elemTypeFunctor name payload // { type = type_fn; }`` (and ``binOp``)."""
+        if bin_op is None:
+            def elem_bin_op(a: Any, b: Any) -> Any:
+                merged = self.call(select(select(a, "elemType"), "typeMerge"),
+                                   select(select(b, "elemType"), "functor"))
+                return None if merged is None else Attrs({"elemType": merged})
+
+            bin_op = prim("binOp", 2, elem_bin_op)
+        return Attrs({"name": name, "payload": payload,
+                      "wrappedDeprecationMessage": self.wrapped_message(payload),
+                      "type": type_fn, "binOp": bin_op})
+
+    def wrapped_message(self, payload: Any) -> PrimOp:
+        """``makeWrappedDeprecationMessage payload``: ``{ loc }: warn … payload.elemType``."""
+        def message(args: Any) -> Any:
+            loc = force(formals(args, "anonymous lambda", ("loc",), ("loc",)).vals["loc"])
+            prefix = "" if loc is None else "type."
+            where = "" if loc is None else f"of the option `{self.show_option(loc)}` "
+            return self.warn(f"The deprecated `{prefix}functor.wrapped` attribute {where}"
+                             f"is accessed, use `{prefix}nestedTypes.elemType` instead.\n",
+                             select(payload, "elemType"))
+
+        return prim("wrappedDeprecationMessage", 1, message)
+
+    def default_type_merge(self, f_v: Any, f2_v: Any) -> Any:
+        """``defaultTypeMerge f f'``."""
+        f, f2 = force(f_v), force(f2_v)
+        if not equal(select(f, "name"), select(f2, "name")):
+            return None
+        payload = force(select(f, "payload"))
+        if (force(select(f2, "payload")) is not None) != (payload is not None):
+            raise AssertionFailed("assertion '((f'.payload != null) == (f.payload != null))' "
+                                  "failed")
+
+        def has_wrapped() -> bool:
+            wrapped = force(select(f, "wrapped"))
+            if (force(select(f2, "wrapped")) is not None) != (wrapped is not None):
+                raise AssertionFailed("assertion '((f'.wrapped != null) == (f.wrapped != null))'"
+                                      " failed")
+            return wrapped is not None
+
+        if payload is not None:
+            if not has(f, "wrappedDeprecationMessage") and has_wrapped():
+                from ..nix import throw
+
+                name = self.string(select(f, "name"))
+                raise throw(f"Type {name} defines both `functor.payload` and `functor.wrapped` "
+                            "at the same time, which is not supported.\n\nUse either "
+                            "`functor.payload` or `functor.wrapped` but not both.\n\nIf your "
+                            "code worked before remove either `functor.wrapped` or "
+                            "`functor.payload` from the type definition.\n")
+            merged = self.call(select(f, "binOp"), payload, select(f2, "payload"))
+            return None if merged is None else self.call(select(f, "type"), merged)
+        if has_wrapped():
+            wrapped = select(f, "wrapped")
+            merged = self.call(select(wrapped, "typeMerge"),
+                               select(select(f2, "wrapped"), "functor"))
+            return None if merged is None else self.call(select(f, "type"), merged)
+        return force(select(f, "type"))
+
+    def type_merge_of(self, functor: Any) -> PrimOp:
+        return prim("typeMerge", 1, lambda f2: self.default_type_merge(functor, f2))
+
+    # the set mkOptionType makes ---------------------------------------------------
+    def make(self, name: Any, *, description: Any = None, description_class: Any = None,
+             check: Any = None, merge: Any = None, empty_value: Any = None,
+             get_sub_options: Any = None, get_sub_modules: Any = None,
+             subst_sub_modules: Any = None, type_merge: Any = None, functor: Any = None,
+             deprecation_message: Any = None, nested_types: Any = None) -> Attrs:
+        """``mkOptionType { … }`` for arguments that are not null (a Python
+        ``None`` stands for an argument left out)."""
+        if functor is None:
+            functor = lazy(lambda: self.default_functor(force(name)))
+        return Attrs({
+            "_type": "option-type",
+            "name": name,
+            "check": ALWAYS if check is None else check,
+            "merge": self.merges.default if merge is None else merge,
+            "emptyValue": EMPTY if empty_value is None else empty_value,
+            "getSubOptions": NO_SUB_OPTIONS if get_sub_options is None else get_sub_options,
+            "getSubModules": get_sub_modules,
+            "substSubModules": NO_SUBST if subst_sub_modules is None else subst_sub_modules,
+            "typeMerge": self.type_merge_of(functor) if type_merge is None else type_merge,
+            "deprecationMessage": deprecation_message,
+            "nestedTypes": EMPTY if nested_types is None else nested_types,
+            "descriptionClass": description_class,
+            "functor": lazy(self._output_functor, functor),
+            "description": name if description is None else description,
+        })
+
+    def _output_functor(self, functor: Any) -> Attrs:
+        f = force(functor)
+        if not has(f, "wrappedDeprecationMessage"):
+            return f
+        vals = dict(f.vals)
+        vals["wrapped"] = lazy(self.call, f.vals["wrappedDeprecationMessage"],
+                               Attrs({"loc": None}))
+        return Attrs(vals, f.pos)
+
+    def with_check(self, t: Any, extra: Check) -> Attrs:
+        """``addCheck t extra``: ``t // { check = x: t.check x && extra x; }``."""
+        base = force(t)
+        if type(base) is not Attrs:
+            from ...eval.values import type_error
+
+            raise type_error("a set", base)
+        vals = dict(base.vals)
+        vals["check"] = check_fn(lambda x: self.check(base, x) and extra(x))
+        return Attrs(vals, base.pos)
+
+
+def update(t: Attrs, **vals: Any) -> Attrs:
+    """``t // { … }``."""
+    out = dict(t.vals)
+    out.update(vals)
+    return Attrs(out, t.pos)
+
