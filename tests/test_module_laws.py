@@ -12,7 +12,7 @@ and defines it in several modules with generated nestings of ``mkMerge``,
 - list definitions concatenate in lib's module order, which is the reverse of
   the order modules are collected in (lib merges ``reverseList collected``).
 
-The libs: the bundled ``examples/lib`` (always), and nixpkgs' lib when
+The libs: the embedded lib (``nixeval/lib``) (always), and nixpkgs' lib when
 ``NIXPKGS_LIB`` names one (both are bound to the native module system).
 """
 
@@ -29,7 +29,7 @@ from conftest import ROOT, needs_nix, nix_instantiate, run_nixeval
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-LIBS = [ROOT / "examples" / "lib"]
+LIBS = [ROOT / "nixeval" / "lib"]
 if os.environ.get("NIXPKGS_LIB"):
     LIBS.append(Path(os.environ["NIXPKGS_LIB"]))
 

@@ -1,7 +1,7 @@
 """The native module system against real ``nix-instantiate``, on module sets
 covering the module system's features and error texts (``fixtures/modules``:
 each file is a function of ``lib``). Both evaluate the same lib in Nix — the
-bundled ``examples/lib`` always, nixpkgs' lib too when ``NIXPKGS_LIB`` names
+embedded lib (``nixeval/lib``) always, nixpkgs' lib too when ``NIXPKGS_LIB`` names
 one — nixeval binding its ``modules.nix`` to native code. Compared: exit
 status, the value (JSON), the final error line, the ``trace:`` lines and lib's warnings."""
 
@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, ROOT, needs_nix, nix_instantiate, run_nixeval
 
 CASES = sorted((FIXTURES / "modules").glob("*.nix"))
-LIBS = [ROOT / "examples" / "lib"]
+LIBS = [ROOT / "nixeval" / "lib"]
 if os.environ.get("NIXPKGS_LIB"):
     LIBS.append(Path(os.environ["NIXPKGS_LIB"]))
 

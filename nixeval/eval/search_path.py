@@ -12,6 +12,8 @@ from .values import Attrs, NixPath, force
 if TYPE_CHECKING:
     from .state import EvalState
 
+EMBEDDED_LIB = os.path.join(os.path.dirname(os.path.dirname(__file__)), "lib")
+
 
 def split_nix_path(value: str) -> list[str]:
     """Split ``NIX_PATH`` on ``:``, keeping URLs (``nixpkgs=https://…``) whole."""
@@ -68,6 +70,13 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
         corepkg = os.path.join(os.path.dirname(__file__), "corepkgs", name[4:])
         if os.path.exists(corepkg):
             return NixPath(corepkg)
+    if name == "nixeval/lib" or name.startswith("nixeval/lib/"):
+        # the embedded lib, for module sets evaluated without nixpkgs
+        embedded = os.path.join(EMBEDDED_LIB, name[len("nixeval/lib/"):])
+        if os.path.exists(embedded):
+            from .compiler import canon_path
+
+            return NixPath(canon_path(embedded))
     # a throw, as in Nix, so that tryEval can catch it
     raise ThrownError(f"file '{name}' was not found in the Nix search path "
                    "(add it using $NIX_PATH or -I)")

@@ -1,8 +1,8 @@
-# nixeval's example library: a small, self-contained Nix library laid out
-# like nixpkgs' lib/, with the NixOS module system in plain Nix.
-# Original code, MIT licence.
+# nixeval's embedded library: a small, self-contained Nix library laid out
+# like nixpkgs' lib/, with the NixOS module system in plain Nix (which nixeval
+# binds to its native implementation). Original code, MIT licence.
 #
-#   let lib = import ./examples/lib; in lib.evalModules { modules = [ … ]; }
+#   let lib = import <nixeval/lib>; in lib.evalModules { modules = [ … ]; }
 let
   parts = {
     trivial = import ./trivial.nix { inherit lib; };
