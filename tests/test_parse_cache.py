@@ -93,3 +93,20 @@ def test_read_only_cache_dir(tmp_path, monkeypatch):
         assert parse(Source("d.nix", "[ 1 ]")) == parse_source(Source("d.nix", "[ 1 ]"))
     finally:
         tmp_path.chmod(0o700)
+
+
+def test_a_fully_cached_run_never_loads_the_parser(tmp_path: Path):
+    # Lark and the grammar cost start-up time; with every file cached they are not needed
+    import subprocess
+    import sys
+
+    (tmp_path / "a.nix").write_text("{ x = 1 + 2; }.x")
+    env = {**os.environ, "NIXEVAL_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-X", "importtime", "-m", "nixeval", "instantiate", "--eval",
+           str(tmp_path / "a.nix")]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert first.stdout == second.stdout == "3\n"
+    assert "nixeval.syntax.parser" in first.stderr  # the miss parsed it
+    assert "nixeval.syntax.parser" not in second.stderr
+    assert not any(line.split("|")[-1].strip() == "lark" for line in second.stderr.splitlines())

@@ -12,7 +12,6 @@ import os
 from . import cache
 from .ast import Node
 from .errors import NixSyntaxError
-from .parser import parse_source
 from .source import Source, Span
 
 __all__ = [
@@ -31,6 +30,14 @@ def read_source(path: str | os.PathLike[str]) -> Source:
     with open(path, "rb") as f:
         data = f.read()
     return Source(os.fspath(path), data.decode("utf-8", "surrogateescape"))
+
+
+def parse_source(source: Source, pipe_operators: bool = False) -> Node:
+    """Parse without the cache. The parser (and Lark) is imported only here:
+    a run whose files are all cached never loads it."""
+    from .parser import parse_source as parse_uncached
+
+    return parse_uncached(source, pipe_operators)
 
 
 def parse(source: Source, *, pipe_operators: bool = False, use_cache: bool = True) -> Node:
