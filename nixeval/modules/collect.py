@@ -22,7 +22,7 @@ from ..eval.values import (
     force,
     type_name,
 )
-from .nix import Lib, has, lazy, throw
+from .nix import Lib, has, lazy, select, throw
 
 UNKNOWN_MODULE = "<unknown-file>"
 
@@ -139,15 +139,7 @@ def _module_arg(name: str, key: str, args: Attrs, config: Any) -> Any:
 
 
 def _select(v: Any, name: str) -> Any:
-    from ..eval.compiler import _missing
-    from ..eval.values import type_error
-
-    v = force(v)
-    if type(v) is not Attrs:
-        raise type_error("a set", v)
-    if name not in v.vals:
-        raise _missing(v, name)
-    return force(v.vals[name])
+    return force(select(v, name))
 
 
 class Collector:

@@ -44,6 +44,15 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
     def elem_type_ctor(name: str) -> Any:
         return prim(name, 1, lambda p: tl.call(types[name], select(p, "elemType")))
 
+    def wrapping(name: str, elem: Any) -> dict[str, Any]:
+        """What a type around one element type has of it: sub-modules, their
+        substitution, lib's ``elemTypeFunctor`` and ``nestedTypes.elemType``."""
+        return {"get_sub_modules": sub(elem, "getSubModules"),
+                "subst_sub_modules": subst(t[name], elem),
+                "functor": tl.elem_functor(name, Attrs({"elemType": elem}),
+                                           elem_type_ctor(name)),
+                "nested_types": Attrs({"elemType": elem})}
+
     # listOf --------------------------------------------------------------------------
     def list_of(elem: Any) -> Attrs:
         def merge(loc: Any, defs: list[Def]) -> list[Any]:
@@ -64,10 +73,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             merge=merge_fn(merge),
             empty_value=Attrs({"value": []}),
             get_sub_options=sub_options(elem, "*"),
-            get_sub_modules=sub(elem, "getSubModules"),
-            subst_sub_modules=subst(t["listOf"], elem),
-            functor=tl.elem_functor("listOf", Attrs({"elemType": elem}), elem_type_ctor("listOf")),
-            nested_types=Attrs({"elemType": elem}))
+            **wrapping("listOf", elem))
 
     t["listOf"] = prim("listOf", 1, list_of)
 
@@ -207,10 +213,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             merge=merge_fn(merge),
             empty_value=Attrs({"value": None}),
             get_sub_options=sub(elem, "getSubOptions"),
-            get_sub_modules=sub(elem, "getSubModules"),
-            subst_sub_modules=subst(t["nullOr"], elem),
-            functor=tl.elem_functor("nullOr", Attrs({"elemType": elem}), elem_type_ctor("nullOr")),
-            nested_types=Attrs({"elemType": elem}))
+            **wrapping("nullOr", elem))
 
     t["nullOr"] = prim("nullOr", 1, null_or)
 
@@ -242,11 +245,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             check=check_fn(lib.is_function),
             merge=merge_fn(merge),
             get_sub_options=sub_options(elem, "<function body>"),
-            get_sub_modules=sub(elem, "getSubModules"),
-            subst_sub_modules=subst(t["functionTo"], elem),
-            functor=tl.elem_functor("functionTo", Attrs({"elemType": elem}),
-                                    elem_type_ctor("functionTo")),
-            nested_types=Attrs({"elemType": elem}))
+            **wrapping("functionTo", elem))
 
     t["functionTo"] = prim("functionTo", 1, function_to)
 

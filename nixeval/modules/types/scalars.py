@@ -123,15 +123,17 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
         return lazy(lambda: update(int_between(lo, hi), name=name,
                                    description=f"{doc}; between {lo} and {hi} (both inclusive)"))
 
+    def sign_bound(base: str, positive: bool, name: str, description: str) -> Any:
+        """``addCheck base (x: x >= 0)`` (or ``x > 0``) with a clause for a description."""
+        test = (lambda x: less_than(0, x)) if positive else (lambda x: _ge(x, 0))
+        return lazy(lambda: update(tl.with_check(types[base], test), name=name,
+                                   description=description,
+                                   descriptionClass="nonRestrictiveClause"))
+
     ints = {
         "between": prim("between", 2, int_between),
-        "unsigned": lazy(lambda: update(
-            tl.with_check(types["int"], lambda x: _ge(x, 0)), name="unsignedInt",
-            description="unsigned integer, meaning >=0",
-            descriptionClass="nonRestrictiveClause")),
-        "positive": lazy(lambda: update(
-            tl.with_check(types["int"], lambda x: less_than(0, x)), name="positiveInt",
-            description="positive integer, meaning >0", descriptionClass="nonRestrictiveClause")),
+        "unsigned": sign_bound("int", False, "unsignedInt", "unsigned integer, meaning >=0"),
+        "positive": sign_bound("int", True, "positiveInt", "positive integer, meaning >0"),
     }
     for bit in (8, 16, 32):
         size = 1 << bit
@@ -152,14 +154,11 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
 
     t["numbers"] = Attrs({
         "between": prim("between", 2, number_between),
-        "nonnegative": lazy(lambda: update(
-            tl.with_check(types["number"], lambda x: _ge(x, 0)), name="numberNonnegative",
-            description="nonnegative integer or floating point number, meaning >=0",
-            descriptionClass="nonRestrictiveClause")),
-        "positive": lazy(lambda: update(
-            tl.with_check(types["number"], lambda x: less_than(0, x)), name="numberPositive",
-            description="positive integer or floating point number, meaning >0",
-            descriptionClass="nonRestrictiveClause")),
+        "nonnegative": sign_bound(
+            "number", False, "numberNonnegative",
+            "nonnegative integer or floating point number, meaning >=0"),
+        "positive": sign_bound("number", True, "numberPositive",
+                               "positive integer or floating point number, meaning >0"),
     })
 
     # strings -----------------------------------------------------------------------
