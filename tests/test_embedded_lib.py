@@ -49,3 +49,33 @@ def test_only_the_lib_is_exposed(tmp_path: Path) -> None:
                     env={"NIX_PATH": ""})
     assert r.returncode == 1
     assert "file 'nixeval/cli' was not found in the Nix search path" in r.stderr
+
+
+BAD_TYPE_USES = [
+    'types.singleLineStr.merge ["x"] [ { file = "f"; value = 5; } ]',
+    '(types.either types.int types.str).typeMerge { name = "either"; payload.elemType = [ ]; }',
+    "(types.listOf 5).description",
+    "(types.enum 5).description",
+    'types.ints.between "a" 1',
+    "types.oneOf 5",
+    "(types.attrsWith 5).name",
+    '(types.strMatching 5).check "x"',
+    'types.str.merge [ "a" ] [ 5 ]',
+    'types.anything.merge [ "a" ] [ ]',
+    "mkOptionType { name = 1; foo = 2; }",
+    "types.mergeTypes 1 2",
+    "(types.deferredModuleWith { foo = 1; })",
+    "(types.pathWith { inStore = 1; absolute = false; }).name",
+    'types.attrs.merge [ "x" ] [ { file = "f"; value = 1; } ]',
+    '(types.submoduleWith { modules = 5; }).merge [ "x" ] [ { file = "f"; value = { }; } ]',
+]
+
+
+def test_bad_uses_of_native_types_are_nix_errors(tmp_path: Path) -> None:
+    # the native types meet whatever Nix code hands them: an error, as lib's
+    # own code would give, never an internal one
+    for expr in BAD_TYPE_USES:
+        r = run_nixeval("instantiate", "--eval", "--strict", "-E",
+                        f"with import <nixeval/lib>; {expr}", cwd=tmp_path, env={"NIX_PATH": ""})
+        assert r.returncode == 1, expr
+        assert "error: " in r.stderr and "internal error" not in r.stderr, (expr, r.stderr)

@@ -68,7 +68,7 @@ def native_types(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
 
     def merge_types(a: Any, b: Any) -> Any:
         if not (is_type("option-type", a) and is_type("option-type", b)):
-            raise AssertionFailed("assertion '(isOptionType a && isOptionType b)' failed")
+            raise AssertionFailed("assertion '((isOptionType a) && (isOptionType b))' failed")
         merged = tl.call(select(a, "typeMerge"), select(b, "functor"))
         if merged is None:
             return Attrs({"error": "Cannot merge types", "_type": "merge-error"})

@@ -271,10 +271,18 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             if not equal("either", select(f2, "name")):
                 return None
             others = force_list(select(select(f2, "payload"), "elemType"))
-            mt1 = tl.call(select(t1, "typeMerge"), select(others[0], "functor"))
+
+            def elem_at(i: int) -> Any:
+                if i >= len(others):
+                    from ...eval.errors import NixError
+
+                    raise NixError(f"list index {i} is out of bounds")
+                return others[i]
+
+            mt1 = tl.call(select(t1, "typeMerge"), select(elem_at(0), "functor"))
             if mt1 is None:
                 return None
-            mt2 = tl.call(select(t2, "typeMerge"), select(others[1], "functor"))
+            mt2 = tl.call(select(t2, "typeMerge"), select(elem_at(1), "functor"))
             if mt2 is None:
                 return None
             return tl.call(select(functor, "type"), mt1, mt2)

@@ -189,7 +189,7 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
         matching = str_matching("[^\n\r]*\n?")
 
         def merge(loc: Any, defs: list[Def]) -> str:
-            s = merges.merge_equal(loc, defs)
+            s = tl.string(merges.merge_equal(loc, defs))  # lib.removeSuffix coerces
             return make_string(s[:-1], context_of(s)) if s.endswith("\n") else s
 
         return tl.make("singleLineStr",

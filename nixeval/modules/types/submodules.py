@@ -32,6 +32,14 @@ def _value_and_file(d: Def) -> Attrs:
     return a
 
 
+def last(loc: Any) -> Any:
+    """``lib.last loc``."""
+    items = force_list(loc)
+    if not items:
+        raise throw("lib.lists.last: list must not be empty!")
+    return force(items[-1])
+
+
 def submodule_types(tl: TypeLib) -> dict[str, Any]:
     from ..evaluation import eval_modules
 
@@ -75,8 +83,7 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
             return out
 
         def merge(loc: Any, defs: list[Def]) -> Any:
-            name = Attrs({"_module": Attrs({"args": Attrs({"name": lazy(
-                lambda: force(force_list(loc)[-1]))})})})
+            name = Attrs({"_module": Attrs({"args": Attrs({"name": lazy(last, loc)})})})
             ext = extend(base, modules=lazy(lambda: [name, *all_modules(defs)]), prefix=loc)
             return force(ext.vals["config"])
 
