@@ -11,14 +11,10 @@ from ...eval.ops import equal, force_bool, force_list
 from ...eval.values import Attrs, app, force, type_error
 from ..definitions import Def, Merge
 from ..nix import formals, lazy, select, select_or, throw
-from .core import TypeLib, check_fn, merge_fn, prim, update
+from .core import TypeLib, check_fn, loc_plus, merge_fn, prim, update
 
 COMPOSITE = ("noun", "composite")
 CONJUNCTION = ("noun", "conjunction")
-
-
-def _loc_plus(loc: Any, name: str) -> list[Any]:
-    return [*force_list(loc), name]
 
 
 def compound_types(tl: TypeLib) -> dict[str, Any]:
@@ -39,7 +35,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
         if suffix is None:
             return sub(elem, "getSubOptions")
         return prim("getSubOptions", 1, lambda prefix: tl.call(
-            sub(elem, "getSubOptions"), _loc_plus(prefix, suffix)))
+            sub(elem, "getSubOptions"), loc_plus(prefix, suffix)))
 
     def elem_type_ctor(name: str) -> Any:
         return prim(name, 1, lambda p: tl.call(types[name], select(p, "elemType")))
@@ -59,7 +55,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             out = []
             for n, d in enumerate(defs, 1):
                 for m, v in enumerate(force_list(d.value), 1):
-                    merged = Merge(lib, _loc_plus(loc, f"[definition {n}-entry {m}]"), elem,
+                    merged = Merge(lib, loc_plus(loc, f"[definition {n}-entry {m}]"), elem,
                                    [Def(d.file, v, d.pos)])
                     if merged.is_defined:
                         out.append(lazy(merged.merged_value))
@@ -127,7 +123,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
         def merge_strict(loc: Any, defs: list[Def]) -> Attrs:
             out = {}
             for name, ds in sorted(zipped(loc, defs).items()):
-                merged = Merge(lib, _loc_plus(loc, name), elem, ds)
+                merged = Merge(lib, loc_plus(loc, name), elem, ds)
                 if merged.is_defined:
                     out[name] = lazy(merged.merged_value)
             return Attrs(out)
@@ -141,7 +137,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                     return force(empty.vals["value"])
                 return merged.merged_value()
 
-            return Attrs({name: lazy(value, Merge(lib, _loc_plus(loc, name), elem, ds))
+            return Attrs({name: lazy(value, Merge(lib, loc_plus(loc, name), elem, ds))
                           for name, ds in zipped(loc, defs).items()})
 
         def description() -> str:
@@ -158,7 +154,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             empty_value=Attrs({"value": Attrs({})}),
             get_sub_options=prim("getSubOptions", 1, lambda prefix: tl.call(
                 sub(elem, "getSubOptions"),
-                _loc_plus(prefix, f"<{tl.string(placeholder)}>"))),
+                loc_plus(prefix, f"<{tl.string(placeholder)}>"))),
             get_sub_modules=sub(elem, "getSubModules"),
             subst_sub_modules=prim("substSubModules", 1, lambda m: attrs_with(Attrs({
                 "elemType": lazy(tl.call, sub(elem, "substSubModules"), m),
@@ -230,7 +226,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                 return Attrs(zipped_args)
 
             def call(_self: Any, caller_args: Any) -> Any:
-                return Merge(lib, _loc_plus(loc, "<function body>"), elem,
+                return Merge(lib, loc_plus(loc, "<function body>"), elem,
                              [Def(d.file, app(state, d.value, caller_args), d.pos)
                               for d in defs]).merged_value()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...eval.errors import AssertionFailed
-from ...eval.ops import coerce_to_string, equal, force_bool
+from ...eval.ops import coerce_to_string, equal, force_bool, force_list
 from ...eval.values import Attrs, PrimOp, force
 from ..definitions import Def, call_merge, defs_from_nix
 from ..nix import Lib, formals, has, lazy, select, select_or
@@ -210,6 +210,11 @@ class TypeLib:
         vals = dict(base.vals)
         vals["check"] = check_fn(lambda x: self.check(base, x) and extra(x))
         return Attrs(vals, base.pos)
+
+
+def loc_plus(loc: Any, name: str) -> list[Any]:
+    """``loc ++ [ name ]``."""
+    return [*force_list(loc), name]
 
 
 def update(t: Attrs, **vals: Any) -> Attrs:

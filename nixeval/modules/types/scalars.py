@@ -12,7 +12,7 @@ from ...eval.values import Attrs, NixPath, app, context_of, force, make_string, 
 from ..collect import to_string
 from ..definitions import Def
 from ..nix import formals, lazy, select, throw
-from .core import TypeLib, check_fn, merge_fn, prim, update
+from .core import TypeLib, check_fn, loc_plus, merge_fn, prim, update
 
 NOUN = "noun"
 _BLANK = re.compile(r"[ \t\n]*")
@@ -31,10 +31,6 @@ def is_derivation(x: Any) -> bool:
     return type(x) is Attrs and "type" in x.vals and equal(x.vals["type"], "derivation")
 
 
-def _loc_plus(loc: Any, name: str) -> list[Any]:
-    return [*force_list(loc), name]
-
-
 def _ge(x: Any, bound: Any) -> bool:
     return not less_than(x, bound)
 
@@ -49,11 +45,9 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
     types = tl.types
     t: dict[str, Any] = {}
 
-    def simple(name: str, description: str, check: Any, merge: Any,
-               description_class: Any = NOUN, **more: Any) -> Any:
-        return lazy(lambda: tl.make(name, description=description,
-                                    description_class=description_class,
-                                    check=check_fn(check), merge=merge, **more))
+    def simple(name: str, description: str, check: Any, merge: Any) -> Any:
+        return lazy(lambda: tl.make(name, description=description, description_class=NOUN,
+                                    check=check_fn(check), merge=merge))
 
     t["raw"] = simple("raw", "raw value", lambda v: True, merges.one)
     t["unspecified"] = lazy(lambda: tl.make("unspecified", description="unspecified value",
@@ -97,7 +91,7 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
             return merges.one.native(loc, defs)
         if common == "lambda":
             def called(arg: Any) -> Any:
-                return merge_anything(_loc_plus(loc, "<function body>"),
+                return merge_anything(loc_plus(loc, "<function body>"),
                                       [Def(d.file, app(state, d.value, arg), d.pos) for d in defs])
 
             return prim("anything", 1, called)
