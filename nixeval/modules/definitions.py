@@ -131,21 +131,14 @@ class Merge:
     def merged_value(self) -> Any:
         final = self.final
         lib = self.lib
-        call = lib.state.call
         if not final:
             raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
                         "value defined. Try setting the option.")
         t = force(self.type)
         check = force(t.vals["check"])
-        native = check.native if type(check) is PrimOp and check.arity == 1 else None
-        if native is not None:
-            ok = all(native(d.value) for d in final)
-        else:
-            ok = all(_truthy(call(check, d.value)) for d in final)
-        if ok:
+        if all(call_check(lib.state, check, d.value) for d in final):
             return call_merge(lib.state, t.vals["merge"], self.loc, final)
-        invalid = [d.to_nix() for d in final if not (
-            native(d.value) if native is not None else _truthy(call(check, d.value)))]
+        invalid = [d.to_nix() for d in final if not call_check(lib.state, check, d.value)]
         desc = force_string(force(self.type).vals["description"])
         raise throw(f"A definition for option `{lib.show_option(self.loc)}' is not of type "
                     f"`{desc}'. Definition values:{lib.show_defs(invalid)}")
@@ -218,6 +211,15 @@ def make_merge_definitions(lib: Lib) -> Any:
         return Merge(lib, loc, type_, None, defs).to_nix()
 
     return PrimOp("mergeDefinitions", 3, merge_definitions, lambda_like=True)
+
+
+def call_check(state: Any, check: Any, v: Any) -> bool:
+    """``check v`` as a Boolean (lib asks for one through ``builtins.all``),
+    natively where the check is native."""
+    c = force(check)
+    if type(c) is PrimOp and c.native is not None and c.arity == 1:
+        return c.native(v)
+    return _truthy(state.call(c, v))
 
 
 def call_merge(state: Any, merge: Any, loc: Any, defs: list[Def]) -> Any:

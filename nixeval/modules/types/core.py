@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ...eval.errors import AssertionFailed
-from ...eval.ops import coerce_to_string, equal, force_bool, force_list
+from ...eval.ops import coerce_to_string, equal, force_list
 from ...eval.values import Attrs, PrimOp, force
-from ..definitions import Def, call_merge, defs_from_nix
+from ..definitions import Def, call_check, call_merge, defs_from_nix
 from ..nix import Lib, formals, has, lazy, select, select_or
 from .merges import Merges
 
@@ -55,11 +55,8 @@ class TypeLib:
 
     # calling a type's parts ----------------------------------------------------
     def check(self, t: Any, v: Any) -> bool:
-        """``t.check v``, which must be a Boolean where the caller uses it as one."""
-        c = force(select(t, "check"))
-        if type(c) is PrimOp and c.native is not None and c.arity == 1:
-            return c.native(v)
-        return force_bool(self.state.call(c, v))
+        """``t.check v`` as a Boolean."""
+        return call_check(self.state, select(t, "check"), v)
 
     def merge(self, t: Any, loc: Any, defs: list[Def]) -> Any:
         """``t.merge loc defs`` (forced)."""
