@@ -62,6 +62,9 @@ def run(argv: list[str]) -> int:
     if command is None:
         sys.stderr.write(f"nixeval: unknown command '{argv[0]}'\n\n{USAGE}")
         return USAGE_ERROR
+    from .. import modules
+
+    modules.register()  # a lib's module system, where proven, runs natively
     return command(argv[1:])
 
 

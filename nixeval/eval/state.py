@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ..syntax import Source, parse, read_source
@@ -26,6 +27,11 @@ from .values import (
     symbol_order,
     type_error,
 )
+
+# Functions that see every imported file's value and may put another in its
+# place: the layers above register them (the module layer binds a lib's
+# module system to its native implementation this way).
+IMPORT_HOOKS: list[Callable[[EvalState, str, Any], Any]] = []
 
 
 class EvalState:
@@ -180,6 +186,10 @@ class EvalState:
             e.add_trace(f"while evaluating the file '{source.name}':")
             raise
 
+    def eval_tree(self, tree: Any, base_dir: str) -> Any:
+        """A parsed (possibly rewritten) tree, evaluated as a file in ``base_dir``."""
+        return Compiler(self, base_dir).compile(tree, None)(None)
+
     def _lint_literals(self, source: Source) -> None:
         from ..syntax.errors import nix_context
         from ..syntax.literal_lints import literal_findings
@@ -206,9 +216,8 @@ class EvalState:
         except NixError as e:
             self._imports[path] = _FailedImport(e)
             raise
-        from ..modules.binding import bind
-
-        value = bind(self, path, value)  # a lib's modules.nix: the native module system
+        for hook in IMPORT_HOOKS:
+            value = hook(self, path, value)
         self._imports[path] = value
         return value
 

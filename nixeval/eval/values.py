@@ -185,17 +185,20 @@ class PrimOp:
     ``native``, where set, is the same function for Python callers (the module
     system calls a native type's check and merge through it). A builtin that
     stands in for a lib function (``lambda_like``) prints and is named as the
-    lambda it replaces."""
+    lambda it replaces; ``formals``, where set, is that lambda, whose
+    formals ``builtins.functionArgs`` reports."""
 
-    __slots__ = ("arity", "impl", "lambda_like", "name", "native")
+    __slots__ = ("arity", "formals", "impl", "lambda_like", "name", "native")
 
     def __init__(self, name: str, arity: int, impl: Callable[..., Any],
-                 native: Callable[..., Any] | None = None, lambda_like: bool = False) -> None:
+                 native: Callable[..., Any] | None = None, lambda_like: bool = False,
+                 formals: Any = None) -> None:
         self.name = name
         self.arity = arity
         self.impl = impl
         self.native = native
         self.lambda_like = lambda_like
+        self.formals = formals
 
     def __repr__(self) -> str:
         return f"PrimOp({self.name})"

@@ -1,44 +1,128 @@
 """Binding a lib's module system to the native implementation.
 
-When Nix code imports a lib directory's ``modules.nix``, ``options.nix`` or
-``types.nix`` (in a directory that has all three, as nixpkgs' ``lib/`` and the
-bundled example's have), the file is still interpreted, but the functions
-that do the work are replaced by native ones: evaluating modules, merging
-definitions and declarations, the option merge functions, and the types.
-Everything else in that lib stays the lib's own code.
-``NIXEVAL_INTERPRETED_MODULES=1`` turns the binding off.
+nixpkgs' lib (and nixeval's embedded one) defines the module system in three
+files beside each other: ``modules.nix``, ``options.nix`` and ``types.nix``.
+A lib is recognised by what those files compute, not by their names: the
+fingerprint (``syntax/fingerprint.py``) of the definitions the native code
+replaces in each file. Where the three fingerprints are ones the native
+implementation has been proven against (``proven.json``: lib versions whose
+module-system suite native nixeval passes exactly as ``nix-instantiate``
+does), the files are still interpreted, but the functions that do the work
+are replaced by native ones. Any other lib (an older or newer nixpkgs, a
+project's own files that share the names) runs its own code, so nixeval never
+fails where the lib itself works.
+
+Environment: ``NIXEVAL_MODULES=interpreted`` (or the older
+``NIXEVAL_INTERPRETED_MODULES=1``) never binds; ``NIXEVAL_MODULES=native``
+binds every lib whose files have the shape, proven or not (how a new lib
+version is tried); ``NIXEVAL_SHOW_MODULES=1`` says on stderr, once per lib,
+which ran and why.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
-from .nix import Lib
+from ..syntax.fingerprint import file_fingerprint
+from .nix import Lib, lazy
+from .parts import PARTS
 
-LIB_PARTS = ("modules.nix", "options.nix", "types.nix")
+_PROVEN_FILE = os.path.join(os.path.dirname(__file__), "proven.json")
 
 
-def lib_part(path: str) -> str | None:
-    """Which part of a lib ``path`` is, if it is one to bind."""
-    name = os.path.basename(path)
-    if name not in LIB_PARTS or os.environ.get("NIXEVAL_INTERPRETED_MODULES"):
+@dataclass(frozen=True)
+class Decision:
+    """How one lib directory's module system runs."""
+
+    folder: str
+    native: bool
+    reason: str
+    fingerprints: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        mode = "native" if self.native else "interpreted"
+        return f"module system of {self.folder}: {mode} ({self.reason})"
+
+
+_decisions: dict[str, Decision] = {}
+_proven: dict[tuple[str, ...], str] | None = None
+
+
+def mode() -> str:
+    """``auto``, ``native`` or ``interpreted``, from the environment."""
+    if os.environ.get("NIXEVAL_INTERPRETED_MODULES", "") not in ("", "0"):
+        return "interpreted"
+    value = os.environ.get("NIXEVAL_MODULES", "auto")
+    return value if value in ("native", "interpreted") else "auto"
+
+
+def proven() -> dict[tuple[str, ...], str]:
+    """The fingerprint triples the native implementation is proven for, each
+    with the lib version that proved it."""
+    global _proven
+    if _proven is None:
+        with open(_PROVEN_FILE, encoding="utf-8") as f:
+            table = json.load(f)
+        _proven = {tuple(entry["fingerprints"]): entry["source"] for entry in table["libs"]}
+    return _proven
+
+
+def lib_fingerprints(folder: str) -> tuple[str, ...] | None:
+    """The fingerprints of a lib directory's three files (``None`` when one
+    of them is not a regular file)."""
+    paths = [os.path.join(folder, part) for part in PARTS]
+    if not all(os.path.isfile(p) for p in paths):
         return None
-    folder = os.path.dirname(path)
-    if all(os.path.isfile(os.path.join(folder, f)) for f in LIB_PARTS):
-        return name
-    return None
+    return tuple(file_fingerprint(p, names) for p, names in zip(paths, PARTS.values(),
+                                                                  strict=True))
+
+
+def decide(folder: str) -> Decision:
+    """Whether the lib in ``folder`` is bound (decided once per process)."""
+    hit = _decisions.get(folder)
+    if hit is not None:
+        return hit
+    chosen = mode()
+    if chosen == "interpreted":
+        decision = Decision(folder, False, "NIXEVAL_MODULES=interpreted")
+    else:
+        fps = lib_fingerprints(folder)
+        source = proven().get(fps) if fps is not None else None
+        if fps is None:
+            decision = Decision(folder, False, "not a lib: it lacks one of " + ", ".join(PARTS))
+        elif chosen == "native":
+            decision = Decision(folder, True, "NIXEVAL_MODULES=native", fps)
+        elif source is not None:
+            decision = Decision(folder, True, f"proven with {source}", fps)
+        else:
+            decision = Decision(folder, False, "the native implementation is not proven for "
+                                "this lib version; its own code runs", fps)
+    _decisions[folder] = decision
+    if os.environ.get("NIXEVAL_SHOW_MODULES", "") not in ("", "0"):
+        sys.stderr.write(f"nixeval: {decision.describe()}\n")
+    return decision
+
+
+def decisions() -> list[Decision]:
+    """Every lib decided about in this process, for front ends to report."""
+    return list(_decisions.values())
 
 
 def bind(state: Any, path: str, value: Any) -> Any:
     """The value of an imported file, with the native functions in place when
-    it is a part of a lib."""
-    part = lib_part(path)
-    if part is None:
+    it is a part of a lib bound to the native module system."""
+    part = os.path.basename(path)
+    if part not in PARTS:
+        return value
+    if not decide(os.path.dirname(path)).native:
         return value
     fn = force(value)
-    if type(fn) is not Lambda:
+    if type(fn) is not Lambda:  # a lib of another shape: its own code runs
         return value
     from .types.catalogue import native_options, native_types
 
@@ -51,12 +135,33 @@ def bind(state: Any, path: str, value: Any) -> Any:
             raise type_error("a set", interpreted)
         a = force(args)
         lib = Lib(state, a.vals["lib"] if type(a) is Attrs and "lib" in a.vals else args)
+        if part == "modules.nix":
+            lib.internal_module = lazy(_internal_module, state, path, args)
         vals = dict(interpreted.vals)
         # only what the lib itself has: a lib without a function keeps not having it
         vals.update((k, v) for k, v in natives(lib, interpreted).items() if k in vals)
         return Attrs(vals, interpreted.pos)
 
-    return PrimOp(part, 1, bound, lambda_like=True)
+    return PrimOp(part, 1, bound, lambda_like=True, formals=fn)
+
+
+def _internal_module(state: Any, path: str, args: Any) -> Any:
+    from ..eval.errors import NixError
+    from .lib_source import internal_module_fn
+
+    fn = internal_module_fn(state, path, args)
+    if fn is None:
+        raise NixError(f"nixeval: '{path}' has no internalModule in evalModules to bind; "
+                       "set NIXEVAL_MODULES=auto to run this lib's own code")
+    return force(fn)
+
+
+def register() -> None:
+    """Have every evaluator offer imported files to ``bind``."""
+    from ..eval.state import IMPORT_HOOKS
+
+    if bind not in IMPORT_HOOKS:
+        IMPORT_HOOKS.append(bind)
 
 
 def native_functions(lib: Lib, interpreted: Attrs) -> dict[str, Any]:

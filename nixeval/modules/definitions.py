@@ -86,15 +86,17 @@ class Merge:
         # Defs, or else lib's list of {file, value} sets, read when needed
         self._defs = defs
         self._nix_defs = nix_defs
+        self._filtered: list[Def] | None = None
         self._final: list[Def] | None = None
         self.highest_prio: Any = None
         self.discharged: list[Def] = []  # each with its priority and status
         self.dropped: list[Def] = []  # definitions a false mkIf removed
 
-    @property
-    def final(self) -> list[Def]:
-        """``defsFinal``: conditions discharged, overrides filtered, sorted."""
-        if self._final is None:
+    def _filter(self) -> list[Def]:
+        """``defsFinal'``'s first steps: conditions discharged, overrides
+        filtered; the priority is known from here, before anything reads the
+        values (lib's ``highestPrio`` does not sort by ``mkOrder``)."""
+        if self._filtered is None:
             discharged: list[Def] = []
             if self._defs is None:
                 self._defs = defs_from_nix(self._nix_defs)
@@ -117,10 +119,18 @@ class Merge:
                         d = Def(m.file, value, m.pos)
                     discharged.append(d)
             kept, best = filter_overrides(discharged)
-            if any(properties.order_of(d.value) is not None for d in kept):
-                kept = sort_by_order(kept)
             self.discharged = discharged
             self.highest_prio = best
+            self._filtered = kept
+        return self._filtered
+
+    @property
+    def final(self) -> list[Def]:
+        """``defsFinal``: conditions discharged, overrides filtered, sorted."""
+        if self._final is None:
+            kept = self._filter()
+            if any(properties.order_of(d.value) is not None for d in kept):
+                kept = sort_by_order(kept)
             self._final = kept
         return self._final
 
@@ -157,7 +167,7 @@ class Merge:
         })
 
     def _highest(self) -> Any:
-        self.final  # noqa: B018 - computes highest_prio
+        self._filter()
         return self.highest_prio
 
 

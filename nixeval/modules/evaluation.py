@@ -267,10 +267,10 @@ class Evaluation:
         return modules
 
     def internal_module(self) -> Any:
-        fn = self.lib.internal_module()
-        return self.lib.state.call(fn, Attrs({
-            "lib": self.lib.value, "prefix": self.prefix_v, "specialArgs": self.special,
-            "extendModules": self.extend_modules_fn(), "moduleType": self.type_t}))
+        """The lib's own ``internalModule`` for this call (lib_source.py)."""
+        call = self.lib.state.call
+        native = Attrs({"extendModules": self.extend_modules_fn(), "type": self.type_t})
+        return call(call(self.lib.internal_module, native), self.args)
 
     @property
     def merged(self) -> Level:

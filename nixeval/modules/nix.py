@@ -86,19 +86,11 @@ class Lib:
         self.state = state
         self.value = lib  # the `lib` argument, unforced
         self._cache: dict[tuple[str, ...], Any] = {}
-        self._internal: Any = None
+        # the lib's own `internalModule` (see lib_source.py), set by the binding
+        self.internal_module: Any = None
         # one graph per evaluator: a configuration's submodules and its VM
         # variant's extendModules read and record into the same one
         self.graph = state.extensions.setdefault("module-graph", Graph())
-
-    def internal_module(self) -> Any:
-        """The function that makes the `_module` options module (our own Nix file)."""
-        if self._internal is None:
-            import os
-
-            path = os.path.join(os.path.dirname(__file__), "internal-module.nix")
-            self._internal = self.state.eval_file(path)
-        return self._internal
 
     def get(self, *path: str) -> Any:
         """``lib.a.b`` (forced)."""

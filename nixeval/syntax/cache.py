@@ -62,8 +62,9 @@ def enabled() -> bool:
     return os.environ.get("NIXEVAL_NO_PARSE_CACHE", "") in ("", "0")
 
 
-def cache_dir() -> str:
-    return os.path.join(os.environ.get("NIXEVAL_CACHE_DIR") or _default_dir(), "parse")
+def cache_dir(kind: str = "parse") -> str:
+    """Where entries of one kind live (``parse``; ``fingerprint``)."""
+    return os.path.join(os.environ.get("NIXEVAL_CACHE_DIR") or _default_dir(), kind)
 
 
 @functools.cache

@@ -156,6 +156,8 @@ def function_args(state, f: Any) -> Attrs:
         if fc.formals is None:
             return Attrs({})
         return Attrs({name: name in fc.defaults for name, _ in fc.formals}, fc.formal_pos)
+    if type(f) is PrimOp and f.formals is not None:  # a lib function made native
+        return function_args(state, f.formals)
     if type(f) in (PrimOp, PrimOpApp):
         return Attrs({})
     raise NixError("'functionArgs' requires a function")

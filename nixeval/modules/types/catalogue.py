@@ -27,10 +27,16 @@ def native_types(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
     """The entries of a lib's ``types.nix`` result to put in place of its own."""
     tl = TypeLib(lib, interpreted)
     natives = {**scalar_types(tl), **compound_types(tl), **submodule_types(tl)}
-    inner = force(interpreted.vals["types"]) if "types" in interpreted.vals else interpreted
-    tl.types.update(inner.vals)
-    # only what the lib itself has: a lib without a type keeps not having it
-    tl.types.update((k, v) for k, v in natives.items() if k in inner.vals)
+    # The catalogue is at the top of the file's result in every lib bound
+    # (its nested `types` set is read only when used: in newer libs it is
+    # `lib.types`, this very result). Only what the lib itself has is
+    # replaced: a lib without a type keeps not having it.
+    tl.types.update(interpreted.vals)
+    tl.types.update((k, v) for k, v in natives.items() if k in interpreted.vals)
+
+    def nested_types() -> Attrs:
+        own = force(interpreted.vals["types"])
+        return Attrs({k: tl.types.get(k, v) for k, v in own.vals.items()}, own.pos)
 
     def is_type(name: Any, x: Any) -> bool:
         return equal(select_or(x, "_type", ""), name)
@@ -76,7 +82,7 @@ def native_types(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
 
     return {
         **natives,
-        "types": Attrs(dict(tl.types), inner.pos),
+        "types": lazy(nested_types),
         "isType": prim("isType", 2, is_type),
         "setType": prim("setType", 2, set_type),
         "defaultTypeMerge": prim("defaultTypeMerge", 2, tl.default_type_merge),
