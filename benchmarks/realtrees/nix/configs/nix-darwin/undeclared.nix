@@ -1,0 +1,5 @@
+# A misspelt Dock setting.
+{
+  imports = [ ./base.nix ];
+  system.defaults.dock.autohid = true;
+}

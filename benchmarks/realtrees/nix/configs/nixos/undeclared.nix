@@ -1,0 +1,5 @@
+# A misspelt service name.
+{
+  imports = [ ./server.nix ];
+  services.opensshd.enable = true;
+}
