@@ -56,13 +56,15 @@ def test_same_as_nix(workload: realtrees.Workload) -> None:
 
 def test_final_error_drops_trace_frames() -> None:
     """Nix 2.8's one-block error and current Nix's framed one give the same message."""
-    nix28 = ("error: The option `a' has conflicting definition values:\n"
-             "       - In `x.nix': 1\n(use '--show-trace' to show detailed location information)\n")
-    current = ("error:\n       … while evaluating the attribute 'a'\n         at y.nix:1:1:\n\n"
-               "       error: The option `a' has conflicting definition values:\n"
-               "       - In `x.nix': 1\n")
+    nix28 = ("error: attribute 'x' missing\n\n       at /a.nix:1:16:\n\n"
+             "            1| let a = {}; in a.x\n             |                ^\n"
+             "       Did you mean y?\n"
+             "(use '--show-trace' to show detailed location information)\n")
+    current = ("error:\n       … while evaluating the attribute 'x'\n         at /a.nix:1:16:\n"
+               "            1| let a = {}; in a.x\n             |                ^\n\n"
+               "       error: attribute 'x' missing\n       Did you mean y?\n")
     assert realtrees.final_error(nix28) == realtrees.final_error(current) == (
-        "The option `a' has conflicting definition values:\n- In `x.nix': 1")
+        "attribute 'x' missing\nDid you mean y?")
 
 
 def test_comparison() -> None:

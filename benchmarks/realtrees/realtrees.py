@@ -299,15 +299,19 @@ def warm_parse_cache(dirs: list[Path] | tuple[Path, ...], nixeval: tuple[str, ..
 # --- Comparing ----------------------------------------------------------------
 
 ERROR_LINE = re.compile(r"^\s*error: ?")
+POSITION_LINE = re.compile(r"^at .+:\d+:\d+:$")
+SOURCE_LINE = re.compile(r"^\d*\|")  # "306|     // (lib.genAttrs' …" and its caret line
 # A number in text, as Nix prints floats: 5, 5.0, 0.30000000000000004, 1.23457e+08.
 FLOAT_TEXT = re.compile(r"(?<![\w.])(\d+\.\d+(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
 
 
 def final_error(stderr: str) -> str:
-    """The last `error:` block without trace frames or Nix 2.8's --show-trace hint.
+    """The message of the last `error:` block, without trace frames or source excerpts.
 
-    Nix 2.8 prints `error: message`; current Nix (which nixeval follows) prints
-    `error:`, `… while evaluating` frames, then the message as a second `error:`.
+    Nix 2.8 prints `error: message`, then the failing expression's position and
+    source lines and a --show-trace hint; current Nix (which nixeval follows)
+    prints `error:`, `… while evaluating` frames (the position among them), then
+    the message as a second `error:` block. Compared: the message's lines.
     """
     lines = stderr.splitlines()
     starts = [i for i, line in enumerate(lines) if ERROR_LINE.match(line)]
@@ -317,9 +321,10 @@ def final_error(stderr: str) -> str:
     for line in lines[starts[-1]:]:
         if line.startswith("(use '--show-trace'"):
             break
-        block.append(line.strip())
-    block[0] = ERROR_LINE.sub("", block[0])
-    return "\n".join(block).strip()
+        text = line.strip()
+        if text and not POSITION_LINE.match(text) and not SOURCE_LINE.match(text):
+            block.append(text)
+    return "\n".join([ERROR_LINE.sub("", block[0]), *block[1:]]).strip()
 
 
 def float_text(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Real module trees, evaluated by nix-instantiate and by nixeval, side by side.
 
     python benchmarks/realtrees/run.py [--tree NAME] [--lib NAME] [--workload NAME]
-        [--timeout S] [--no-interpreted] [--cold-cache] [--nixeval CMD] [--work DIR]
+        [--timeout S] [--no-interpreted] [--cpu-time] [--cold-cache] [--nixeval CMD] [--work DIR]
         [--json OUT] [--print-commands]
 
 Trees come from NIXEVAL_TREE_NIXPKGS_1703, NIXEVAL_TREE_NIXPKGS_1609,
@@ -16,10 +16,11 @@ nixeval interpreting the lib's own module system (NIXEVAL_INTERPRETED_MODULES=1:
 where only the native column differs from Nix, the bug is in nixeval's module
 system; where both do, in the evaluator). Each prints a markdown table per tree:
 whether each nixeval column agrees with Nix (JSON compared structurally, errors
-by their final message), wall time and peak memory of each run, and nixeval's
-time as a multiple of Nix's. Disagreements are listed in full after each table.
-Before a tree is timed, nixeval parses its files once, so the times do not include
-a cold parse cache (--cold-cache keeps it cold). Exit status 1 when a column disagrees.
+by their final message), wall time (--cpu-time: CPU time) and peak memory of
+each run, and nixeval's time as a multiple of Nix's. Disagreements are listed
+in full after each table. Before a tree is timed, nixeval parses its files once,
+so the times do not include a cold parse cache (--cold-cache keeps it cold).
+Exit status 1 when a column disagrees.
 """
 
 from __future__ import annotations
@@ -57,15 +58,16 @@ def cell(verdict: Verdict) -> str:
     return "**DIFF**: " + verdict.note.replace("|", "\\|").replace("\n", " ")[:120]
 
 
-def seconds(run: Run) -> str:
-    return "timeout" if run.status is None else f"{run.wall:.1f}"
+def seconds(run: Run, cpu: bool) -> str:
+    return "timeout" if run.status is None else f"{run.cpu if cpu else run.wall:.1f}"
 
 
-def ratio(run: Run, nix: Run) -> str:
-    return f"{run.wall / nix.wall:.1f}x" if run.status is not None and nix.wall else "-"
+def ratio(run: Run, nix: Run, cpu: bool) -> str:
+    ours, theirs = (run.cpu, nix.cpu) if cpu else (run.wall, nix.wall)
+    return f"{ours / theirs:.1f}x" if run.status is not None and theirs else "-"
 
 
-def table(rows: list[dict], interpreted: bool) -> str:
+def table(rows: list[dict], interpreted: bool, cpu: bool) -> str:
     head = ["workload", "lib", "Nix", "nixeval", "Nix s", "Nix MB", "nixeval s", "nixeval MB",
             "x"]
     if interpreted:
@@ -74,12 +76,12 @@ def table(rows: list[dict], interpreted: bool) -> str:
     for row in rows:
         nix, native = row["runs"]["nix"], row["runs"]["nixeval"]
         cells = [row["workload"].name, row["workload"].lib, outcome_label(nix),
-                 cell(row["verdicts"]["nixeval"]), seconds(nix), f"{nix.peak_mb:.0f}",
-                 seconds(native), f"{native.peak_mb:.0f}", ratio(native, nix)]
+                 cell(row["verdicts"]["nixeval"]), seconds(nix, cpu), f"{nix.peak_mb:.0f}",
+                 seconds(native, cpu), f"{native.peak_mb:.0f}", ratio(native, nix, cpu)]
         if interpreted:
             interp = row["runs"]["interpreted"]
-            cells += [cell(row["verdicts"]["interpreted"]), seconds(interp),
-                      f"{interp.peak_mb:.0f}", ratio(interp, nix)]
+            cells += [cell(row["verdicts"]["interpreted"]), seconds(interp, cpu),
+                      f"{interp.peak_mb:.0f}", ratio(interp, nix, cpu)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run (default 1800)")
     ap.add_argument("--no-interpreted", action="store_true",
                     help="skip the NIXEVAL_INTERPRETED_MODULES=1 column")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="show user+system CPU seconds instead of wall time (busy machines)")
     ap.add_argument("--cold-cache", action="store_true", help="do not parse the trees first")
     ap.add_argument("--nixeval", default=shlex.join(NIXEVAL),
                     help="the nixeval command (default: this Python's -m nixeval)")
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for tree, rows in rows_by_tree.items():
         print(f"\n## {tree.name}\n")
-        print(table(rows, not args.no_interpreted))
+        print(table(rows, not args.no_interpreted, args.cpu_time))
         listed = disagreements(rows)
         failed = failed or bool(listed)
         if listed:

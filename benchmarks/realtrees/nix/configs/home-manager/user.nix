@@ -31,14 +31,14 @@
       set -o vi
     '';
   };
+  # The option names of home-manager 25.05: newer releases rename them (to
+  # programs.git.settings), so the same file exercises their aliases.
   programs.git = {
     enable = true;
-    settings = {
-      user.name = "Alice Example";
-      user.email = "alice@example.org";
-      init.defaultBranch = "main";
-      alias.co = "checkout";
-    };
+    userName = "Alice Example";
+    userEmail = "alice@example.org";
+    aliases.co = "checkout";
+    extraConfig.init.defaultBranch = "main";
     ignores = [
       "*.swp"
       ".direnv/"
