@@ -39,11 +39,10 @@ def main(argv: list[str]) -> int:
     from ..eval.errors import NixError
     from ..lint import lint, report
     from ..nixos.locate import LocateError
-    from ..nixos.system import NotNativeError
 
     try:
         findings = lint(make_system(args), show_trace=args.show_trace)
-    except (LocateError, NotNativeError) as e:
+    except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:  # lint turns the configuration's errors into findings; not this
         print(e.render(args.show_trace), file=sys.stderr)

@@ -94,6 +94,10 @@ def format_info(info: OptionInfo) -> str:
     for i, place in enumerate(info.declarations):
         label = "Declared in:" if i == 0 else ""
         lines.append(f"  {label:<13}{place_text(place)}")
+    if not info.native:
+        lines.append(f"  {'Evaluated:':<13}by the lib's own module system (nixeval's native "
+                     "one is not proven for this lib version): only the definitions that won "
+                     "are known, their lines read from the files")
     table = definitions_table(info)
     if table:
         lines.append("  Definitions:")

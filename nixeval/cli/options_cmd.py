@@ -9,8 +9,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..modules.evaluation import OptionRecord
     from ..modules.graph import Loc
+    from ..modules.interpreted import Record
     from ..nixos.query import OptionInfo
     from ..nixos.system import System
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def hidden(record: OptionRecord) -> bool:
+def hidden(record: Record) -> bool:
     """``internal = true`` or ``visible = false`` (or "transparent": only its
     sub-options are documented), as the NixOS manual leaves them out."""
     from ..eval.errors import NixError

@@ -80,3 +80,41 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
     # a throw, as in Nix, so that tryEval can catch it
     raise ThrownError(f"file '{name}' was not found in the Nix search path "
                    "(add it using $NIX_PATH or -I)")
+
+
+def is_pseudo_url(s: str) -> bool:
+    """Nix's EvalSettings::isPseudoUrl: what Nix would download."""
+    if s.startswith("channel:"):
+        return True
+    scheme, sep, _ = s.partition("://")
+    return bool(sep) and scheme in ("http", "https", "file", "channel", "git", "s3", "ssh")
+
+
+def lookup_file_arg(state: EvalState, arg: str) -> str:
+    """Nix's lookupFileArg: a command line's file argument as a path; ``<name>``
+    is looked up in the search path as the expression ``<name>`` would be."""
+    if is_pseudo_url(arg) or arg.startswith("flake:"):
+        raise NixError(f"'{arg}' cannot be evaluated by nixeval: it has no network access "
+                       "and no Nix store to fetch into")
+    if len(arg) > 2 and arg.startswith("<") and arg.endswith(">"):
+        return find_file(state, nix_path_value(state), arg[1:-1]).path
+    from .compiler import canon_path
+
+    return canon_path(os.path.join(os.getcwd(), arg))
+
+
+def resolve_expr_path(path: str) -> str:
+    """Nix's resolveExprPath: a symlink is followed (so that the file's relative
+    paths are relative to its target), a directory means its default.nix."""
+    from .compiler import canon_path
+
+    for _ in range(1024):
+        if path == "/" or not os.path.islink(path):
+            break
+        path = canon_path(os.path.join(os.path.dirname(path), os.readlink(path)))
+    else:
+        raise NixError(f"too many symbolic links encountered while traversing the path "
+                       f"'{path}'")
+    if os.path.isdir(path):
+        return canon_path(path + "/default.nix")
+    return path

@@ -22,8 +22,9 @@ from typing import Any
 from ..eval.errors import InfiniteRecursion, NixError, Pos
 from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
 from ..modules.definitions import Def
-from ..modules.evaluation import Evaluation, OptionRecord
 from ..modules.graph import Loc
+from ..modules.interpreted import AnyEvaluation, Record
+from ..modules.sites import definition_site
 from ..nixos.query import Place, show_loc
 from ..nixos.system import System
 
@@ -38,12 +39,17 @@ _MAX_EVALUATIONS = 20000
 # option types whose values are not configuration data to look into
 _OPAQUE_TYPES = ("pkgs", "raw")
 
-_CONFLICT = re.compile(r"The option `(.+?)' has conflicting definition values:")
-_TYPE_ERROR = re.compile(r"A definition for option `.+?' is not of type `(.*?)'\. "
-                         r"Definition values:", re.S)
+# lib's texts, newest first, then those of older libs (which users still run)
+_CONFLICT = re.compile(r"The (?:unique )?option `(.+?)' (?:has conflicting definition(?: values:"
+                       r"|s, in )|is defined multiple times(?:, in | while it))")
+_TYPE_ERROR = re.compile(r"(?:A definition for option `(?P<opt>.+?)' is not of type "
+                         r"`(?P<type>.*?)'\. Definition values:"
+                         r"|The option value `(?P<opt2>.+?)' in `(?P<file>.+?)' is not "
+                         r"(?:of type `(?P<type2>.*?)'|an? (?P<type3>.*?))\.$)", re.S)
 _DEF_FILE = re.compile(r"^- In `(.*?)'(?::|$)", re.M)
-_UNKNOWN = re.compile(r"The option `(.+?)' does not exist\.")
-_NO_VALUE = re.compile(r"The option `(.+?)' was accessed but has no value defined\.")
+_UNKNOWN = re.compile(r"The option `(.+?)' (?:defined in `(.+?)' )?does not exist\.")
+_NO_VALUE = re.compile(r"The option `(.+?)' (?:was accessed but has no value defined"
+                       r"|is used but not defined)\.")
 _REMOVED = re.compile(r"The option definition `(.+?)' in (.+?) no longer has any effect; "
                       r"please remove it\.\n?(.*)", re.S)
 _REMOVED_READ = re.compile(r"The option `(.+?)' can no longer be used since it's been removed\.")
@@ -93,7 +99,7 @@ class _Linter:
         # (a configuration may live inside the nixpkgs checkout itself)
         self.tree = tuple(os.path.join(tree, d) + os.sep for d in ("nixos", "lib", "pkgs"))
         self.qemu_vm = os.path.realpath(system.target.qemu_vm_module)
-        self._by_name: dict[str, OptionRecord] = {}
+        self._by_name: dict[str, Record] = {}
 
     # running -----------------------------------------------------------------
     def run(self) -> None:
@@ -122,7 +128,7 @@ class _Linter:
         self.warnings(top)
         self.unknown_options()
 
-    def compute(self, ev: Evaluation) -> None:
+    def compute(self, ev: AnyEvaluation) -> None:
         """Compute every option value of ``ev``, reporting what fails."""
         try:
             paths = _option_paths(ev)
@@ -179,7 +185,7 @@ class _Linter:
             sys.stderr.write("\n".join(rest) + "\n")
 
     # looking things up ---------------------------------------------------------
-    def record(self, name: str | None) -> OptionRecord | None:
+    def record(self, name: str | None) -> Record | None:
         """An evaluated option by its shown name (as in Nix's messages)."""
         if name is None:
             return None
@@ -190,7 +196,7 @@ class _Linter:
     def is_users(self, d: Def) -> bool:
         return not _real(_file(d)).startswith(self.tree)
 
-    def user_defs(self, record: OptionRecord | None) -> list[Def]:
+    def user_defs(self, record: Record | None) -> list[Def]:
         """The definitions made (the option's default left out)."""
         if record is None:
             return []
@@ -217,9 +223,15 @@ class _Linter:
             self.conflict(message, self.record(m.group(1)))
             return
         m = _TYPE_ERROR.match(message)
-        record = self.record(inner)
+        record = self.record((m and (m.group("opt") or m.group("opt2"))) or inner)
         if m and record is not None:
-            self.type_error(message, m.group(1), record)
+            expected = m.group("type") or m.group("type2") or m.group("type3")
+            self.type_error(message, expected, record, m.group("file"))
+            return
+        m = _UNKNOWN.match(message)
+        if m and not self.system.native:
+            # the lib's own module system reports undeclared definitions so
+            self.unknown_option(m.group(1), _DEF_FILE.findall(message)[:1] or [m.group(2)])
             return
         place = _pos_place(e.pos) or next(
             (p for p in map(_pos_place, (pos for _, pos in e.trace)) if p), None)
@@ -235,7 +247,7 @@ class _Linter:
         self.add(Finding("eval-error", "error", text, place, fix=fix,
                          option=inner or (show_loc(loc) if loc else None)))
 
-    def conflict(self, message: str, record: OptionRecord | None) -> None:
+    def conflict(self, message: str, record: Record | None) -> None:
         won = [d for d in record.merge.discharged if d.status == "won"] \
             if record is not None and record.merge is not None else []
         name = show_loc(record.loc) if record is not None else None
@@ -269,8 +281,9 @@ class _Linter:
         return (f"Give one of the definitions of `{name}` another priority with "
                 "`lib.mkDefault` or `lib.mkForce`.")
 
-    def type_error(self, message: str, expected: str, record: OptionRecord) -> None:
-        files = {_real(f) for f in _DEF_FILE.findall(message)}
+    def type_error(self, message: str, expected: str, record: Record,
+                   file: str | None = None) -> None:
+        files = {_real(f) for f in [*_DEF_FILE.findall(message), *([file] if file else [])]}
         bad = [d for d in self.user_defs(record) if _real(_file(d)) in files] \
             or self.user_defs(record)
         place = _def_place(bad[0]) if bad else None
@@ -327,7 +340,7 @@ class _Linter:
         self.add(Finding("infinite-recursion", "error", message, place, related, fix, first))
 
     # assertions and warnings ---------------------------------------------------
-    def assertions(self, top: Evaluation) -> None:
+    def assertions(self, top: AnyEvaluation) -> None:
         record = top.records.get(("assertions",))
         if record is None:
             return
@@ -371,7 +384,7 @@ class _Linter:
         self.add(Finding("removed-option", "error", message.rstrip(), place,
                          [_def_place(d) for d in defs[1:]], fix, name))
 
-    def warnings(self, top: Evaluation) -> None:
+    def warnings(self, top: AnyEvaluation) -> None:
         record = top.records.get(("warnings",))
         if record is None:
             return
@@ -420,24 +433,46 @@ class _Linter:
                 continue  # this evaluation's own errors are reported through its options
             for u in unmatched:
                 name = show_loc((*ev.merged.loc, *u.prefix))
-                place = _pos_place(u.pos) or Place(_file(u))
-                close = difflib.get_close_matches(name, declared, n=1, cutoff=0.75)
-                message = f"The option `{name}' does not exist."
-                if close:
-                    message += f" Did you mean `{close[0]}'?"
-                    fix = f"Write `{close[0]}` instead of `{name}` at {_short(place)}."
-                else:
-                    fix = (f"Remove the definition at {_short(place)}, or import the module "
-                           "that declares this option.")
-                related = _declared_at(self.record(close[0])) if close else []
-                if ("unknown", name, str(place)) not in self.seen:
-                    self.seen.add(("unknown", name, str(place)))
-                    self.findings.append(Finding("unknown-option", "error", message, place,
-                                                 related, fix, name))
+                self.add_unknown(name, _pos_place(u.pos) or Place(_file(u)), declared)
+
+    def unknown_option(self, name: str, files: list[str]) -> None:
+        """An undeclared definition that the lib's own module system reported."""
+        place = None
+        if files:
+            site = definition_site(files[0], _split_shown(name)) if files[0].startswith("/") \
+                else None
+            place = _pos_place(site) or Place(files[0])
+        try:
+            declared = [show_loc(p) for p in _option_paths(self.system.evaluation)]
+        except NixError:
+            declared = []
+        self.add_unknown(name, place, declared)
+
+    def add_unknown(self, name: str, place: Place | None, declared: list[str]) -> None:
+        where = f" at {_short(place)}" if place else ""
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.75)
+        message = f"The option `{name}' does not exist."
+        if close:
+            message += f" Did you mean `{close[0]}'?"
+            fix = f"Write `{close[0]}` instead of `{name}`{where}."
+        else:
+            fix = (f"Remove the definition{where}, or import the module that declares this "
+                   "option.")
+        related = _declared_at(self.record(close[0])) if close else []
+        if ("unknown", name, str(place)) not in self.seen:
+            self.seen.add(("unknown", name, str(place)))
+            self.findings.append(Finding("unknown-option", "error", message, place,
+                                         related, fix, name))
 
 
 # helpers -------------------------------------------------------------------
-def _top_evaluation(created: list[Evaluation]) -> Evaluation | None:
+def _split_shown(name: str) -> Loc:
+    """An option path as lib's ``showOption`` writes it, back into parts."""
+    return tuple(m.group(1) if m.group(1) is not None else m.group(2)
+                 for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|([^.]+)', name))
+
+
+def _top_evaluation(created: list[AnyEvaluation]) -> AnyEvaluation | None:
     """The configuration's own evaluation: the first made (eval-config's)."""
     return created[0] if created else None
 
@@ -446,7 +481,7 @@ def _is_option(v: Any) -> bool:
     return type(v) is Attrs and "_type" in v.vals and force(v.vals["_type"]) == "option"
 
 
-def _option_paths(ev: Evaluation) -> list[Loc]:
+def _option_paths(ev: AnyEvaluation) -> list[Loc]:
     """Every option ``ev`` declares (the evaluation may be a submodule's, so
     this walks its own option tree rather than ``System.options``)."""
     out: list[Loc] = []
@@ -463,7 +498,7 @@ def _option_paths(ev: Evaluation) -> list[Loc]:
     return out
 
 
-def _value(ev: Evaluation, loc: Loc) -> Any:
+def _value(ev: AnyEvaluation, loc: Loc) -> Any:
     """``config.<loc>`` of ``ev`` without lib's check of undeclared definitions
     (that check is the unknown-option rule's)."""
     v: Any = ev.config_t
@@ -472,7 +507,7 @@ def _value(ev: Evaluation, loc: Loc) -> Any:
     return force(v)
 
 
-def _is_alias(record: OptionRecord) -> bool:
+def _is_alias(record: Record) -> bool:
     """An option made by mkRenamedOptionModule/mkRemovedOptionModule: its value
     only forwards (with a "trace: Obsolete option") or throws. Their misuse is
     reported through ``warnings`` and ``assertions``."""
@@ -535,7 +570,7 @@ def _cycle_links(e: NixError) -> dict[str, tuple[str | None, Place | None]]:
     return links
 
 
-def _source_of(record: OptionRecord, text: str, key: str | None) -> Def | None:
+def _source_of(record: Record, text: str, key: str | None) -> Def | None:
     """The definition of a list option (``assertions``, ``warnings``) whose list
     holds ``text`` (as the element, or as its ``key`` attribute)."""
     merge = record.merge
@@ -554,7 +589,7 @@ def _source_of(record: OptionRecord, text: str, key: str | None) -> Def | None:
     return None
 
 
-def _declared_at(record: OptionRecord | None) -> list[Place]:
+def _declared_at(record: Record | None) -> list[Place]:
     if record is None:
         return []
     try:
@@ -565,7 +600,7 @@ def _declared_at(record: OptionRecord | None) -> list[Place]:
         return []
 
 
-def _type_name(record: OptionRecord) -> str | None:
+def _type_name(record: Record) -> str | None:
     try:
         name = force(force(record.decl.vals["type"]).vals["name"])
     except (NixError, KeyError):
@@ -573,7 +608,7 @@ def _type_name(record: OptionRecord) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _type_description(record: OptionRecord) -> str:
+def _type_description(record: Record) -> str:
     try:
         return str(force(force(force(record.decl.vals["type"])).vals["description"]))
     except (NixError, KeyError):

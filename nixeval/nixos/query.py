@@ -11,8 +11,8 @@ from typing import Any
 from ..eval.errors import NixError
 from ..eval.values import Attrs, NixPath, force
 from ..modules.definitions import Def
-from ..modules.evaluation import OptionRecord
 from ..modules.graph import Loc
+from ..modules.interpreted import LibRecord, Record
 from . import render
 from .system import System
 
@@ -78,6 +78,7 @@ class OptionInfo:
     error: str | None = None  # evaluating the value failed with this message
     read_only: bool = False
     internal: bool = False
+    native: bool = True  # evaluated by nixeval's native module system, or the lib's own
 
     @property
     def name(self) -> str:
@@ -89,6 +90,7 @@ class OptionInfo:
             "error": self.error, "type": self.type, "default": self.default,
             "description": self.description, "example": self.example,
             "readOnly": self.read_only, "internal": self.internal,
+            "moduleSystem": "native" if self.native else "interpreted",
             "declarations": [{"file": p.file, "line": p.line, "column": p.column}
                              for p in self.declarations],
             "definitions": [{"file": d.place.file, "line": d.place.line,
@@ -116,7 +118,7 @@ def _safe(fn: Any, *args: Any) -> tuple[Any, str | None]:
         return None, e.message
 
 
-def describe(system: System, record: OptionRecord, with_value: bool = True) -> OptionInfo:
+def describe(system: System, record: Record, with_value: bool = True) -> OptionInfo:
     decl = record.decl.vals
     type_text, _ = _safe(lambda: str(force(force(force(decl["type"]).vals["description"]))))
     description = _safe(_text, decl["description"])[0] if "description" in decl else None
@@ -127,15 +129,11 @@ def describe(system: System, record: OptionRecord, with_value: bool = True) -> O
     else:
         default = None
     example = _safe(_text, decl["example"])[0] if "example" in decl else None
-    positions = _safe(lambda: force(decl["declarationPositions"]))[0] or []
-    places = []
-    for p in positions:
-        p = force(p)
-        places.append(Place(str(force(p.vals["file"])), force(p.vals["line"]),
-                            force(p.vals["column"])))
-    info = OptionInfo(record.loc, type_text or "?", description, default, example, places,
+    info = OptionInfo(record.loc, type_text or "?", description, default, example,
+                      declarations(record),
                       read_only=bool(_safe(lambda: force(decl.get("readOnly", False)))[0]),
-                      internal=bool(_safe(lambda: force(decl.get("internal", False)))[0]))
+                      internal=bool(_safe(lambda: force(decl.get("internal", False)))[0]),
+                      native=system.native)
     if with_value:
         value, info.error = _safe(system.value, record.loc)
         if info.error is None:
@@ -145,21 +143,52 @@ def describe(system: System, record: OptionRecord, with_value: bool = True) -> O
     return info
 
 
-def definitions(record: OptionRecord) -> list[Definition]:
+def declarations(record: Record) -> list[Place]:
+    """Where the option is declared: with positions where the lib records
+    them (``declarationPositions``), else the files."""
+    decl = record.decl.vals
+    positions = _safe(lambda: force(decl["declarationPositions"]))[0] \
+        if "declarationPositions" in decl else None
+    if positions is not None:
+        return [Place(str(force(p.vals["file"])), force(p.vals["line"]), force(p.vals["column"]))
+                for p in map(force, positions)]
+    files = _safe(lambda: force(decl["declarations"]))[0] if "declarations" in decl else None
+    return [Place(_file_name(f)) for f in files or []]
+
+
+def _file_name(f: Any) -> str:
+    f = force(f)
+    return f.path if isinstance(f, NixPath) else str(f)
+
+
+def definitions(record: Record) -> list[Definition]:
     merge = record.merge
     if merge is None:
         return []
     has_default = "default" in record.decl.vals
     default_def = record.defs[0] if has_default and record.defs else None
+    if isinstance(record, LibRecord):  # the lib lists the default only when it won
+        default_def = None
     out = []
     for d in [*merge.discharged, *merge.dropped]:
         text, _ = _safe(render.to_text, _stripped(d.value))
         data, _ = _safe(render.to_data, _stripped(d.value))
         out.append(Definition(Place.of_def(d), d.prio, d.status or "?",
                               text if text is not None else "«error»", data,
-                              is_default=default_def is not None and d.file is default_def.file,
+                              is_default=_is_default(record, d, default_def),
                               conditional=d.status == "condition false"))
     return out
+
+
+def _is_default(record: Record, d: Def, default_def: Def | None) -> bool:
+    if default_def is not None:
+        return d.file is default_def.file
+    if not isinstance(record, LibRecord) or "default" not in record.decl.vals:
+        return False
+    if d.prio is not None:
+        return d.prio == 1500  # mkOptionDefault: only the default has it
+    declared = declarations(record)
+    return bool(declared) and _file_name(d.file) == declared[0].file
 
 
 def _stripped(v: Any) -> Any:

@@ -2,9 +2,10 @@
 tree's own ``nixos/lib/eval-config.nix`` with the configuration (and, for the
 VM variant, ``virtualisation/qemu-vm.nix``) as modules.
 
-The module system underneath is the native one (the tree's lib is bound to
-it on import), so every option comes with its declarations, definitions,
-priorities and the options it reads.
+Where the tree's lib is one the native module system is proven for (it is
+bound on import), every option comes with its declarations, definitions,
+priorities and the options it reads; where the lib's own module system ran,
+with what that lib reports about its options (``modules/interpreted.py``).
 """
 
 from __future__ import annotations
@@ -18,16 +19,13 @@ from ..eval.builtins import current_system
 from ..eval.errors import NixError
 from ..eval.state import EvalState
 from ..eval.values import Attrs, NixPath, force
-from ..modules.evaluation import Evaluation, OptionRecord
+from ..modules.evaluation import Evaluation
 from ..modules.graph import Graph, Loc
+from ..modules.interpreted import LibEvaluation, Record
 from .locate import Target
 from .placeholder import placeholder_pkgs
 
 PKGS_MODES = ("auto", "placeholder", "real")
-
-
-class NotNativeError(Exception):
-    """The tree's lib was not bound to the native module system."""
 
 
 def _is_option(v: Any) -> bool:
@@ -46,10 +44,10 @@ class System:
         self.pkgs_mode = pkgs if pkgs != "auto" else (
             "placeholder" if os.path.isfile(os.path.join(
                 target.nixpkgs, "pkgs", "top-level", "all-packages.nix")) else "real")
-        self._evaluation: Evaluation | None = None
+        self._evaluation: Evaluation | LibEvaluation | None = None
 
     @property
-    def evaluation(self) -> Evaluation:
+    def evaluation(self) -> Evaluation | LibEvaluation:
         """Evaluates the configuration's module tree (option values stay lazy)."""
         if self._evaluation is None:
             state = self.state
@@ -66,19 +64,25 @@ class System:
             # not forced: that would run lib's unknown-option check, which lint
             # wants to report itself
             ev = self.graph.evaluations.get(id(result.vals["config"]))
-            if ev is None:
-                raise NotNativeError(
-                    f"the lib of '{self.target.nixpkgs}' was not bound to nixeval's module "
-                    "system (is NIXEVAL_INTERPRETED_MODULES set?)")
-            self._evaluation = ev
+            self._evaluation = ev if ev is not None else LibEvaluation(result, self.graph)
         return self._evaluation
+
+    @property
+    def native(self) -> bool:
+        """Whether the native module system evaluated this configuration."""
+        return not isinstance(self.evaluation, LibEvaluation)
+
+    def _record(self, loc: Loc) -> Any:
+        ev = self.evaluation
+        return ev.records.get(loc) if isinstance(ev, LibEvaluation) else \
+            self.graph.records.get(loc)
 
     @property
     def graph(self) -> Graph:
         return self.state.extensions.setdefault("module-graph", Graph())
 
     # options -----------------------------------------------------------------
-    def options(self, prefix: Loc = ()) -> Iterator[OptionRecord]:
+    def options(self, prefix: Loc = ()) -> Iterator[Record]:
         """Every declared option under ``prefix``, in name order (options
         inside submodules are not listed: they belong to each instance)."""
         node = self.evaluation.options_t
@@ -89,9 +93,9 @@ class System:
             node = node.vals[name]
         yield from self._walk(force(node), prefix)
 
-    def _walk(self, node: Any, loc: Loc) -> Iterator[OptionRecord]:
+    def _walk(self, node: Any, loc: Loc) -> Iterator[Record]:
         if _is_option(node):
-            record = self.graph.records.get(loc)
+            record = self._record(loc)
             if record is not None:
                 yield record
             return
@@ -100,7 +104,7 @@ class System:
         for name in node.names():
             yield from self._walk(force(node.vals[name]), (*loc, name))
 
-    def option(self, loc: Loc) -> OptionRecord | None:
+    def option(self, loc: Loc) -> Record | None:
         """The option at ``loc``; inside a submodule (``users.users.alice.home``)
         the instance is evaluated to find it."""
         node: Any = self.evaluation.options_t
@@ -112,9 +116,9 @@ class System:
                 return None
             node = node.vals[name]
         node = force(node)
-        return self.graph.records.get(loc) if _is_option(node) else None
+        return self._record(loc) if _is_option(node) else None
 
-    def _inside_value(self, option: Loc, rest: Loc) -> OptionRecord | None:
+    def _inside_value(self, option: Loc, rest: Loc) -> Record | None:
         value: Any = self.value(option)
         for i, name in enumerate(rest):
             value = force(value)

@@ -5,7 +5,8 @@ The fingerprint of some of its names is a hash of everything their meaning
 depends on inside the file: their definitions, and, transitively, the ``let``
 and ``rec`` bindings, formal defaults, ``inherit (e)`` sources and ``with``
 scopes those reach. Comments, whitespace, positions and the definitions of
-other names take no part, so a file reformatted, re-documented or extended
+other names take no part (the tree's structure is hashed, as the parser
+builds it), so a file reformatted, re-documented or extended
 with an unrelated function keeps its fingerprint, and any change to what the
 named definitions compute changes it. What comes from outside the file
 (``lib.foo``, a name under ``with``) is part of it only by name.
@@ -20,6 +21,8 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+import attrs
 
 from . import ast, cache
 from .walk import children
@@ -126,7 +129,7 @@ def _code_fingerprint() -> str:
     if _code is None:
         here = Path(__file__).parent
         h = hashlib.sha256()
-        for name in ("fingerprint.py", "printer.py", "ast.py", "builder.py"):
+        for name in ("fingerprint.py", "ast.py", "builder.py"):
             h.update((here / name).read_bytes())
         _code = h.hexdigest()[:16]
     return _code
@@ -187,20 +190,17 @@ class _Resolver:
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            texts.add(f"{label}={_text(node)}")
-            stack = [node]
-            while stack:
-                n = stack.pop()
-                if isinstance(n, ast.Var):
-                    b = self.resolved.get(id(n))
-                    if b is not None:
-                        if b.value is not None:
-                            todo.append((b.label, b.value))
-                        if b.extra is not None:
-                            todo.append((b.label + "<-", b.extra))
-                    for w in self.withs.get(id(n), ()):
-                        todo.append(("with", w.env))
-                stack.extend(children(n))
+            variables: list[ast.Var] = []
+            texts.add(f"{label}={_text(node, variables)}")
+            for n in variables:
+                b = self.resolved.get(id(n))
+                if b is not None:
+                    if b.value is not None:
+                        todo.append((b.label, b.value))
+                    if b.extra is not None:
+                        todo.append((b.label + "<-", b.extra))
+                for w in self.withs.get(id(n), ()):
+                    todo.append(("with", w.env))
         return texts
 
     # the pass ----------------------------------------------------------------
@@ -290,14 +290,52 @@ class _Resolver:
         return steps
 
 
-def _text(node: ast.Node) -> str:
-    """A node as source; an inherited attribute's ``.name`` select has none
-    of its own (its source is followed separately)."""
-    from .printer import to_source
+class _Close:
+    """Where a node's or a tuple's fields end, in ``_text``'s stack."""
 
-    if isinstance(node, ast.Select) and isinstance(node.expr, ast.InheritFrom):
-        return "inherit " + ".".join(p if isinstance(p, str) else to_source(p) for p in node.path)
-    return to_source(node)
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+_END_NODE, _END_TUPLE = _Close(")"), _Close("]")
+
+
+def _text(node: ast.Node, variables: list[ast.Var]) -> str:
+    """A node's structure as text: class names and every field that takes
+    part in equality (positions do not), children in order. The variables
+    met on the way are added to ``variables``."""
+    out: list[str] = []
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Close):
+            out.append(item.text)
+        elif isinstance(item, ast.Node):
+            cls = type(item)
+            if cls is ast.Var:
+                variables.append(item)
+            out.append(cls.__name__ + "(")
+            stack.append(_END_NODE)
+            stack.extend(reversed([getattr(item, f) for f in _fields(cls)]))
+        elif isinstance(item, tuple):
+            out.append("[")
+            stack.append(_END_TUPLE)
+            stack.extend(reversed(item))
+        else:
+            out.append(repr(item) + ",")
+    return "".join(out)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if f.eq)
+    return names
 
 
 def _inherit_index(d: ast.AttrDef) -> int:

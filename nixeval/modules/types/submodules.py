@@ -41,8 +41,6 @@ def last(loc: Any) -> Any:
 
 
 def submodule_types(tl: TypeLib) -> dict[str, Any]:
-    from ..evaluation import eval_modules
-
     lib = tl.lib
     types = tl.types
     t: dict[str, Any] = {}
@@ -66,7 +64,7 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
         cls = a.vals.get("class")
         name_default = Attrs({"_module": Attrs({"args": Attrs({"name": lazy(
             lib.call, ("modules", "mkOptionDefault"), "\u2039name\u203a")})})})
-        base = lazy(eval_modules, lib, Attrs({
+        base = lazy(lib.call, ("modules", "evalModules"), Attrs({
             "class": cls, "specialArgs": special,
             "modules": lazy(lambda: [name_default, *force_list(modules)])}))
         freeform = lazy(lambda: force(select(select(base, "_module"), "freeformType")))
