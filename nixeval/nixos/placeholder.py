@@ -20,20 +20,27 @@ _BASE32 = "0123456789abcdfghijklmnpqrsvwxyz"
 
 
 class _AnyName(dict):
-    """Attributes made on first lookup: every name exists."""
+    """Attributes made on first lookup: every name exists, but for the ones
+    Nix gives a meaning (``__toString``, ``__functor``…), which exist only
+    where set: a placeholder is not a string or a function by accident."""
 
     __slots__ = ("make",)
 
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if name.startswith("__") and not dict.__contains__(self, name):
+            return default
         return self[name]
 
     def __getitem__(self, name: str) -> Any:
         if not dict.__contains__(self, name):
+            if name.startswith("__"):
+                raise KeyError(name)
             dict.__setitem__(self, name, self.make(name))
         return dict.__getitem__(self, name)
 
     def __contains__(self, name: object) -> bool:
-        return True
+        return not (isinstance(name, str) and name.startswith("__")) or \
+            dict.__contains__(self, name)
 
 
 def _fake_hash(path: str) -> str:
