@@ -223,7 +223,10 @@ class _Linter:
             self.conflict(message, self.record(m.group(1)))
             return
         m = _TYPE_ERROR.match(message)
-        record = self.record((m and (m.group("opt") or m.group("opt2"))) or inner)
+        # the option in the message may be an element's (`x."[definition 1-entry 2]"'):
+        # then the innermost option being evaluated is the one concerned
+        record = (self.record(m.group("opt") or m.group("opt2")) if m else None) \
+            or self.record(inner)
         if m and record is not None:
             expected = m.group("type") or m.group("type2") or m.group("type3")
             self.type_error(message, expected, record, m.group("file"))
