@@ -24,6 +24,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("file", nargs="?", metavar="CONFIG",
                     help="the configuration (the same as --config FILE)")
     ap.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    ap.add_argument("--every-option", action="store_true",
+                    help="compute every option's value, not only those the configuration "
+                         "defines (also finds errors in modules that are not in use)")
     add_nixos_arguments(ap)
     try:
         args = ap.parse_args(argv)
@@ -41,7 +44,8 @@ def main(argv: list[str]) -> int:
     from ..nixos.locate import LocateError
 
     try:
-        findings = lint(make_system(args), show_trace=args.show_trace)
+        findings = lint(make_system(args), show_trace=args.show_trace,
+                        every_option=args.every_option)
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:  # lint turns the configuration's errors into findings; not this

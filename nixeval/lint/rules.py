@@ -25,6 +25,7 @@ from ..modules.definitions import Def
 from ..modules.graph import Loc
 from ..modules.interpreted import AnyEvaluation, Record
 from ..modules.sites import definition_site
+from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
 from ..nixos.query import Place, show_loc
 from ..nixos.system import System
 
@@ -73,22 +74,34 @@ class Finding:
     option: str | None = None  # the option concerned, as lib's showOption writes it
 
 
-def lint(system: System, *, show_trace: bool = False) -> list[Finding]:
+def lint(system: System, *, show_trace: bool = False, every_option: bool = False
+         ) -> list[Finding]:
     """Every finding for ``system``, errors first. Nothing is raised for
-    problems in the configuration: they are findings."""
-    linter = _Linter(system, show_trace)
+    problems in the configuration: they are findings. The values computed
+    are those of the options the configuration defines (as a build would
+    compute them, and with them whatever they read) and ``assertions`` and
+    ``warnings``; ``every_option`` computes all of them (modules that are
+    not in use included)."""
+    linter = _Linter(system, show_trace, every_option)
     # What evaluation prints (lib.warn while the system is assembled) is
     # collected here: warnings become findings, the rest is passed on.
     printed = io.StringIO()
     with contextlib.redirect_stderr(printed):
         linter.run()
     linter.take_printed(printed.getvalue())
+    if linter.unmodelled:
+        sys.stderr.write(
+            f"nixeval lint: {linter.unmodelled} check(s) needed what packages contain, and "
+            "the package set was a stand-in (placeholder packages): run with --pkgs real to "
+            "make them\n")
     return linter.result()
 
 
 class _Linter:
-    def __init__(self, system: System, show_trace: bool) -> None:
+    def __init__(self, system: System, show_trace: bool, every_option: bool = False) -> None:
         self.system = system
+        self.every_option = every_option
+        self.unmodelled = 0  # errors that came from placeholder packages, not the config
         self.graph = system.graph
         self.show_trace = show_trace
         self.findings: list[Finding] = []
@@ -138,6 +151,8 @@ class _Linter:
         for loc in paths:
             record = ev.records.get(loc)
             if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
+                continue
+            if not (self.every_option or self.defined_by_user(record)):
                 continue
             try:
                 value = _value(ev, loc)
@@ -196,6 +211,14 @@ class _Linter:
     def is_users(self, d: Def) -> bool:
         return not _real(_file(d)).startswith(self.tree)
 
+    def defined_by_user(self, record: Record) -> bool:
+        """Whether a file of the user's (not of the NixOS tree) defines the
+        option: only those options' values are what the user asked for."""
+        merge = record.merge
+        defs = record.defs if merge is None else [*record.defs, *merge.discharged,
+                                                  *merge.dropped]
+        return any(self.is_users(d) for d in defs)
+
     def user_defs(self, record: Record | None) -> list[Def]:
         """The definitions made (the option's default left out)."""
         if record is None:
@@ -212,6 +235,9 @@ class _Linter:
             self.recursion(e, cycle)
             return
         message = e.message.rstrip()
+        if PLACEHOLDER_MARK in message:  # a stand-in package said something no package would
+            self.unmodelled += 1
+            return
         inner = _innermost_option(e)
         if (inner is None or inner == show_loc(loc or ())) and _NO_VALUE.match(message):
             return  # an option without a value that nothing reads
@@ -426,11 +452,13 @@ class _Linter:
                 continue
             self.checked.add(id(ev))
             try:
+                unmatched = ev.merged.unmatched()
+                if not unmatched:
+                    continue
                 module = force(force(ev.config_t).vals["_module"])
                 if force(module.vals["check"]) is not True \
                         or force(module.vals["freeformType"]) is not None:
                     continue
-                unmatched = ev.merged.unmatched()
                 declared = [show_loc(p) for p in _option_paths(ev)] if unmatched else []
             except NixError:
                 continue  # this evaluation's own errors are reported through its options
