@@ -44,8 +44,9 @@ def main(argv: list[str]) -> int:
                             f"did you mean {names}?")
             return fail(f"no option `{show_loc(loc)}'{did_you_mean(system, loc)}")
         info = describe(system, record)  # forces the value: its reads are recorded
-        reads = sorted(edges_from(system, loc), key=show_loc)
-        readers = sorted(readers_of(system, loc), key=show_loc)
+        # reads are recorded by the native module system only
+        reads = sorted(edges_from(system, loc), key=show_loc) if system.native else None
+        readers = sorted(readers_of(system, loc), key=show_loc) if system.native else None
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:
@@ -55,8 +56,9 @@ def main(argv: list[str]) -> int:
         data = info.to_json()
         print(json.dumps({"name": data["name"], "loc": data["loc"], "value": data["value"],
                           "error": data["error"], "definitions": data["definitions"],
-                          "reads": [show_loc(r) for r in reads],
-                          "readBy": [show_loc(r) for r in readers]}, indent=2))
+                          "reads": None if reads is None else [show_loc(r) for r in reads],
+                          "readBy": None if readers is None else [show_loc(r) for r in readers]},
+                         indent=2))
     else:
         print(format_why(info, reads, readers))
     return 0 if info.error is None else 1
@@ -86,7 +88,7 @@ def readers_of(system: System, loc: Loc) -> set[Loc]:
             if read == loc and reader != loc and reader in graph.records}
 
 
-def format_why(info: OptionInfo, reads: list[Loc], readers: list[Loc]) -> str:
+def format_why(info: OptionInfo, reads: list[Loc] | None, readers: list[Loc] | None) -> str:
     from ..nixos.query import show_loc
 
     value = info.value_text if info.error is None else f"error: {info.error}"
@@ -95,6 +97,10 @@ def format_why(info: OptionInfo, reads: list[Loc], readers: list[Loc]) -> str:
     table = definitions_table(info)
     lines.extend(["  " + r for r in table] or ["  none"])
     for title, locs in (("reads:", reads), ("read by:", readers)):
+        if locs is None:
+            lines += ["", title, "  not known: the lib's own module system ran (nixeval's native "
+                      "one, which records reads, is not proven for this lib version)"]
+            continue
         lines += ["", title, *(f"  {show_loc(r)}" for r in locs)]
         if not locs:
             lines.append("  no option")
