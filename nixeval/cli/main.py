@@ -16,7 +16,7 @@ usage: nixeval [--version] COMMAND [ARGS...]
 commands:
   eval EXPR|FILE        evaluate a Nix expression or file and print the value
   parse FILE|DIR...     check that Nix files parse (directories are searched for *.nix)
-  instantiate ...       a drop-in for nix-instantiate --eval / --parse
+  instantiate ...       a drop-in for nix-instantiate (--eval, --parse, drvPaths)
   option PATH           a NixOS option: value, type, declarations, every definition
   options [PREFIX]      a table of the options under a prefix
   lint [CONFIG]         check a configuration before building it (--vm: as build-vm would)
@@ -24,6 +24,9 @@ commands:
   build-vm [CONFIG]     lint the VM variant, then build it with the real nix-build
 
 Run 'nixeval COMMAND --help' for a command's options.
+
+A lib's module system runs natively where nixeval is proven for that lib
+version, else as the lib's own code; NIXEVAL_SHOW_MODULES=1 says which ran.
 """
 
 # exit statuses
