@@ -26,7 +26,7 @@ from ..modules.graph import Loc
 from ..modules.interpreted import AnyEvaluation, Record
 from ..modules.sites import definition_site
 from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
-from ..nixos.query import Place, show_loc
+from ..nixos.query import Place, show_loc, type_description
 from ..nixos.system import System
 
 KINDS = ("conflict", "type-error", "unknown-option", "renamed-option", "removed-option",
@@ -313,6 +313,10 @@ class _Linter:
     def type_error(self, message: str, expected: str, record: Record,
                    file: str | None = None) -> None:
         files = {_real(f) for f in [*_DEF_FILE.findall(message), *([file] if file else [])]}
+        merge = record.merge
+        if merge is not None and any(_is_placeholder(d.value) for d in merge.final):
+            self.unmodelled += 1  # a stand-in package is not of the type a real one has
+            return
         bad = [d for d in self.user_defs(record) if _real(_file(d)) in files] \
             or self.user_defs(record)
         place = _def_place(bad[0]) if bad else None
@@ -497,6 +501,14 @@ class _Linter:
 
 
 # helpers -------------------------------------------------------------------
+def _is_placeholder(value: Any) -> bool:
+    try:
+        v = force(value)
+    except NixError:
+        return False
+    return type(v) is Attrs and PLACEHOLDER_MARK in v.vals
+
+
 def _split_shown(name: str) -> Loc:
     """An option path as lib's ``showOption`` writes it, back into parts."""
     return tuple(m.group(1) if m.group(1) is not None else m.group(2)
@@ -641,8 +653,8 @@ def _type_name(record: Record) -> str | None:
 
 def _type_description(record: Record) -> str:
     try:
-        return str(force(force(force(record.decl.vals["type"])).vals["description"]))
-    except (NixError, KeyError):
+        return type_description(record)
+    except NixError:
         return "?"
 
 

@@ -120,7 +120,7 @@ def _safe(fn: Any, *args: Any) -> tuple[Any, str | None]:
 
 def describe(system: System, record: Record, with_value: bool = True) -> OptionInfo:
     decl = record.decl.vals
-    type_text, _ = _safe(lambda: str(force(force(force(decl["type"]).vals["description"]))))
+    type_text = _safe(type_description, record)[0]
     description = _safe(_text, decl["description"])[0] if "description" in decl else None
     if "defaultText" in decl:
         default = _safe(_text, decl["defaultText"])[0]
@@ -141,6 +141,15 @@ def describe(system: System, record: Record, with_value: bool = True) -> OptionI
             info.value_data = _safe(render.to_data, value)[0]
     info.definitions = definitions(record)
     return info
+
+
+def type_description(record: Record) -> str:
+    """The option type's description (libs before 2017 gave types a name only)."""
+    t = force(record.decl.vals["type"]) if "type" in record.decl.vals else None
+    if type(t) is not Attrs:
+        return "?"
+    text = t.vals.get("description", t.vals.get("name"))
+    return "?" if text is None else str(force(text))
 
 
 def declarations(record: Record) -> list[Place]:
