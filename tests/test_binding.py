@@ -180,3 +180,30 @@ def test_internal_module_is_the_libs_own(expr: str) -> None:
     ours, nix = both(f"let lib = import {EMBEDDED}; in {expr}", ROOT,
                      {"NIXEVAL_MODULES": "native"})
     assert ours == nix
+
+
+# the same on nixpkgs' own libs, where given ------------------------------------
+def real_libs() -> list:
+    """The nixpkgs libs of NIXEVAL_TREE_LIBS (directories holding lib/)."""
+    import os
+
+    value = os.environ.get("NIXEVAL_TREE_LIBS", "")
+    libs = [Path(p) / "lib" for p in value.split(":") if p]
+    if not libs:
+        return [pytest.param(None, marks=pytest.mark.skip(
+            reason="NIXEVAL_TREE_LIBS is not set (nixpkgs libs: benchmarks/realtrees/README.md)"))]
+    return [pytest.param(lib, id=lib.parent.name) for lib in libs]
+
+
+@needs_nix
+@pytest.mark.parametrize("lib", real_libs())
+@pytest.mark.parametrize("expr", [
+    "(import LIB).types.str.name",
+    "(import LIB).types.types.attrsOf.name or null",
+    LAZY_OPTION.format(lib="LIB", expr="ev.options.a.highestPrio"),
+    "((import LIB).evalModules { modules = []; }).options._module.args.description",
+    "builtins.functionArgs (import LIB/modules.nix)",
+])
+def test_nixpkgs_libs_as_nix(lib: Path, expr: str) -> None:
+    ours, nix = both(expr.replace("LIB", str(lib)), ROOT)
+    assert ours == nix
