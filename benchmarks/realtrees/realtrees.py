@@ -238,7 +238,7 @@ class Run:
     stderr: str
     wall: float  # seconds
     cpu: float  # seconds, user + system
-    peak_mb: float  # the process's maximum resident set
+    peak_mb: float | None  # maximum resident set (None without GNU time)
 
     @property
     def ok(self) -> bool:
@@ -256,11 +256,20 @@ def evaluator_commands(nixeval: tuple[str, ...] = NIXEVAL,
             "interpreted": (instantiate, INTERPRETED)}
 
 
+# A child's ru_maxrss starts at its parent's size (fork copies the parent, exec
+# keeps the high-water mark), so peak memory is measured by GNU time, whose own
+# child is forked from a small process.
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
 def execute(command: list[str], env: dict[str, str], timeout: float) -> Run:
-    """Run one evaluation, measuring its wall time, CPU time and peak memory (wait4's rusage)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run one evaluation: its output, wall time, CPU time and peak memory."""
+    with (tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err,
+          tempfile.NamedTemporaryFile("r") as measured):
+        prefix = [GNU_TIME, "-f", "%M", "-o", measured.name] if GNU_TIME else []
         start = time.monotonic()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, start_new_session=True)
+        proc = subprocess.Popen([*prefix, *command], stdout=out, stderr=err, env=env,
+                                start_new_session=True)
         timed_out = threading.Event()
 
         def kill() -> None:
@@ -277,9 +286,11 @@ def execute(command: list[str], env: dict[str, str], timeout: float) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
+        peak = measured.read().split()
         return Run(None if timed_out.is_set() else proc.returncode,
                    out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                   wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+                   wall, usage.ru_utime + usage.ru_stime,
+                   int(peak[-1]) / 1024 if peak and peak[-1].isdigit() else None)
 
 
 def run_workload(workload: Workload, evaluator: str, timeout: float,

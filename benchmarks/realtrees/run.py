@@ -67,6 +67,10 @@ def ratio(run: Run, nix: Run, cpu: bool) -> str:
     return f"{ours / theirs:.1f}x" if run.status is not None and theirs else "-"
 
 
+def megabytes(run: Run) -> str:
+    return "-" if run.peak_mb is None else f"{run.peak_mb:.0f}"
+
+
 def table(rows: list[dict], interpreted: bool, cpu: bool) -> str:
     head = ["workload", "lib", "Nix", "nixeval", "Nix s", "Nix MB", "nixeval s", "nixeval MB",
             "x"]
@@ -76,12 +80,12 @@ def table(rows: list[dict], interpreted: bool, cpu: bool) -> str:
     for row in rows:
         nix, native = row["runs"]["nix"], row["runs"]["nixeval"]
         cells = [row["workload"].name, row["workload"].lib, outcome_label(nix),
-                 cell(row["verdicts"]["nixeval"]), seconds(nix, cpu), f"{nix.peak_mb:.0f}",
-                 seconds(native, cpu), f"{native.peak_mb:.0f}", ratio(native, nix, cpu)]
+                 cell(row["verdicts"]["nixeval"]), seconds(nix, cpu), megabytes(nix),
+                 seconds(native, cpu), megabytes(native), ratio(native, nix, cpu)]
         if interpreted:
             interp = row["runs"]["interpreted"]
             cells += [cell(row["verdicts"]["interpreted"]), seconds(interp, cpu),
-                      f"{interp.peak_mb:.0f}", ratio(interp, nix, cpu)]
+                      megabytes(interp), ratio(interp, nix, cpu)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

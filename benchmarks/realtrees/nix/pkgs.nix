@@ -4,7 +4,7 @@
 #
 # `names` is a tree of attribute paths the module tree reads from `pkgs`
 # (`{ git = { }; kdePackages = { kate = { }; }; }`), found by scanning its
-# sources (run.py writes it); each becomes a placeholder package: a real
+# sources (realtrees.py writes it); each becomes a placeholder package: a real
 # `derivation` (so drvPath/outPath are computed as usual) carrying the
 # attributes modules commonly read (pname, version, meta.mainProgram, override…).
 # The builders modules call to write files (writeText, runCommand, formats.*…)
@@ -17,7 +17,6 @@
   localSystem ? null,
   crossSystem ? null,
   config ? { },
-  overlays ? [ ],
   ...
 }:
 let
@@ -83,8 +82,7 @@ let
         lib.mapAttrs (n: placeholder (loc ++ [ n ])) children
         // mkDrv "${pname}-${version}" { }
         // {
-          inherit pname;
-          inherit version;
+          inherit pname version;
           meta = {
             mainProgram = pname;
             description = "stub of pkgs.${lib.concatStringsSep "." loc}";
@@ -101,7 +99,9 @@ let
           outputName = "out";
         };
     in
-    if builtins.match "(fetch|build|make|mk|write|wrap|run|substitute|replace|copy|concat|link).*" pname != null then
+    if builtins.match "(fetch|build|make|mk|write|wrap|run|substitute|replace|copy|concat|link).*" pname
+      != null
+    then
       callable self
     else
       self;
@@ -160,33 +160,28 @@ let
     lib.types.str
     lib.types.path
   ];
-  format =
-    description: type: _args:
-    {
-      inherit type;
-      lib.types.atom = scalar;
-      generate = name: value: writeTextFile {
+  format = type: _args: {
+    inherit type;
+    lib.types.atom = scalar;
+    generate =
+      name: value:
+      writeTextFile {
         inherit name;
         text = toJSON value;
       };
-    };
+  };
   formatNames = lib.attrNames (names.formats or { });
   formats =
-    lib.genAttrs formatNames (n: format "${n} value" (valueType "${n} value" scalar))
+    lib.genAttrs formatNames (n: format (valueType "${n} value" scalar))
     // {
-      json = format "JSON value" (valueType "JSON value" scalar);
-      yaml = format "YAML value" (valueType "YAML value" scalar);
-      yaml_1_1 = format "YAML 1.1 value" (valueType "YAML 1.1 value" scalar);
-      yaml_1_2 = format "YAML 1.2 value" (valueType "YAML 1.2 value" scalar);
-      toml = format "TOML value" (valueType "TOML value" scalar);
-      ini =
-        args:
-        format "INI" (lib.types.attrsOf (
-          lib.types.attrsOf (lib.types.either scalar (lib.types.listOf scalar))
-        )) args;
-      iniWithGlobalSection =
-        args:
-        format "INI with a global section" (lib.types.submodule {
+      json = format (valueType "JSON value" scalar);
+      yaml = format (valueType "YAML value" scalar);
+      yaml_1_1 = format (valueType "YAML 1.1 value" scalar);
+      yaml_1_2 = format (valueType "YAML 1.2 value" scalar);
+      toml = format (valueType "TOML value" scalar);
+      ini = format (lib.types.attrsOf (lib.types.attrsOf (lib.types.either scalar (lib.types.listOf scalar))));
+      iniWithGlobalSection = format (
+        lib.types.submodule {
           options.globalSection = lib.mkOption {
             type = lib.types.attrsOf scalar;
             default = { };
@@ -195,31 +190,28 @@ let
             type = lib.types.attrsOf (lib.types.attrsOf scalar);
             default = { };
           };
-        }) args;
-      keyValue =
-        args: format "key-value" (lib.types.attrsOf (lib.types.either scalar (lib.types.listOf scalar))) args;
-      gitIni =
-        args: format "git-config" (lib.types.attrsOf (lib.types.attrsOf (valueType "git-config value" scalar))) args;
-      javaProperties = args: format "Java properties" (lib.types.attrsOf lib.types.str) args;
+        }
+      );
+      keyValue = format (lib.types.attrsOf (lib.types.either scalar (lib.types.listOf scalar)));
+      gitIni = format (lib.types.attrsOf (lib.types.attrsOf (valueType "git-config value" scalar)));
+      javaProperties = format (lib.types.attrsOf lib.types.str);
     };
 
-  stdenv =
-    mkDrv "stdenv-stub" { }
-      // {
-        buildPlatform = platform;
-        hostPlatform = platform;
-        targetPlatform = platform;
-        inherit (platform) isLinux isDarwin;
-        shell = "/bin/sh";
-        cc = placeholder [ "cc" ] { cc = { }; };
-        mkDerivation =
-          argsOrFun:
-          let
-            args = if isFunction argsOrFun then argsOrFun { } else argsOrFun;
-          in
-          mkDrv (args.name or "${args.pname}-${args.version}") args;
-        shellDryRun = "/bin/sh -n";
-      };
+  stdenv = mkDrv "stdenv-stub" { } // {
+    buildPlatform = platform;
+    hostPlatform = platform;
+    targetPlatform = platform;
+    inherit (platform) isLinux isDarwin;
+    shell = "/bin/sh";
+    cc = placeholder [ "cc" ] { cc = { }; };
+    mkDerivation =
+      argsOrFun:
+      let
+        args = if isFunction argsOrFun then argsOrFun { } else argsOrFun;
+      in
+      mkDrv (args.name or "${args.pname}-${args.version}") args;
+    shellDryRun = "/bin/sh -n";
+  };
 
   explicit = {
     inherit lib path formats;
