@@ -39,6 +39,7 @@ in
     environment = { inherit (cfg.environment) systemPackages variables etc; };
     launchd = { inherit (cfg.launchd) daemons agents user; };
     users = { inherit (cfg.users) users; };
+    homebrew = { inherit (cfg.homebrew) brewfile; };
   };
   read = lib.getAttrFromPath (lib.splitString "." read) cfg;
 }

@@ -44,7 +44,11 @@ let
   mkDrv =
     name: attrs:
     let
-      clean = lib.filterAttrs (n: v: drvValue v && n != "passthru" && n != "meta") attrs;
+      full = {
+        buildCommand = "echo stub > $out";
+      }
+      // attrs;
+      clean = lib.filterAttrs (n: v: drvValue v && n != "passthru" && n != "meta") full;
       drv = derivation (
         clean
         // {
@@ -53,7 +57,7 @@ let
           builder = "/bin/sh";
           args = [
             "-c"
-            (attrs.buildCommand or "echo stub > $out")
+            full.buildCommand
           ];
         }
       );
@@ -66,6 +70,14 @@ let
         platforms = lib.platforms.all;
       }
       // (attrs.meta or { });
+      # As mkDerivation's: attributes computed from the previous ones
+      # (`prev: { … }`, or `final: prev: { … }`).
+      overrideAttrs =
+        f:
+        let
+          changes = f full;
+        in
+        mkDrv name (full // (if isFunction changes then changes full else changes));
     };
 
   # Placeholders are also callable (`pkgs.fetchFromGitHub { … }`,

@@ -51,4 +51,62 @@
       character.success_symbol = "[>](bold green)";
     };
   };
+
+  # More of a daily setup: each module's own file generation and shell hooks.
+  programs.zsh = {
+    enable = true;
+    autocd = true;
+    history.size = 10000;
+    shellAliases.g = "git";
+  };
+  programs.fish.enable = true;
+  programs.tmux = {
+    enable = true;
+    keyMode = "vi";
+    terminal = "screen-256color";
+    extraConfig = "set -g mouse on";
+  };
+  programs.direnv.enable = true;
+  programs.fzf.enable = true;
+  programs.zoxide.enable = true;
+  programs.bat = {
+    enable = true;
+    config.theme = "TwoDark";
+  };
+  programs.htop = {
+    enable = true;
+    settings.show_program_path = false;
+  };
+  programs.ssh = {
+    enable = true;
+    matchBlocks."example" = {
+      hostname = "example.org";
+      user = "alice";
+      port = 2222;
+    };
+  };
+  programs.gpg.enable = true;
+  programs.readline = {
+    enable = true;
+    variables.editing-mode = "vi";
+  };
+  programs.kitty = {
+    enable = true;
+    settings.font_size = 11;
+  };
+  programs.alacritty = {
+    enable = true;
+    settings.window.opacity = 0.9;
+  };
+  programs.helix = {
+    enable = true;
+    settings.theme = "onedark";
+  };
+  programs.lazygit.enable = true;
+  programs.jq.enable = true;
+  services.gpg-agent = {
+    enable = true;
+    defaultCacheTtl = 1800;
+  };
+  services.syncthing.enable = true;
 }

@@ -48,4 +48,26 @@
     uid = 501;
     description = "Alice";
   };
+  nix.settings = {
+    experimental-features = [
+      "nix-command"
+      "flakes"
+    ];
+    trusted-users = [ "alice" ];
+  };
+  homebrew = {
+    enable = true;
+    brews = [ "mas" ];
+    casks = [ "firefox" ];
+    onActivation.cleanup = "zap";
+  };
+  services.skhd = {
+    enable = true;
+    skhdConfig = "alt - return : open -na kitty";
+  };
+  security.pam.services.sudo_local.touchIdAuth = true;
+  networking.knownNetworkServices = [ "Wi-Fi" ];
+  networking.dns = [ "9.9.9.9" ];
+  fonts.packages = [ pkgs.fira-code ];
+  programs.bash.enable = true;
 }
