@@ -67,6 +67,13 @@ def ratio(run: Run, nix: Run, cpu: bool) -> str:
     return f"{ours / theirs:.1f}x" if run.status is not None and theirs else "-"
 
 
+def nix_outcome(row: dict) -> str:
+    """Nix's outcome, flagged where it is not what the workload is for (an error or a value)."""
+    nix = row["runs"]["nix"]
+    expected = (nix.status is not None and not nix.ok) == row["workload"].expect_error
+    return outcome_label(nix) + ("" if expected else " (!)")
+
+
 def megabytes(run: Run) -> str:
     return "-" if run.peak_mb is None else f"{run.peak_mb:.0f}"
 
@@ -79,7 +86,7 @@ def table(rows: list[dict], interpreted: bool, cpu: bool) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         nix, native = row["runs"]["nix"], row["runs"]["nixeval"]
-        cells = [row["workload"].name, row["workload"].lib, outcome_label(nix),
+        cells = [row["workload"].name, row["workload"].lib, nix_outcome(row),
                  cell(row["verdicts"]["nixeval"]), seconds(nix, cpu), megabytes(nix),
                  seconds(native, cpu), megabytes(native), ratio(native, nix, cpu)]
         if interpreted:
@@ -157,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     for tree, rows in rows_by_tree.items():
         print(f"\n## {tree.name}\n")
         print(table(rows, not args.no_interpreted, args.cpu_time))
+        unexpected = [row["workload"].id for row in rows if nix_outcome(row).endswith("(!)")]
+        if unexpected:
+            print("\n(!) Nix's outcome is not the one the workload is written for: "
+                  + ", ".join(unexpected))
         listed = disagreements(rows)
         failed = failed or bool(listed)
         if listed:
