@@ -203,6 +203,8 @@ def sort_by_order(defs: list[Def]) -> list[Def]:
             d = d.with_value(order[1])
             d.order = order[0]
         stripped.append(d)
+    if len(stripped) < 2:  # builtins.sort compares nothing: no priority is forced
+        return stripped
     return sorted(stripped, key=lambda d: properties.DEFAULT_ORDER_PRIORITY
                   if d.order is None else force(d.order))
 
