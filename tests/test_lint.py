@@ -233,3 +233,17 @@ def test_warning_and_evaluation_error(tmp_path):
     assert warning["file"].endswith("version.nix")
     r = run_nixeval("lint", str(conf), *NIXPKGS, "--show-trace")
     assert "while evaluating the option `networking.hostName'" in r.stdout
+
+
+@pytest.mark.parametrize("args,status", [((), 0), (("--max-warnings", "0"), 1),
+                                         (("--max-warnings", "1"), 0)])
+def test_warnings_alone_do_not_fail_unless_over_max_warnings(args, status):
+    r = lint("renamed", "--format", "json", *args)
+    found = json.loads(r.stdout)
+    assert [f["severity"] for f in found] == ["warning"], found
+    assert r.returncode == status, r.stdout + r.stderr
+
+
+def test_errors_fail_whatever_max_warnings():
+    r = lint("typo", "--max-warnings", "100")
+    assert r.returncode == 1, r.stdout + r.stderr

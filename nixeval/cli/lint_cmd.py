@@ -4,8 +4,9 @@ options, failed assertions, warnings and infinite recursion, each with its
 place and a fix. With --vm, the VM variant is checked, as
 'nixos-rebuild build-vm' evaluates it.
 
-Exit status: 0 no findings, 1 findings, 2 usage errors (nixpkgs or the
-configuration not found)."""
+Exit status (as ESLint's): 0 when nothing or only warnings were found, 1 when
+an error was (or more warnings than --max-warnings), 2 on usage errors
+(nixpkgs or the configuration not found)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("file", nargs="?", metavar="CONFIG",
                     help="the configuration (the same as --config FILE)")
     ap.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    ap.add_argument("--max-warnings", type=int, default=-1, metavar="N",
+                    help="fail (exit 1) when more than N warnings are found (default: no limit)")
     ap.add_argument("--every-option", action="store_true",
                     help="compute every option's value, not only those the configuration "
                          "defines (also finds errors in modules that are not in use)")
@@ -53,4 +56,6 @@ def main(argv: list[str]) -> int:
         return 1
     render = {"text": report.text, "json": report.json_report, "sarif": report.sarif}
     print(render[args.format](findings))
-    return 1 if findings else 0
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    return 1 if errors or 0 <= args.max_warnings < warnings else 0
