@@ -74,6 +74,10 @@ def text(findings: list[Finding]) -> str:
         for r in f.related:
             out.append(f"{_where(r)}: note: {NOTES.get(f.kind, 'see also')}")
             out.extend(_snippet(r))
+        for note in f.notes:
+            first, *rest = note.rstrip().splitlines() or [""]
+            out.append(f"  note: {first}")
+            out.extend(f"        {line}".rstrip() for line in rest)
         if f.fix:
             out.append(f"  fix: {f.fix}")
         out.append("")
@@ -103,7 +107,7 @@ def json_report(findings: list[Finding]) -> str:
         "kind": f.kind, "severity": f.severity, "message": f.message,
         **_place_json(f.place),
         "related": [_place_json(r) for r in f.related],
-        "fix": f.fix, "option": f.option,
+        "fix": f.fix, "option": f.option, "notes": f.notes,
     } for f in findings], indent=2, ensure_ascii=False)
 
 
@@ -136,7 +140,8 @@ def sarif(findings: list[Finding]) -> str:
                   "warning", "renamed-option") else "error"}} for k in kinds]
     results = []
     for f in findings:
-        message = f.message.rstrip() + (f"\nFix: {f.fix}" if f.fix else "")
+        message = "\n".join([f.message.rstrip(), *(f"Note: {n}" for n in f.notes),
+                             *([f"Fix: {f.fix}"] if f.fix else [])])
         result: dict[str, Any] = {
             "ruleId": f.kind, "ruleIndex": kinds.index(f.kind),
             "level": "warning" if f.severity == "warning" else "error",

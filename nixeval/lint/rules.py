@@ -24,7 +24,7 @@ from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
 from ..modules.definitions import Def
 from ..modules.graph import Loc
 from ..modules.interpreted import AnyEvaluation, Record
-from ..modules.sites import definition_site
+from ..modules.sites import definition_site, list_element, value_at
 from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
 from ..nixos.query import Place, show_loc, type_description
 from ..nixos.system import System
@@ -47,6 +47,9 @@ _TYPE_ERROR = re.compile(r"(?:A definition for option `(?P<opt>.+?)' is not of t
                          r"`(?P<type>.*?)'\. Definition values:"
                          r"|The option value `(?P<opt2>.+?)' in `(?P<file>.+?)' is not "
                          r"(?:of type `(?P<type2>.*?)'|an? (?P<type3>.*?))\.$)", re.S)
+# a list element's option path, as listOf names it (quoted since 2020)
+_ELEMENT = re.compile(r'^(?P<base>.*)\.(?:"\[definition (?P<n>\d+)-entry (?P<m>\d+)\]"'
+                      r'|\[definition (?P<n2>\d+)-entry (?P<m2>\d+)\])$')
 _DEF_FILE = re.compile(r"^- In `(.*?)'(?::|$)", re.M)
 _UNKNOWN = re.compile(r"The option `(.+?)' (?:defined in `(.+?)' )?does not exist\.")
 _NO_VALUE = re.compile(r"The option `(.+?)' (?:was accessed but has no value defined"
@@ -72,6 +75,7 @@ class Finding:
     related: list[Place] = field(default_factory=list)  # the other parties
     fix: str | None = None
     option: str | None = None  # the option concerned, as lib's showOption writes it
+    notes: list[str] = field(default_factory=list)  # more to read (lib's own full text)
 
 
 def lint(system: System, *, show_trace: bool = False, every_option: bool = False
@@ -249,13 +253,14 @@ class _Linter:
             self.conflict(message, self.record(m.group(1)))
             return
         m = _TYPE_ERROR.match(message)
-        # the option in the message may be an element's (`x."[definition 1-entry 2]"'):
-        # then the innermost option being evaluated is the one concerned
-        record = (self.record(m.group("opt") or m.group("opt2")) if m else None) \
+        # the option in the message may be an element's (`x."[definition 1-entry 2]"'),
+        # or one in a submodule: the option evaluated around it is the one concerned
+        record = (self.record_for(m.group("opt") or m.group("opt2")) if m else None) \
             or self.record(inner)
         if m and record is not None:
             expected = m.group("type") or m.group("type2") or m.group("type3")
-            self.type_error(message, expected, record, m.group("file"))
+            self.type_error(message, expected, record, m.group("file"),
+                            m.group("opt") or m.group("opt2"))
             return
         m = _UNKNOWN.match(message)
         if m and not self.system.native:
@@ -310,29 +315,60 @@ class _Linter:
         return (f"Give one of the definitions of `{name}` another priority with "
                 "`lib.mkDefault` or `lib.mkForce`.")
 
+    def record_for(self, shown: str | None) -> Record | None:
+        """The evaluated option a message's option path is in: itself, or the
+        nearest enclosing one (an element, an attribute of `attrsOf`, an
+        option of a submodule the lib's own module system evaluated)."""
+        if not shown:
+            return None
+        loc = _split_shown(shown)
+        for n in range(len(loc), 0, -1):
+            record = self.graph.records.get(loc[:n])
+            if record is not None:
+                return record
+        return None
+
     def type_error(self, message: str, expected: str, record: Record,
-                   file: str | None = None) -> None:
-        files = {_real(f) for f in [*_DEF_FILE.findall(message), *([file] if file else [])]}
+                   file: str | None = None, shown_option: str | None = None) -> None:
+        files = [*_DEF_FILE.findall(message), *([file] if file else [])]
         merge = record.merge
         if merge is not None and any(_is_placeholder(d.value) for d in merge.final):
             self.unmodelled += 1  # a stand-in package is not of the type a real one has
             return
-        bad = [d for d in self.user_defs(record) if _real(_file(d)) in files] \
+        m = _ELEMENT.match(shown_option or "")
+        loc = _split_shown(m.group("base") if m else shown_option) if shown_option \
+            else record.loc
+        name = show_loc(loc)
+        option_type = _type_description(record) if loc == record.loc else None
+        user_files = [f for f in files if f.startswith("/") and not _real(f).startswith(
+            self.tree)]
+        if m and user_files:
+            index = int(m.group("m") or m.group("m2"))
+            element = list_element(value_at(definition_site(user_files[0], loc)), index - 1)
+            if element is not None:
+                from ..syntax.printer import to_source
+
+                value = to_source(element)
+                place = _pos_place((element.src, element.start))
+                text = (f"Element {index} of `{name}` is not of type `{expected}`: "
+                        f"{value if len(value) <= 60 else '…'}")
+                self.add(Finding("type-error", "error", text, place, [],
+                                 _type_fix(value, expected, place, name, option_type, True),
+                                 name, [f"Nix: {message}"]))
+                return
+        bad = [d for d in self.user_defs(record) if _real(_file(d)) in map(_real, files)] \
             or self.user_defs(record)
-        place = _def_place(bad[0]) if bad else None
-        related = [_def_place(d) for d in bad[1:]]
-        name = show_loc(record.loc)
-        shown = re.search(r"^- In `.*?': (.*)$", message, re.M)
-        value = shown.group(1) if shown else None
-        where = f" at {_short(place)}" if place else ""
-        better = _converted(value, expected) if value else None
-        if better is not None:
-            fix = (f"Write {better} instead of {value}{where}: `{name}` takes values of type "
-                   f"`{_type_description(record)}`.")
+        site = definition_site(user_files[0], loc) if user_files else None
+        if loc != record.loc and user_files:  # inside the option: where the user wrote it
+            place = _pos_place(site) or Place(user_files[0])
+            related = []
         else:
-            fix = (f"Change the definition{where} to a value of type `{expected}` "
-                   f"(`{name}` is of type `{_type_description(record)}`).")
-        self.add(Finding("type-error", "error", message, place, related, fix, name))
+            place = _def_place(bad[0]) if bad else None
+            related = [_def_place(d) for d in bad[1:]]
+        shown = re.search(r"^- In `.*?': (.*)$", message, re.M)
+        value = shown.group(1) if shown else _written(value_at(site))
+        self.add(Finding("type-error", "error", message, place, related,
+                         _type_fix(value, expected, place, name, option_type), name))
 
     def recursion(self, e: NixError, cycle: list[Loc]) -> None:
         key = ("cycle", frozenset(cycle))
@@ -673,6 +709,30 @@ def _syntax_fix(message: str, place: Place | None) -> str | None:
                 return f"Add the missing `;` at the end of line {n}: `{line};`"
             break
     return f"Add the missing `;` before {_short(place)}."
+
+
+def _written(node: Any) -> str | None:
+    """A value as the user wrote it (older libs' messages do not show it)."""
+    if node is None:
+        return None
+    from ..syntax.printer import to_source
+
+    return to_source(node)
+
+
+def _type_fix(value: str | None, expected: str, place: Place | None, name: str,
+              option_type: str | None, element: bool = False) -> str:
+    where = f" at {_short(place)}" if place else ""
+    option_type = option_type or expected
+    better = _converted(value, expected) if value else None
+    if better is not None and value is not None:
+        kind = "a string" if value.startswith('"') else "not a string"
+        wanted = "an integer" if better.lstrip("-").isdigit() else "a Boolean"
+        return (f"{value} is {kind}; the type wants {wanted}: write {better}{where} "
+                f"(`{name}` is of type `{option_type}`).")
+    what = "the element" if element else "the definition"
+    return (f"Change {what}{where} to a value of type `{expected}` (`{name}` is of type "
+            f"`{option_type}`).")
 
 
 def _converted(value: str, expected: str) -> str | None:

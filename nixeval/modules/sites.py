@@ -17,6 +17,7 @@ from typing import Any
 from ..eval.errors import Pos
 from ..syntax import ast, parse, read_source
 from ..syntax.errors import NixSyntaxError
+from ..syntax.walk import walk
 from .graph import Loc
 
 # attributes of a module that hold no definitions
@@ -89,3 +90,42 @@ def _collect(node: Any, prefix: Loc, found: dict[Loc, Pos]) -> None:
             stack += [(node.else_, prefix), (node.then, prefix)]
         elif isinstance(node, ast.BinOp) and node.op == "//":
             stack += [(node.rhs, prefix), (node.lhs, prefix)]
+
+
+def value_at(pos: Pos) -> ast.Node | None:
+    """The value written for the attribute defined at ``pos`` (a definition's
+    position: ``a.b.c = v;`` gives ``v``, the innermost attribute there)."""
+    if pos is None:
+        return None
+    source, offset = pos
+    try:
+        root = parse(source)
+    except NixSyntaxError:
+        return None
+    found = None
+    # every node: merged paths (`a.b = 1; a.c = 2;`) put attributes outside
+    # their parent's span, so spans can't prune the search
+    for node in walk(root):
+        if isinstance(node, ast.AttrDef) and node.start == offset:
+            found = node.value  # keep going: a nested path's inner attributes start here too
+    return found
+
+
+def list_element(value: ast.Node | None, index: int) -> ast.Node | None:
+    """Element ``index`` (from 0) of a list as written: a literal, maybe
+    under ``mkIf``/``mkBefore``/``mkForce``… or joined with ``++``."""
+    items = _list_items(value)
+    return items[index] if items is not None and 0 <= index < len(items) else None
+
+
+def _list_items(node: ast.Node | None) -> list[ast.Node] | None:
+    if isinstance(node, ast.List):
+        return list(node.items)
+    if isinstance(node, ast.Call):
+        return _list_items(node.args[-1])  # the wrapped value is the last argument
+    if isinstance(node, ast.Let | ast.With):
+        return _list_items(node.body)
+    if isinstance(node, ast.BinOp) and node.op == "++":
+        lhs, rhs = _list_items(node.lhs), _list_items(node.rhs)
+        return None if lhs is None or rhs is None else lhs + rhs
+    return None
