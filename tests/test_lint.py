@@ -69,7 +69,10 @@ def test_each_demo_gives_its_kind_at_the_users_line(config, kind, severity, text
     assert f["severity"] == severity
     assert f["file"] == str(CONFIGS / f"{config}.nix")
     assert f["line"] == line_of(config, text)
-    assert f["column"] == 3
+    line = (CONFIGS / f"{config}.nix").read_text().splitlines()[f["line"] - 1]
+    # a definition is placed at its attribute; a list element at the element itself
+    element = line.index(text) + text.find('"') + 1  # where the list's element starts
+    assert f["column"] == (element if kind == "type-error" else 3)
     assert f["option"] == option
     assert f["fix"]
 
@@ -83,8 +86,11 @@ def test_typo_suggests_the_option_meant():
 
 def test_type_error_fix_writes_the_number():
     f, = findings("type-error")
-    assert "is not of type" in f["message"]
-    assert f["fix"].startswith('Write 22 instead of "22"')
+    assert f["message"].startswith("Element 1 of `networking.firewall.allowedTCPPorts` is not "
+                                   "of type `16 bit unsigned integer")
+    assert f["notes"][0].startswith("Nix: A definition for option `networking.firewall."
+                                    "allowedTCPPorts.\"[definition 1-entry 1]\"' is not of type")
+    assert f["fix"].startswith('"22" is a string; the type wants an integer: write 22 at ')
 
 
 def test_renamed_says_what_to_use_instead():
@@ -131,7 +137,7 @@ def test_json_fields():
     assert len(found) == 1
     f = found[0]
     assert set(f) == {"kind", "severity", "message", "file", "line", "column", "related",
-                      "fix", "option"}
+                      "fix", "option", "notes"}
     assert (f["kind"], f["severity"], f["option"]) == ("conflict", "error",
                                                        "services.timesyncd.enable")
     assert f["related"][0]["file"].endswith("virtualisation/qemu-vm.nix")
