@@ -253,3 +253,33 @@ def test_warnings_alone_do_not_fail_unless_over_max_warnings(args, status):
 def test_errors_fail_whatever_max_warnings():
     r = lint("typo", "--max-warnings", "100")
     assert r.returncode == 1, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("config,attribute,read,fix", [
+    ("structure-recursion", "config", "config.services.openssh.enable",
+     "config = lib.mkIf config.services.openssh.enable { … };"),
+    ("imports-recursion", "imports", "config.services.openssh.enable",
+     "`imports` are resolved before any option has a value"),
+    ("args-recursion", "imports", "pkgs", "`pkgs` comes from `_module.args`"),
+])
+def test_recursion_through_module_structure_names_the_cycle(config, attribute, read, fix):
+    f, = findings(config)
+    assert f["kind"] == "infinite-recursion"
+    source = (CONFIGS / f"{config}.nix").read_text().splitlines()
+    assert (f["line"], f["column"]) == (line_of(config, f"{attribute} ="), 3)
+    line = next(i for i, text in enumerate(source, 1) if f"{read}" in text
+                and not text.lstrip().startswith("#") and not text.lstrip().startswith("{"))
+    [related] = f["related"]
+    assert (related["line"], related["column"]) == (line, source[line - 1].index(read) + 1)
+    assert f["message"].startswith(f"infinite recursion encountered: this module's "
+                                   f"`{attribute}` depends on")
+    assert f["notes"] == ["Nix: infinite recursion encountered"]
+    assert fix in f["fix"]
+
+
+def test_every_finding_has_a_place():
+    for config in sorted(CONFIGS.glob("*.nix")):
+        r = run_nixeval("lint", str(config), *NIXPKGS, "--vm", "--format", "json")
+        assert r.returncode in (0, 1), r.stderr
+        for f in json.loads(r.stdout):
+            assert f["file"], (config.name, f)

@@ -127,3 +127,79 @@ def test_option_shows_both_definitions_and_the_value(tmp_path: Path, variable: s
     assert (Path(won["file"]).name, won["line"]) == ("qemu-vm.nix", qemu_vm_line(tree, option))
     [mine] = [d for d in plain["definitions"] if d["file"] == str(config)]
     assert mine["line"] == config_line(config, option)
+
+
+TYPE_ERRORS = """{ config, pkgs, lib, ... }:
+{
+  boot.loader.grub.device = "/dev/sda";
+  fileSystems."/".device = "/dev/sda1";
+  networking.firewall.allowedTCPPorts = [ 22 "80" ];
+  users.users.alice = { isNormalUser = true; uid = "1000"; };
+}
+"""
+
+STRUCTURE = """{ config, pkgs, lib, ... }:
+{
+  config = if config.services.xserver.enable then {
+    environment.systemPackages = [ pkgs.firefox ];
+  } else {
+    boot.loader.grub.device = "/dev/sda";
+    fileSystems."/".device = "/dev/sda1";
+  };
+}
+"""
+
+
+def lint_json(tree: Path, config: Path) -> list[dict]:
+    r = run_nixeval("lint", "-I", f"nixpkgs={tree}", "--config", str(config), "--format", "json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
+def position(config: Path, text: str) -> tuple[int, int]:
+    for i, line in enumerate(config.read_text().splitlines(), 1):
+        if text in line:
+            return i, line.index(text) + 1
+    raise AssertionError(text)
+
+
+@needs_nix
+@pytest.mark.slow
+def test_type_errors_at_the_element_and_in_submodules(tmp_path: Path) -> None:
+    tree = tree_or_skip("NIXEVAL_TREE_NIXPKGS_1703")
+    config = tmp_path / "configuration.nix"
+    config.write_text(TYPE_ERRORS)
+    found = {f["option"]: f for f in lint_json(tree, config)}
+    assert set(found) == {"networking.firewall.allowedTCPPorts", "users.users.alice.uid"}
+    ports, uid = found["networking.firewall.allowedTCPPorts"], found["users.users.alice.uid"]
+    assert (ports["kind"], ports["line"], ports["column"]) == ("type-error",
+                                                              *position(config, '"80"'))
+    assert ports["message"].startswith("Element 2 of `networking.firewall.allowedTCPPorts`")
+    assert "write 80" in ports["fix"]
+    assert (uid["kind"], uid["line"], uid["column"]) == ("type-error",
+                                                        *position(config, "uid ="))
+    assert "write 1000" in uid["fix"]
+    # the texts are the lib's own, as Nix prints them for this configuration
+    for option, f in found.items():
+        expr = (f"(import <nixpkgs/nixos/lib/eval-config.nix> {{ modules = [ {config} ]; }})"
+                f".config.{option}")
+        nix = subprocess.run([nix_instantiate, "--eval", "--strict", "-I", f"nixpkgs={tree}",
+                              "-E", expr], capture_output=True, text=True, timeout=600)
+        last = [line for line in nix.stderr.splitlines() if "error:" in line][-1]
+        text = last.split("error: ", 1)[1].strip()
+        assert text in [f["message"], *(n.removeprefix("Nix: ") for n in f["notes"])]
+
+
+@needs_nix
+@pytest.mark.slow
+def test_recursion_through_the_modules_config_on_a_real_tree(tmp_path: Path) -> None:
+    tree = tree_or_skip("NIXEVAL_TREE_NIXPKGS_1703")
+    config = tmp_path / "configuration.nix"
+    config.write_text(STRUCTURE)
+    [f] = lint_json(tree, config)
+    assert f["kind"] == "infinite-recursion"
+    assert (f["line"], f["column"]) == position(config, "config =")
+    [read] = f["related"]
+    assert (read["line"], read["column"]) == position(config, "config.services")
+    assert "`services.xserver.enable`" in f["message"]
+    assert "lib.mkIf config.services.xserver.enable" in f["fix"]

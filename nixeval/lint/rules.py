@@ -25,9 +25,11 @@ from ..modules.definitions import Def
 from ..modules.graph import Loc
 from ..modules.interpreted import AnyEvaluation, Record
 from ..modules.sites import definition_site, list_element, value_at
+from ..modules.structure import StructuralRead, structural_read
 from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
 from ..nixos.query import Place, show_loc, type_description
 from ..nixos.system import System
+from ..syntax import ast
 
 KINDS = ("conflict", "type-error", "unknown-option", "renamed-option", "removed-option",
          "assertion", "warning", "infinite-recursion", "eval-error")
@@ -50,6 +52,7 @@ _TYPE_ERROR = re.compile(r"(?:A definition for option `(?P<opt>.+?)' is not of t
 # a list element's option path, as listOf names it (quoted since 2020)
 _ELEMENT = re.compile(r'^(?P<base>.*)\.(?:"\[definition (?P<n>\d+)-entry (?P<m>\d+)\]"'
                       r'|\[definition (?P<n2>\d+)-entry (?P<m2>\d+)\])$')
+_FILE_IN_TEXT = re.compile(r"(/[^\s`'\":,]+\.nix)\b")
 _DEF_FILE = re.compile(r"^- In `(.*?)'(?::|$)", re.M)
 _UNKNOWN = re.compile(r"The option `(.+?)' (?:defined in `(.+?)' )?does not exist\.")
 _NO_VALUE = re.compile(r"The option `(.+?)' (?:was accessed but has no value defined"
@@ -71,7 +74,7 @@ class Finding:
     kind: str  # one of KINDS
     severity: str  # "error" | "warning"
     message: str
-    place: Place | None  # what to change (None: Nix gave no position)
+    place: Place | None  # what to change (never None once lint returns it)
     related: list[Place] = field(default_factory=list)  # the other parties
     fix: str | None = None
     option: str | None = None  # the option concerned, as lib's showOption writes it
@@ -141,8 +144,11 @@ class _Linter:
             if id(ev) not in done:
                 done.add(id(ev))
                 self.compute(ev)
-        self.assertions(top)
-        self.warnings(top)
+        for rule in (self.assertions, self.warnings):
+            try:
+                rule(top)
+            except NixError as e:  # the option tree itself fails (as the lib's own may)
+                self.error(e, None)
         self.unknown_options()
 
     def compute(self, ev: AnyEvaluation) -> None:
@@ -167,7 +173,17 @@ class _Linter:
 
     def result(self) -> list[Finding]:
         kept = [f for f in self.findings if not self._covered(f)]
+        for f in kept:
+            if f.place is None:
+                f.place = self.fallback_place(f)
         return sorted(kept, key=lambda f: f.severity != "error")
+
+    def fallback_place(self, f: Finding) -> Place:
+        """Where a finding Nix gave no position for belongs: the first file
+        its message names (the user's first), else the configuration."""
+        named = [p for p in _FILE_IN_TEXT.findall(f.message) if os.path.isfile(p)]
+        mine = [p for p in named if self.is_users_file(p)]
+        return Place((mine or named or [self.system.target.config])[0])
 
     def _covered(self, f: Finding) -> bool:
         """An evaluation error that another finding already explains."""
@@ -235,6 +251,8 @@ class _Linter:
     # evaluation errors -------------------------------------------------------
     def error(self, e: NixError, loc: Loc | None) -> None:
         cycle = getattr(e, "option_cycle", None)
+        if type(e) is InfiniteRecursion and self.structure_recursion(e):
+            return
         if type(e) is InfiniteRecursion and cycle:
             self.recursion(e, cycle)
             return
@@ -369,6 +387,51 @@ class _Linter:
         value = shown.group(1) if shown else _written(value_at(site))
         self.add(Finding("type-error", "error", message, place, related,
                          _type_fix(value, expected, place, name, option_type), name))
+
+    def structure_recursion(self, e: NixError) -> bool:
+        """Infinite recursion through a module's structure: its `config` set
+        or its `imports` depend on a value that needs every module's
+        definitions (this one's too). Found from where the recursion was
+        met, in the user's files."""
+        for pos in [e.pos, *(p for _, p in e.trace)]:
+            place = _pos_place(pos)
+            if place is None or not self.is_users_file(place.file):
+                continue
+            found = structural_read(pos)
+            if found is None:
+                continue
+            at, read = _pos_place(found.attribute_pos), _pos_place(found.read_pos)
+            assert at is not None and read is not None
+            key = ("structure", str(at), found.read)
+            if key in self.seen:
+                return True
+            self.seen.add(key)
+            if found.option is not None:
+                name = f"`{show_loc(found.option)}`"
+                message = (f"infinite recursion encountered: this module's `{found.attribute}` "
+                           f"depends on the value of {name}, which is merged from every "
+                           "module's definitions, this module's included:\n"
+                           f"- `{found.attribute}` ({_short(at)}) reads `{found.read}` "
+                           f"({_short(read)})\n"
+                           f"- {name} needs the definitions in this module's "
+                           f"`{found.attribute}` ({_short(at)})")
+            else:
+                message = (f"infinite recursion encountered: this module's `{found.attribute}` "
+                           f"depends on the module argument `{found.argument}`, which comes "
+                           "from `_module.args`, an option merged from every module's "
+                           "definitions, this module's included:\n"
+                           f"- `{found.attribute}` ({_short(at)}) reads `{found.read}` "
+                           f"({_short(read)})\n"
+                           f"- `_module.args` needs the definitions in this module's "
+                           f"`{found.attribute}` ({_short(at)})")
+            self.add(Finding("infinite-recursion", "error", message, at, [read],
+                             _structure_fix(found, read), show_loc(found.option)
+                             if found.option else None, [f"Nix: {e.message.rstrip()}"]))
+            return True
+        return False
+
+    def is_users_file(self, path: str) -> bool:
+        return path.startswith("/") and not _real(path).startswith(self.tree)
 
     def recursion(self, e: NixError, cycle: list[Loc]) -> None:
         key = ("cycle", frozenset(cycle))
@@ -709,6 +772,34 @@ def _syntax_fix(message: str, place: Place | None) -> str | None:
                 return f"Add the missing `;` at the end of line {n}: `{line};`"
             break
     return f"Add the missing `;` before {_short(place)}."
+
+
+def _structure_fix(found: StructuralRead, read: Place) -> str:
+    if found.attribute == "imports":
+        if found.argument is not None:
+            return (f"`imports` are resolved before any option has a value, and "
+                    f"`{found.argument}` comes from `_module.args`, an option: import by a "
+                    "path that does not need it (`modulesPath + \"/…\"`, or a value from "
+                    "`specialArgs`).")
+        return ("`imports` are resolved before any option has a value: import the module "
+                "whatever the condition, and inside it write `config = lib.mkIf cond { … };` "
+                "(or decide with a value from `specialArgs`).")
+    cond = found.if_node
+    from ..syntax.printer import to_source
+
+    test = to_source(cond.cond) if cond is not None else found.read
+    while test.startswith("(") and test.endswith(")"):
+        test = test[1:-1]
+    if " " in test:
+        test = f"({test})"
+    if cond is not None and not (isinstance(cond.else_, ast.Attrs) and not cond.else_.attrs):
+        return (f"Write `{found.attribute} = lib.mkMerge [ (lib.mkIf {test} {{ … }}) "
+                f"(lib.mkIf (!{test}) {{ … }}) ];`: a condition under mkIf is read for each "
+                "definition, so which options the module defines is known without its value.")
+    return (f"Write `{found.attribute} = lib.mkIf {test} {{ … }};`: mkIf is pushed into "
+            "each definition, so which options the module defines is known without the "
+            "condition's value (`lib.optionalAttrs` serves only for a condition that reads "
+            "no option).")
 
 
 def _written(node: Any) -> str | None:
