@@ -269,6 +269,16 @@ def test_build_vm_refuses_what_lint_rejects(tmp_path):
 
 
 @needs_nix_build
+def test_build_vm_goes_on_after_warnings_and_shows_them(tmp_path):
+    r = run_nixeval("build-vm", str(CONFIGS / "renamed.nix"), *TREE, "--offline",
+                    cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "warning: The option `services.sshd.enable' defined in" in r.stderr
+    assert "running nix-build" in r.stderr
+    assert list((tmp_path / "result" / "bin").glob("run-*-vm"))
+
+
+@needs_nix_build
 def test_build_vm_without_lint_returns_nix_builds_status(tmp_path):
     r = run_nixeval("build-vm", str(CONFIGS / "conflict.nix"), *TREE, "--offline", "--no-lint",
                     cwd=tmp_path)
