@@ -1,8 +1,9 @@
-"""nixpkgs' module-system suite across lib versions: nix-instantiate, nixeval, nixeval interpreted.
+"""nixpkgs' module-system suite across lib versions: nix-instantiate and nixeval.
 
     python benchmarks/libmatrix.py [--gitdir GITDIR] [--commits C1,C2,...]
         [--from-year 2017] [--until de42d442] [--jobs N] [--timeout 1800]
-        [--nix CMD] [--nixeval CMD] [--json OUT]
+        [--nix CMD] [--nixeval CMD] [--only nix,native,interp,auto] [--json OUT]
+    python benchmarks/libmatrix.py --from-json OUT [--gitdir GITDIR]
 
 GITDIR (default: $NIXEVAL_LIB_GITDIR) is a git directory of nixpkgs or of its
 lib-only mirror nix-community/nixpkgs.lib. Without --commits, the commits are
@@ -20,11 +21,13 @@ binds the native module system only to libs listed in nixeval's proven.json
 and runs any other lib's own code. The `default` column says which of the two
 a plain nixeval picks for the commit's lib (NIXEVAL_SHOW_MODULES).
 
---jobs suite runs at a time (each is ~340 processes; nixeval takes 1-1.5 min a
-run, Nix ~20 s, more under load). A markdown table goes to stdout: passed/failed
-and wall seconds for each, and the checks native nixeval fails where Nix passes
-them; after it, nixeval's error for each such check. --json OUT keeps everything
-(every failed check of every run, with its output) for later comparison.
+--jobs suite runs at a time (a suite is 40 to 400 checks, a process each;
+nixeval takes minutes a run, Nix 5 to 90 s). A markdown table goes to stdout:
+passed/failed and wall seconds for each, and the checks native nixeval fails
+where Nix passes them; after it, those checks grouped by nixeval's error.
+--json OUT keeps everything (each run's whole output and failed checks) for later
+comparison; --from-json OUT prints its table again, the failures parsed anew
+from the outputs when GITDIR is at hand.
 
 A run follows ../shared/tools/modsuite.sh step by step (extract lib/ at the
 commit, rewrite the suite's one `    nix-instantiate --timeout 1 ` call to the
@@ -40,7 +43,8 @@ Failed checks are named from the suite's output: since 2024 a failure ends
 with `TEST FAILED at modules.sh:LINE` (the check is that line of the suite);
 before, it starts `error: Expected ..., while evaluating` followed by the
 `$ nix-instantiate -E '...' -A 'ATTR'` line (the check is its attribute,
-modules and expectation, with the suite's line where it can be found).
+modules and expectation, and the suite's line: the call whose arguments,
+`"$@"` expanded as the last `set --` left it, are those).
 
 Exit status: 0 when every run of every commit ran, 1 otherwise, 2 when GITDIR,
 nix-instantiate or nixeval is missing.
@@ -149,8 +153,12 @@ def logical_lines(text: str) -> dict[int, str]:
 
 
 def trim(lines: list[str], keep: int = 40) -> list[str]:
+    """The first lines of an output, and any later `error:` line (Nix's message comes last)."""
     lines = [ln for ln in lines if ln.strip()]
-    return lines if len(lines) <= keep else [*lines[:keep], f"... ({len(lines) - keep} more lines)"]
+    if len(lines) <= keep:
+        return lines
+    errors = [ln for ln in lines[keep:] if "error:" in ln]
+    return [*lines[:keep], f"... ({len(lines) - keep - len(errors)} lines left out)", *errors]
 
 
 def parse_failures(out: str, suite: str) -> list[Failure]:
@@ -247,7 +255,9 @@ def _find_line(checks: list[tuple[int, list[str]]], expected: str, attr: str,
             continue
         if m is None and fn == "checkConfigError":  # "got exit code 0": no pattern shown
             return lineno
-        if m and args[0] == m.group(2) and (fn == "checkConfigOutput") == (m.group(1) == "result"):
+        # shlex keeps the backslash bash drops before a backquote inside double quotes
+        pattern = args[0].replace("\\`", "`")
+        if m and pattern == m.group(2) and (fn == "checkConfigOutput") == (m.group(1) == "result"):
             return lineno
     return None
 
@@ -397,11 +407,14 @@ def details(rows: list[Row]) -> str:
         out.append(f"\n### {r.commit[:8]} ({r.date}): {len(r.regressions)} checks")
         interp = r.runs.get("interp")
         also = Counter(f.key for f in interp.failures) if interp else Counter()
-        groups: dict[str, list[Failure]] = {}
+        # one group per message, option names (lib quotes them `so') aside
+        groups: dict[str, list[tuple[str, Failure]]] = {}
         for f in r.regressions:
-            groups.setdefault(message(f.output), []).append(f)
-        for msg, fs in sorted(groups.items(), key=lambda g: -len(g[1])):
-            out.append(f"\n- nixeval: `{md(msg)}` ({len(fs)})")
+            msg = message(f.output)
+            groups.setdefault(re.sub(r"`[^`']*'", "`…'", msg), []).append((msg, f))
+        for group in sorted(groups.values(), key=len, reverse=True):
+            out.append(f"\n- nixeval: `{md(group[0][0])}` ({len(group)})")
+            fs = [f for _, f in group]
             for f in fs:
                 tag = "" if not interp else ("; interp fails too" if also[f.key] else "")
                 out.append(f"  - `{md(f.name)}`{tag}")
