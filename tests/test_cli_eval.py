@@ -48,3 +48,13 @@ def test_undefined_variable_in_eval():
     r = run_nixeval("instantiate", "--eval", "-E", "x: y")
     assert r.returncode == 1
     assert r.stderr.startswith("error: undefined variable 'y'\n       at «string»:1:4:")
+
+
+def test_abort_on_warn_ends_the_evaluation_uncatchably():
+    expr = 'builtins.tryEval (builtins.warn "careful" 1)'
+    r = run_nixeval("instantiate", "--eval", "--option", "abort-on-warn", "true", "-E", expr)
+    assert r.returncode == 1
+    assert "evaluation warning: careful" in r.stderr
+    assert "error: aborting to reveal stack trace of warning, as abort-on-warn is set" in r.stderr
+    r = run_nixeval("instantiate", "--eval", "-E", expr)
+    assert (r.returncode, r.stdout.strip()) == (0, "{ success = true; value = 1; }")

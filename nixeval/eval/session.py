@@ -31,7 +31,7 @@ def make_state(include: list[str], features: set[str],
 
 def cli_state(args: argparse.Namespace, features: set[str]) -> EvalState:
     """The state for a command line: search path, literal lints, --show-trace,
-    max-call-depth."""
+    max-call-depth, abort-on-warn."""
     lints = {name: getattr(args, f"lint_{name}_literals", "ignore") or "ignore"
              for name in ("absolute", "short", "url")}
     state = make_state(args.include, features,
@@ -41,6 +41,8 @@ def cli_state(args: argparse.Namespace, features: set[str]) -> EvalState:
     for name, value in getattr(args, "option", []):
         if name == "max-call-depth":
             depth = int(value)
+        elif name == "abort-on-warn":
+            state.abort_on_warn = value == "true"
     if depth is not None:
         state.count_calls(depth)
     return state

@@ -99,6 +99,8 @@ def warn(state, msg: Any, v: Any) -> Any:
     m = force_string(msg, None,
                      "while evaluating the first argument; the message passed to builtins.warn")
     print(f"evaluation warning: {m}", file=sys.stderr)
+    if state.abort_on_warn:  # not catchable: tryEval must not hide it
+        raise NixError("aborting to reveal stack trace of warning, as abort-on-warn is set")
     return force(v)
 
 
