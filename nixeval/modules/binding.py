@@ -50,6 +50,7 @@ class Decision:
 
 
 _decisions: dict[str, Decision] = {}
+_shown: set[str] = set()
 _proven: dict[tuple[str, ...], str] | None = None
 
 
@@ -103,7 +104,15 @@ def decide(folder: str) -> Decision:
             decision = Decision(folder, False, "the native implementation is not proven for "
                                 "this lib version; its own code runs", fps)
     _decisions[folder] = decision
-    if os.environ.get("NIXEVAL_SHOW_MODULES", "") not in ("", "0"):
+    return decision
+
+
+def _settle(decision: Decision) -> Decision:
+    """The decision as it stands, said once per lib (NIXEVAL_SHOW_MODULES)."""
+    _decisions[decision.folder] = decision
+    if decision.folder not in _shown and \
+            os.environ.get("NIXEVAL_SHOW_MODULES", "") not in ("", "0"):
+        _shown.add(decision.folder)
         sys.stderr.write(f"nixeval: {decision.describe()}\n")
     return decision
 
@@ -119,11 +128,16 @@ def bind(state: Any, path: str, value: Any) -> Any:
     part = os.path.basename(path)
     if part not in PARTS:
         return value
-    if not decide(os.path.dirname(path)).native:
+    decision = decide(os.path.dirname(path))
+    if not decision.native:
+        _settle(decision)
         return value
     fn = force(value)
-    if type(fn) is not Lambda:  # a lib of another shape: its own code runs
+    if type(fn) is not Lambda:  # a lib of another shape (before 2017): its own code runs
+        _settle(Decision(decision.folder, False, f"its {part} is not a function of the "
+                         "lib; its own code runs", decision.fingerprints))
         return value
+    _settle(decision)
     from .types.catalogue import native_options, native_types
 
     natives = {"modules.nix": native_functions, "options.nix": native_options,

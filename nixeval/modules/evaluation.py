@@ -14,7 +14,7 @@ from typing import Any
 
 from ..eval.errors import InfiniteRecursion, NixError
 from ..eval.ops import force_list
-from ..eval.values import Attrs, PrimOp, force, type_error, type_name
+from ..eval.values import Attrs, Lambda, PrimOp, force, type_error, type_name
 from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
@@ -267,10 +267,15 @@ class Evaluation:
         return modules
 
     def internal_module(self) -> Any:
-        """The lib's own ``internalModule`` for this call (lib_source.py)."""
+        """The lib's own ``internalModule`` for this call (lib_source.py),
+        given the arguments of this call its ``evalModules`` takes."""
         call = self.lib.state.call
         native = Attrs({"extendModules": self.extend_modules_fn(), "type": self.type_t})
-        return call(call(self.lib.internal_module, native), self.args)
+        fn = force(call(self.lib.internal_module, native))
+        args = self.args
+        if type(fn) is Lambda and fn.fn.formals is not None and not fn.fn.ellipsis:
+            args = Attrs({k: v for k, v in args.vals.items() if k in fn.fn.formal_names})
+        return call(fn, args)
 
     @property
     def merged(self) -> Level:
@@ -425,7 +430,7 @@ class Evaluation:
         lib = self.lib
         config = force(self.config_t)
         module = force(config.vals["_module"])
-        if not force(module.vals["check"]) or force(module.vals["freeformType"]) is not None:
+        if not force(module.vals["check"]) or _freeform_type(config) is not None:
             return None
         unmatched = self.merged.unmatched()
         if not unmatched:
@@ -519,7 +524,8 @@ def _update(a: Any, b: Any) -> Attrs:
 
 def _freeform_type(declared: Attrs) -> Any:
     module = force(declared.vals["_module"])
-    return force(module.vals["freeformType"])
+    # libs before 2020 have no freeform types
+    return force(module.vals["freeformType"]) if "freeformType" in module.vals else None
 
 
 def _module_configs(modules: list[Module]) -> list[tuple[Any, Any]]:

@@ -268,7 +268,10 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
         def check(x: Any) -> bool:
             if force(in_store) is not None:
                 # the store-prefix test is lib.path's; rare enough to stay lib's code
-                interpreted = tl.call(tl.interpreted.vals["pathWith"], args)
+                # (a lib from before pathWith has only pathInStore)
+                own = tl.interpreted.vals.get("pathWith")
+                interpreted = tl.call(own, args) if own is not None \
+                    else force(tl.interpreted.vals["pathInStore"])
                 return tl.check(interpreted, x)
             if not is_string_like(x):
                 return False
