@@ -1,10 +1,12 @@
 """nixeval against nix-instantiate on real module trees (benchmarks/realtrees).
 
-One test per tree, lib and workload of the driver: nixeval (native module
-system) must give Nix's value, or Nix's final error message, for the same
-command line. The trees are public repositories extracted outside the project
-and found through NIXEVAL_TREE_* variables (benchmarks/realtrees/README.md);
-without them, or without nix-instantiate, each tree's test skips saying which.
+One test per tree, lib, workload and nixeval module-system mode ("native":
+nixeval's own module system bound to the lib; "interpreted": the lib's code;
+left alone nixeval picks one of the two per lib): nixeval must give Nix's value,
+or Nix's final error message, for the same command line. The trees are public
+repositories extracted outside the project and found through NIXEVAL_TREE_*
+variables (benchmarks/realtrees/README.md); without them, or without
+nix-instantiate, each tree's test skips saying which.
 Whole NixOS systems are marked `slow` (deselect with `-m "not slow"`).
 """
 
@@ -26,13 +28,13 @@ TIMEOUT = 1800  # seconds per evaluation: a NixOS system takes nixeval tens of s
 
 def workload_params() -> list:
     if not realtrees.nix_available():
-        return [pytest.param(None, id="realtrees", marks=pytest.mark.skip(
+        return [pytest.param(None, None, id="realtrees", marks=pytest.mark.skip(
             reason="nix-instantiate not installed (apt-get install nix-bin)"))]
     found, skipped = realtrees.configured_trees()
-    params = [pytest.param(None, id=line.split(":")[0], marks=pytest.mark.skip(reason=line))
+    params = [pytest.param(None, None, id=line.split(":")[0], marks=pytest.mark.skip(reason=line))
               for line in skipped]
     if not realtrees.configured_libs():
-        params += [pytest.param(None, id=tree.name, marks=pytest.mark.skip(
+        params += [pytest.param(None, None, id=tree.name, marks=pytest.mark.skip(
             reason=f"{tree.name}: skipped ({realtrees.LIBS_VARIABLE} is not set)"))
             for tree in found if tree.kind != "nixos"]
     if not found:
@@ -40,17 +42,18 @@ def workload_params() -> list:
     work = Path(tempfile.mkdtemp(prefix="nixeval-realtrees-"))  # the stub's package names
     atexit.register(shutil.rmtree, work, ignore_errors=True)
     for _, _, workload in realtrees.iter_workloads(work):
-        params.append(pytest.param(workload, id=workload.id,
-                                   marks=[pytest.mark.slow] if workload.slow else []))
+        params += [pytest.param(workload, mode, id=f"{workload.id}/{mode}",
+                                marks=[pytest.mark.slow] if workload.slow else [])
+                   for mode in realtrees.MODES]
     return params
 
 
-@pytest.mark.parametrize("workload", workload_params())
-def test_same_as_nix(workload: realtrees.Workload) -> None:
+@pytest.mark.parametrize(("workload", "mode"), workload_params())
+def test_same_as_nix(workload: realtrees.Workload, mode: str) -> None:
     nix = realtrees.run_workload(workload, "nix", TIMEOUT)
-    ours = realtrees.run_workload(workload, "nixeval", TIMEOUT)
+    ours = realtrees.run_workload(workload, mode, TIMEOUT)
     verdict = realtrees.compare(nix, ours)
-    assert verdict.same, "\n".join([f"{workload.id}: {verdict.note}", *verdict.details,
+    assert verdict.same, "\n".join([f"{workload.id} ({mode}): {verdict.note}", *verdict.details,
                                     f"command: nix-instantiate {' '.join(workload.args)}"])
 
 

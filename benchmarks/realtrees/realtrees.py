@@ -4,9 +4,10 @@ The trees (full nixpkgs releases, home-manager, nix-darwin, flake-parts) and
 the nixpkgs libs paired with the module trees are found through environment
 variables (`TREES`, `LIBS_VARIABLE`); the workloads are Nix entry files under
 nix/ evaluated with `--eval --strict --json`, each with a configuration of
-nix/configs/. Every evaluator gets the same command line and environment. This
-module builds the workloads, runs them and compares the outcomes; run.py
-prints the tables and test_realtrees.py asserts on them.
+nix/configs/. Nix and nixeval (in each module-system mode, MODES) get the same
+command line and environment. This module builds the workloads, runs them and
+compares the outcomes; run.py prints the tables and test_realtrees.py asserts
+on them.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ NIX_DIR = HERE / "nix"
 CONFIGS = NIX_DIR / "configs"
 STUB_NIXPKGS = NIX_DIR / "nixpkgs"
 LIBS_VARIABLE = "NIXEVAL_TREE_LIBS"
-# The native module system is nixeval's default; this turns it off.
-INTERPRETED = {"NIXEVAL_INTERPRETED_MODULES": "1"}
+# nixeval's module system, per evaluation: "native" binds nixeval's own to the
+# lib's modules.nix on every lib; "interpreted" runs the lib's code. By default
+# nixeval binds only the libs it is proven for (default_mode says which ran).
+MODES = {"native": {"NIXEVAL_MODULES": "native"},
+         "interpreted": {"NIXEVAL_INTERPRETED_MODULES": "1"}}
+MODE_VARIABLES = ("NIXEVAL_MODULES", "NIXEVAL_INTERPRETED_MODULES", "NIXEVAL_SHOW_MODULES")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Workload:
     expect_error: bool
     slow: bool  # a whole NixOS system
     sources: tuple[Path, ...]  # the directories it reads: the tree, the lib
+    lib_dir: Path  # the lib/ whose module system runs
 
     @property
     def id(self) -> str:
@@ -211,7 +217,7 @@ def tree_workloads(tree: Tree, path: Path, libs: dict[str, Path], work: Path) ->
             args = (*COMMON_ARGS, *includes, str(NIX_DIR / "nixos.nix"),
                     "--argstr", "configuration", str(configuration), "-A", attr)
             workloads.append(Workload(tree.name, "own", name, args, nix_path, expect_error,
-                                      slow=True, sources=(path,)))
+                                      slow=True, sources=(path,), lib_dir=path / "lib"))
         return workloads
     names = write_package_names(tree, path, work)
     workloads = []
@@ -225,7 +231,8 @@ def tree_workloads(tree: Tree, path: Path, libs: dict[str, Path], work: Path) ->
                     "--argstr", "configuration", str(CONFIGS / tree.kind / f"{config}.nix"),
                     "-A", attr, *(("--argstr", "read", read) if read else ()))
             workloads.append(Workload(tree.name, lib_name, name, args, nix_path, expect_error,
-                                      slow=False, sources=(path, lib_path)))
+                                      slow=False, sources=(path, lib_path),
+                                      lib_dir=lib_path / "lib"))
     return workloads
 
 
@@ -250,10 +257,20 @@ NIXEVAL = (sys.executable, "-m", "nixeval")
 
 def evaluator_commands(nixeval: tuple[str, ...] = NIXEVAL,
                        ) -> dict[str, tuple[list[str], dict[str, str]]]:
-    """The three columns: Nix, nixeval (native module system), nixeval interpreting lib's."""
+    """Nix, and nixeval in each module-system mode: program and extra environment."""
     instantiate = [*nixeval, "instantiate"]
-    return {"nix": (["nix-instantiate"], {}), "nixeval": (instantiate, {}),
-            "interpreted": (instantiate, INTERPRETED)}
+    return {"nix": (["nix-instantiate"], {}),
+            **{mode: (instantiate, env) for mode, env in MODES.items()}}
+
+
+def default_mode(lib_dir: Path, nixeval: tuple[str, ...] = NIXEVAL) -> str:
+    """Which module system nixeval runs for this lib when not told (native or interpreted)."""
+    env = {k: v for k, v in os.environ.items() if k not in MODE_VARIABLES}
+    expr = f"(import {lib_dir}).evalModules {{ modules = [ ]; }} ? config"
+    done = subprocess.run([*nixeval, "instantiate", "--eval", "-E", expr], capture_output=True,
+                          text=True, env={**env, "NIXEVAL_SHOW_MODULES": "1"}, check=False)
+    said = re.search(r"module system of .*: (native|interpreted) ", done.stderr)
+    return said.group(1) if said else "unknown"
 
 
 # A child's ru_maxrss starts at its parent's size (fork copies the parent, exec
@@ -296,7 +313,7 @@ def execute(command: list[str], env: dict[str, str], timeout: float) -> Run:
 def run_workload(workload: Workload, evaluator: str, timeout: float,
                  commands: dict[str, tuple[list[str], dict[str, str]]] | None = None) -> Run:
     program, extra_env = (commands or evaluator_commands())[evaluator]
-    env = {k: v for k, v in os.environ.items() if k not in INTERPRETED}
+    env = {k: v for k, v in os.environ.items() if k not in MODE_VARIABLES}
     env.update(NIX_PATH=workload.nix_path, **extra_env)
     return execute([*program, *workload.args], env, timeout)
 

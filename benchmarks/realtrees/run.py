@@ -1,8 +1,8 @@
 """Real module trees, evaluated by nix-instantiate and by nixeval, side by side.
 
     python benchmarks/realtrees/run.py [--tree NAME] [--lib NAME] [--workload NAME]
-        [--timeout S] [--no-interpreted] [--cpu-time] [--cold-cache] [--nixeval CMD] [--work DIR]
-        [--json OUT] [--print-commands]
+        [--mode native|interpreted] [--timeout S] [--cpu-time] [--cold-cache] [--nixeval CMD]
+        [--work DIR] [--json OUT] [--print-commands]
 
 Trees come from NIXEVAL_TREE_NIXPKGS_1703, NIXEVAL_TREE_NIXPKGS_1609,
 NIXEVAL_TREE_NIXPKGS_1803, NIXEVAL_TREE_HOME_MANAGER, NIXEVAL_TREE_NIX_DARWIN and
@@ -11,16 +11,19 @@ NIXEVAL_TREE_LIBS (directories holding a nixpkgs lib/, colon-separated, named by
 their basename; a nixpkgs tree's lib is "own"). A tree whose variable is unset
 is skipped, saying so. --tree, --lib and --workload may be repeated.
 
-Every workload (realtrees.py) runs with nix-instantiate, with nixeval, and with
-nixeval interpreting the lib's own module system (NIXEVAL_INTERPRETED_MODULES=1:
-where only the native column differs from Nix, the bug is in nixeval's module
-system; where both do, in the evaluator). Each prints a markdown table per tree:
-whether each nixeval column agrees with Nix (JSON compared structurally, errors
-by their final message), wall time (--cpu-time: CPU time) and peak memory of
-each run, and nixeval's time as a multiple of Nix's. Disagreements are listed
-in full after each table. Before a tree is timed, nixeval parses its files once,
-so the times do not include a cold parse cache (--cold-cache keeps it cold).
-Exit status 1 when a column disagrees.
+Every workload (realtrees.py) runs with nix-instantiate and with nixeval in each
+module-system mode: "native" (NIXEVAL_MODULES=native: nixeval's own module
+system bound to the lib, whatever its version) and "interpreted"
+(NIXEVAL_INTERPRETED_MODULES=1: the lib's module system runs as Nix code).
+Where only the native column differs from Nix, the bug is in nixeval's module
+system; where both do, in the evaluator. Left alone, nixeval binds natively only
+the libs it is proven for; each table says which mode that is per lib.
+Each tree gets a markdown table: whether each column agrees with Nix (JSON
+compared structurally, errors by their final message), wall time (--cpu-time:
+CPU time) and peak memory of each run, and nixeval's time as a multiple of
+Nix's. Disagreements are listed in full after each table. Before a tree is
+timed, nixeval parses its files once, so the times do not include a cold parse
+cache (--cold-cache keeps it cold). Exit status 1 when a column disagrees.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from realtrees import (
+    MODES,
     NIX_DIR,
     NIXEVAL,
     Run,
@@ -43,6 +47,7 @@ from realtrees import (
     compare,
     configured_libs,
     configured_trees,
+    default_mode,
     evaluator_commands,
     iter_workloads,
     nix_available,
@@ -78,21 +83,19 @@ def megabytes(run: Run) -> str:
     return "-" if run.peak_mb is None else f"{run.peak_mb:.0f}"
 
 
-def table(rows: list[dict], interpreted: bool, cpu: bool) -> str:
-    head = ["workload", "lib", "Nix", "nixeval", "Nix s", "Nix MB", "nixeval s", "nixeval MB",
-            "x"]
-    if interpreted:
-        head += ["interpreted", "interp. s", "interp. MB", "x"]
+def table(rows: list[dict], modes: list[str], cpu: bool) -> str:
+    head = ["workload", "lib", "Nix", "Nix s", "Nix MB"]
+    for mode in modes:
+        head += [mode, "s", "MB", "x"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
-        nix, native = row["runs"]["nix"], row["runs"]["nixeval"]
-        cells = [row["workload"].name, row["workload"].lib, nix_outcome(row),
-                 cell(row["verdicts"]["nixeval"]), seconds(nix, cpu), megabytes(nix),
-                 seconds(native, cpu), megabytes(native), ratio(native, nix, cpu)]
-        if interpreted:
-            interp = row["runs"]["interpreted"]
-            cells += [cell(row["verdicts"]["interpreted"]), seconds(interp, cpu),
-                      megabytes(interp), ratio(interp, nix, cpu)]
+        nix = row["runs"]["nix"]
+        cells = [row["workload"].name, row["workload"].lib, nix_outcome(row), seconds(nix, cpu),
+                 megabytes(nix)]
+        for mode in modes:
+            run = row["runs"][mode]
+            cells += [cell(row["verdicts"][mode]), seconds(run, cpu), megabytes(run),
+                      ratio(run, nix, cpu)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -117,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lib", action="append", help="only this lib; 'own' for nixpkgs trees")
     ap.add_argument("--workload", action="append", help="only this workload (repeatable)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run (default 1800)")
-    ap.add_argument("--no-interpreted", action="store_true",
-                    help="skip the NIXEVAL_INTERPRETED_MODULES=1 column")
+    ap.add_argument("--mode", action="append", choices=list(MODES),
+                    help="only this nixeval module-system mode (repeatable; default: both)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="show user+system CPU seconds instead of wall time (busy machines)")
     ap.add_argument("--cold-cache", action="store_true", help="do not parse the trees first")
@@ -140,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     nixeval = tuple(shlex.split(args.nixeval))
     commands = evaluator_commands(nixeval)
-    columns = ["nix", "nixeval"] + ([] if args.no_interpreted else ["interpreted"])
+    modes = args.mode or list(MODES)
     work = args.work or Path(tempfile.mkdtemp(prefix="nixeval-realtrees-"))
 
     rows_by_tree: dict[Tree, list[dict]] = {}
+    defaults: dict[Tree, dict[str, str]] = {}
     warmed: set[Path] = set()
     for tree, _, workload in iter_workloads(work, args.tree, args.lib, args.workload):
         if args.print_commands:
@@ -153,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.cold_cache and unparsed:
             warm_parse_cache(unparsed, nixeval)
             warmed.update(unparsed)
-        runs = {c: run_workload(workload, c, args.timeout, commands) for c in columns}
-        verdicts = {c: compare(runs["nix"], runs[c]) for c in columns if c != "nix"}
+        lib_defaults = defaults.setdefault(tree, {})
+        if workload.lib not in lib_defaults:
+            lib_defaults[workload.lib] = default_mode(workload.lib_dir, nixeval)
+        runs = {c: run_workload(workload, c, args.timeout, commands) for c in ["nix", *modes]}
+        verdicts = {mode: compare(runs["nix"], runs[mode]) for mode in modes}
         row = {"workload": workload, "runs": runs, "verdicts": verdicts}
         rows_by_tree.setdefault(tree, []).append(row)
         marks = " ".join(f"{c}={'same' if v.same else 'DIFF'}" for c, v in verdicts.items())
@@ -163,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for tree, rows in rows_by_tree.items():
         print(f"\n## {tree.name}\n")
-        print(table(rows, not args.no_interpreted, args.cpu_time))
+        print(table(rows, modes, args.cpu_time))
+        print("\nnixeval's module system when not told: " + ", ".join(
+            f"{lib} {mode}" for lib, mode in defaults[tree].items()))
         unexpected = [row["workload"].id for row in rows if nix_outcome(row).endswith("(!)")]
         if unexpected:
             print("\n(!) Nix's outcome is not the one the workload is written for: "
