@@ -65,7 +65,14 @@ class _Slow(Exception):
     """The fast path cannot decide: let the faithful parser run."""
 
 
+# Digits of the longest 64-bit integer (2^64 - 1): a longer decimal text is
+# out of range, and is never handed to int(), which refuses thousands of digits.
+_MAX_DIGITS = 20
+
+
 def _int_or_slow(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise _Slow
     n = int(text)
     if not INT_MIN <= n <= INT_MAX:
         raise _Slow
@@ -348,7 +355,7 @@ class JsonParser:
             self.digits()
         self.unget()
         text = buf.decode()
-        if not is_float:
+        if not is_float and len(text.lstrip("-")) <= _MAX_DIGITS:
             n = int(text)
             # strtoull for unsigned, strtoll for negative numbers
             if n <= UINT_MAX if text[0] != "-" else n >= INT_MIN:
@@ -518,6 +525,10 @@ def format_timestamp(text: str) -> str:
     return "".join(out)
 
 
+_TOML_TOO_LARGE = ("[error] toml::parse_dec_integer: too large integer: current max "
+                   "digits = 2^63")
+
+
 class _TomlError(Exception):
     """A document Nix's fromTOML rejects; the text after "while parsing TOML: "."""
 
@@ -539,8 +550,7 @@ def _toml_to_nix(v: Any, timestamps: bool) -> Any:
         return _toml_string(v)
     if t is int:
         if not INT_MIN <= v <= INT_MAX:
-            raise _TomlError("[error] toml::parse_dec_integer: too large integer: current max "
-                             "digits = 2^63")
+            raise _TomlError(_TOML_TOO_LARGE)
         return v
     if t is _Timestamp or t in (datetime, date, time):
         if not timestamps:
@@ -563,11 +573,16 @@ def from_toml(state, s: Any) -> Attrs:
         return _toml_to_nix(doc, timestamps)
     except _TomlError as e:
         message = str(e)
-        if message.startswith("[error] toml::parse_dec_integer"):
+        if message == _TOML_TOO_LARGE:
             message += _toml_integer_location(text)
         raise NixError(f"while parsing TOML: {message}") from None
     except tomllib.TOMLDecodeError as e:
         raise NixError(f"while parsing TOML: {e}") from None
+    except ValueError:  # tomllib's int() refuses an integer of thousands of digits
+        location = _toml_integer_location(text)
+        if not location:
+            raise
+        raise NixError(f"while parsing TOML: {_TOML_TOO_LARGE}{location}") from None
 
 
 _TOML_INT = re.compile(r"(?<![\w.:+-])[+-]?[0-9][0-9_]*(?![\w.:+-])")
@@ -582,7 +597,9 @@ def _toml_integer_location(text: str) -> str:
         for m in _TOML_INT.finditer(code):
             if code.count('"', 0, m.start()) % 2 or code.count("'", 0, m.start()) % 2:
                 continue  # inside a string
-            if not INT_MIN <= int(m.group().replace("_", "")) <= INT_MAX:
+            digits = m.group().replace("_", "")
+            if (len(digits.lstrip("+-")) > _MAX_DIGITS
+                    or not INT_MIN <= int(digits) <= INT_MAX):
                 bar = " " * (len(str(number)) + 2) + "|"
                 return (f"\n --> fromTOML\n{bar}\n {number} | {line}\n"
                         f"{bar}{' ' * (m.end() + 1)}^-- must be < 2^63\n{_COLOUR_RESET}")
