@@ -92,16 +92,25 @@ def _collect(node: Any, prefix: Loc, found: dict[Loc, Pos]) -> None:
             stack += [(node.rhs, prefix), (node.lhs, prefix)]
 
 
-def value_at(pos: Pos) -> ast.Node | None:
-    """The value written for the attribute defined at ``pos`` (a definition's
-    position: ``a.b.c = v;`` gives ``v``, the innermost attribute there)."""
+def tree_at(pos: Pos) -> tuple[ast.Node, int] | None:
+    """The tree of the file ``pos`` is in, and the offset (None where the
+    file does not parse)."""
     if pos is None:
         return None
     source, offset = pos
     try:
-        root = parse(source)
+        return parse(source), offset
     except NixSyntaxError:
         return None
+
+
+def value_at(pos: Pos) -> ast.Node | None:
+    """The value written for the attribute defined at ``pos`` (a definition's
+    position: ``a.b.c = v;`` gives ``v``, the innermost attribute there)."""
+    at = tree_at(pos)
+    if at is None:
+        return None
+    root, offset = at
     found = None
     # every node: merged paths (`a.b = 1; a.c = 2;`) put attributes outside
     # their parent's span, so spans can't prune the search

@@ -16,10 +16,10 @@ import itertools
 from dataclasses import dataclass
 
 from ..eval.errors import Pos
-from ..syntax import ast, parse
-from ..syntax.errors import NixSyntaxError
+from ..syntax import ast
 from ..syntax.walk import children
 from .graph import Loc
+from .sites import tree_at
 
 # arguments every module gets without `_module.args` (specialArgs are others)
 _FIXED_ARGS = ("lib", "config", "options", "specialArgs", "modulesPath", "name", "_class",
@@ -51,13 +51,11 @@ class StructuralRead:
 def structural_read(pos: Pos) -> StructuralRead | None:
     """The module structure that depends on the value read at ``pos``, if
     ``pos`` is such a read in a module file (a function of ``config``…)."""
-    if pos is None:
+    at = tree_at(pos)
+    if at is None:
         return None
-    source, offset = pos
-    try:
-        root = parse(source)
-    except NixSyntaxError:
-        return None
+    root, offset = at
+    source = pos[0]
     if not isinstance(root, ast.Lambda) or root.formals is None:
         return None
     args = {f.name for f in root.formals.formals}
