@@ -263,14 +263,20 @@ def evaluator_commands(nixeval: tuple[str, ...] = NIXEVAL,
             **{mode: (instantiate, env) for mode, env in MODES.items()}}
 
 
-def default_mode(lib_dir: Path, nixeval: tuple[str, ...] = NIXEVAL) -> str:
-    """Which module system nixeval runs for this lib when not told (native or interpreted)."""
+def module_system(lib_dir: Path, mode: str | None = None,
+                  nixeval: tuple[str, ...] = NIXEVAL) -> str:
+    """What nixeval runs for this lib's module system in a mode (None: left alone), and why.
+
+    A mode is a request: libs whose files are not functions of the lib (before
+    2017) keep their own code even when native is asked for.
+    """
     env = {k: v for k, v in os.environ.items() if k not in MODE_VARIABLES}
+    env.update(MODES.get(mode or "", {}), NIXEVAL_SHOW_MODULES="1")
     expr = f"(import {lib_dir}).evalModules {{ modules = [ ]; }} ? config"
     done = subprocess.run([*nixeval, "instantiate", "--eval", "-E", expr], capture_output=True,
-                          text=True, env={**env, "NIXEVAL_SHOW_MODULES": "1"}, check=False)
-    said = re.search(r"module system of .*: (native|interpreted) ", done.stderr)
-    return said.group(1) if said else "unknown"
+                          text=True, env=env, check=False)
+    said = re.search(r"module system of .*?: (.*)", done.stderr)
+    return said.group(1) if said else "unknown (nixeval did not say)"
 
 
 # A child's ru_maxrss starts at its parent's size (fork copies the parent, exec

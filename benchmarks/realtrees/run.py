@@ -17,7 +17,8 @@ system bound to the lib, whatever its version) and "interpreted"
 (NIXEVAL_INTERPRETED_MODULES=1: the lib's module system runs as Nix code).
 Where only the native column differs from Nix, the bug is in nixeval's module
 system; where both do, in the evaluator. Left alone, nixeval binds natively only
-the libs it is proven for; each table says which mode that is per lib.
+the libs it is proven for, and libs from before 2017 always run their own code;
+each table says, per lib, what ran in each mode and why.
 Each tree gets a markdown table: whether each column agrees with Nix (JSON
 compared structurally, errors by their final message), wall time (--cpu-time:
 CPU time) and peak memory of each run, and nixeval's time as a multiple of
@@ -47,9 +48,9 @@ from realtrees import (
     compare,
     configured_libs,
     configured_trees,
-    default_mode,
     evaluator_commands,
     iter_workloads,
+    module_system,
     nix_available,
     outcome_label,
     run_workload,
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="nixeval-realtrees-"))
 
     rows_by_tree: dict[Tree, list[dict]] = {}
-    defaults: dict[Tree, dict[str, str]] = {}
+    systems: dict[Tree, dict[str, list[str]]] = {}
     warmed: set[Path] = set()
     for tree, _, workload in iter_workloads(work, args.tree, args.lib, args.workload):
         if args.print_commands:
@@ -157,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.cold_cache and unparsed:
             warm_parse_cache(unparsed, nixeval)
             warmed.update(unparsed)
-        lib_defaults = defaults.setdefault(tree, {})
-        if workload.lib not in lib_defaults:
-            lib_defaults[workload.lib] = default_mode(workload.lib_dir, nixeval)
+        said = systems.setdefault(tree, {})
+        if workload.lib not in said:
+            said[workload.lib] = [
+                f"{mode or 'left alone'}: {module_system(workload.lib_dir, mode, nixeval)}"
+                for mode in (None, *modes)]
         runs = {c: run_workload(workload, c, args.timeout, commands) for c in ["nix", *modes]}
         verdicts = {mode: compare(runs["nix"], runs[mode]) for mode in modes}
         row = {"workload": workload, "runs": runs, "verdicts": verdicts}
@@ -171,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     for tree, rows in rows_by_tree.items():
         print(f"\n## {tree.name}\n")
         print(table(rows, modes, args.cpu_time))
-        print("\nnixeval's module system when not told: " + ", ".join(
-            f"{lib} {mode}" for lib, mode in defaults[tree].items()))
+        print("\nWhat nixeval runs for each lib's module system:\n")
+        for lib, lines in systems[tree].items():
+            print(f"- {lib}: " + "; ".join(lines))
         unexpected = [row["workload"].id for row in rows if nix_outcome(row).endswith("(!)")]
         if unexpected:
             print("\n(!) Nix's outcome is not the one the workload is written for: "
