@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..syntax import Source, parse, read_source
+from ..syntax import FileTooLarge, NotARegularFile, Source, parse, read_source
 from ..syntax.errors import NixSyntaxError
 from .compiler import Compiler, call_frames
 from .env import Env, Scope
@@ -240,8 +240,14 @@ class EvalState:
             if found is not None and found.data is not None:  # e.g. a toFile result
                 source = Source(path, found.data.decode("utf-8", "surrogateescape"))
             else:
-                source = read_source(found.fs if found is not None else path)
+                fs = found.fs if found is not None else path
+                source = read_source(fs)
                 source.name = path
+        except NotARegularFile:  # a FIFO, a device: refused before a byte is read
+            shown = os.path.realpath(path) if fs == path else path  # Nix resolves symlinks
+            raise NixError(f"file '{shown}' is not a regular file", pos) from None
+        except FileTooLarge as e:
+            raise NixError(str(e), pos) from None
         except OSError as e:
             raise NixError(f"opening file '{path}': {e.strerror}", pos) from None
         return self.eval_source(source, os.path.dirname(path), scope, env, imported)

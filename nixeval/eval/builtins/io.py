@@ -12,6 +12,7 @@ made are read from where their contents really are (see
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...syntax import FileTooLarge, NotARegularFile, open_regular, read_fd
 from .. import store
 from ..compiler import canon_path
 from ..derivations import (
@@ -136,20 +138,52 @@ def _missing(path: str) -> NixError:
     return NixError(f"path '{path}' does not exist")
 
 
-def _read(path: str, found: _Found | None) -> bytes:
-    if found is None:
-        raise _missing(path)
-    if found.data is not None:
-        return found.data
-    if not os.path.lexists(found.fs):
+def _open(path: str, found: _Found | None) -> tuple[int, os.stat_result]:
+    """An open descriptor on a regular file's contents, through the one
+    opener of ``nixeval.syntax`` (no FIFO can block it, no device is read);
+    what is not a regular file is refused with current Nix's message (Nix
+    2.8 says "reading from file: Is a directory" for a directory, and blocks
+    on a FIFO or reads a device to its end)."""
+    if found is None or not os.path.lexists(found.fs):
         raise _missing(path)
     try:
-        with open(found.fs, "rb") as f:
-            return f.read()
-    except IsADirectoryError:
-        raise NixError("reading from file: Is a directory") from None
+        return open_regular(found.fs)
+    except NotARegularFile:
+        shown = os.path.realpath(path) if found.fs == path else path  # Nix resolves symlinks
+        raise NixError(f"file '{shown}' is not a regular file") from None
     except OSError as e:
         raise NixError(f"opening file '{path}': {e.strerror}") from None
+
+
+def _read(path: str, found: _Found | None) -> bytes:
+    if found is not None and found.data is not None:
+        return found.data
+    fd, st = _open(path, found)
+    try:
+        return read_fd(fd, st.st_size, path)
+    except FileTooLarge as e:
+        raise NixError(str(e)) from None
+    except OSError as e:
+        raise NixError(f"reading file '{path}': {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _hash_contents(algo: str, path: str, found: _Found | None) -> store.Hash:
+    """The flat hash of a file's contents, read a piece at a time (a file of
+    any size takes no more memory than a piece)."""
+    if found is not None and found.data is not None:
+        return store.hash_string(algo, found.data)
+    h = hashlib.new(store.parse_hash_algo(algo))
+    fd, _ = _open(path, found)
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+    except OSError as e:
+        raise NixError(f"reading file '{path}': {e.strerror}") from None
+    finally:
+        os.close(fd)
+    return store.Hash(algo, h.digest())
 
 
 @primop("__readFile", 1)
@@ -179,7 +213,7 @@ def hash_file(state: EvalState, algo: Any, arg: Any) -> str:
     if name not in store.HASH_SIZES:
         raise NixError(f"unknown hash algorithm '{name}'")
     path, found = _realise(state, arg)
-    return store.hash_string(name, _read(path, found)).hex
+    return _hash_contents(name, path, found).hex
 
 
 @primop("__pathExists", 1)
@@ -374,7 +408,7 @@ def _digest(fs: str, accept: store.PathFilter | None, recursive: bool) -> bytes:
     try:
         if recursive:
             return store.nar_hash(fs, accept).digest
-        return store.hash_file("sha256", fs).digest
+        return _hash_contents("sha256", fs, _Found(fs)).digest
     except store.StoreError as e:
         raise NixError(str(e)) from None
     except IsADirectoryError:
