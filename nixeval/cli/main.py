@@ -3,12 +3,40 @@ every failure into a message and an exit status, never a traceback."""
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import os
+import signal
 import sys
-import threading
-from collections.abc import Callable
-from typing import TextIO
+
+# exit statuses
+OK, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C, whenever it comes: the message on the real standard error (the
+    descriptor itself: a command may have redirected ``sys.stderr`` for the
+    whole process, as ``lint`` and ``why`` do) and status 130, at once. The
+    handler runs between two bytecodes of the main thread, so nothing else
+    (an import half done, the worker thread's evaluation) gets to raise or
+    print; ``os._exit`` leaves them as they are."""
+    with contextlib.suppress(OSError):
+        os.write(2, b"nixeval: interrupted\n")
+    os._exit(INTERRUPTED)
+
+
+# First thing: from here on a Ctrl-C ends the run with the message above (not
+# with a traceback from whatever import or wait it falls in). Before this line
+# the interpreter's own start-up runs, which no code of nixeval can reach. A
+# SIGINT the parent chose to ignore (``nohup``, a background job) stays ignored.
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    with contextlib.suppress(ValueError):  # imported off the main thread: not the entry
+        signal.signal(signal.SIGINT, _interrupted)
+
+import gc  # noqa: E402
+import io  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import TextIO  # noqa: E402
 
 USAGE = """\
 usage: nixeval [--version] COMMAND [ARGS...]
@@ -28,9 +56,6 @@ Run 'nixeval COMMAND --help' for a command's options.
 A lib's module system runs natively where nixeval is proven for that lib
 version, else as the lib's own code; NIXEVAL_SHOW_MODULES=1 says which ran.
 """
-
-# exit statuses
-OK, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
 
 # Evaluating deeply nested Nix recurses deeply in Python; run on a thread with a
 # large stack so that depth ends in Nix's own error, not a crash.
@@ -74,11 +99,14 @@ def run(argv: list[str]) -> int:
 def _guarded(argv: list[str]) -> int:
     try:
         return run(argv)
-    except KeyboardInterrupt:
-        sys.stderr.write("nixeval: interrupted\n")
+    except KeyboardInterrupt:  # only where the handler above could not be installed
+        _say_interrupted()
         return INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): as Nix, not a failure
         return OK
+    except MemoryError:
+        sys.stderr.write("error: out of memory\n")  # Nix's text for std::bad_alloc
+        return FAILED
     except SystemExit as e:  # argparse: --help (0) or a usage error (2)
         return e.code if isinstance(e.code, int) else (OK if e.code is None else USAGE_ERROR)
     except Exception as e:  # a bug in nixeval: say so plainly
@@ -87,6 +115,77 @@ def _guarded(argv: list[str]) -> int:
         sys.stderr.write(f"nixeval: internal error: {type(e).__name__}: {e}\n"
                          "(set NIXEVAL_DEBUG=1 for a Python traceback)\n")
         return 70
+
+
+def _say_interrupted() -> None:
+    with contextlib.suppress(OSError):
+        os.write(2, b"nixeval: interrupted\n")
+
+
+class _QuietOutput(io.RawIOBase):
+    """Standard output or error as Nix's ``std::cout`` treats them: what can't
+    be written (the descriptor closed, a full disk, an I/O error) is dropped
+    and the run goes on to its own exit status, without a word or a
+    traceback. Only a closed pipe stops it (``BrokenPipeError``, status 0):
+    nothing more would be read."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.lost = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return not self.lost and os.isatty(self._fd)
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.lost:
+            return len(data)
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            self.lost = True
+            raise
+        except OSError:
+            self.lost = True
+            return len(data)
+
+
+def _guard_output() -> None:
+    """The one guard on the process's standard streams, before anything is
+    read or written: a descriptor the caller closed (``>&-``) is opened on
+    /dev/null (else the next file opened would take its number and receive
+    the output), and stdout and stderr write through ``_QuietOutput``."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, name)
+        stream = io.TextIOWrapper(
+            io.BufferedWriter(_QuietOutput(fd)),
+            encoding=getattr(old, "encoding", None) or "utf-8",
+            errors=getattr(old, "errors", None) or "strict",
+            line_buffering=bool(getattr(old, "line_buffering", name == "stderr")),
+            write_through=bool(getattr(old, "write_through", False)))
+        setattr(sys, name, stream)
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
 
 
 class _PlainText:
@@ -107,10 +206,13 @@ class _PlainText:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    _guard_output()
     if os.environ.get("NO_COLOR") is not None or not sys.stderr.isatty():
         sys.stderr = _PlainText(sys.stderr)  # type: ignore[assignment]
     if args[:1] == ["--version"]:
-        return run(args)  # no thread needed: keep it instant
+        status = _guarded(args)  # no thread needed: keep it instant
+        _flush_output()
+        return status
     result = [INTERRUPTED]
 
     def target() -> None:
@@ -124,15 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     # quarters of the time on large module trees, for no memory back.
     gc.disable()
     worker = threading.Thread(target=target, name="nixeval", daemon=True)
-    worker.start()
     try:
+        worker.start()
         while worker.is_alive():
             worker.join(0.1)
-    except KeyboardInterrupt:
-        sys.stderr.write("nixeval: interrupted\n")
-        sys.stderr.flush()
+    except KeyboardInterrupt:  # only where the handler above could not be installed
+        _say_interrupted()
         os._exit(INTERRUPTED)
-    sys.stdout.flush()
+    _flush_output()
     return result[0]
 
 
