@@ -117,11 +117,6 @@ def _settle(decision: Decision) -> Decision:
     return decision
 
 
-def decisions() -> list[Decision]:
-    """Every lib decided about in this process, for front ends to report."""
-    return list(_decisions.values())
-
-
 def bind(state: Any, path: str, value: Any) -> Any:
     """The value of an imported file, with the native functions in place when
     it is a part of a lib bound to the native module system."""
