@@ -11,9 +11,18 @@ code for every node, attrs' ``__setstate__`` or ``__init__``: the pickled
 entries this replaced loaded between two and three times slower.) The
 ``Source`` is not stored; the loaded nodes point at the live one.
 
-Anything wrong with an entry (truncated, corrupt, from another parser or
-Python) makes it a miss; the file is parsed again and the entry rewritten.
-A checksum is verified before marshal reads a byte of it.
+Anything wrong with an entry (truncated, corrupt, forged, from another
+parser or Python) makes it a miss; the file is parsed again and the entry
+rewritten. Every entry of the caches in this directory (parsed files here,
+the fingerprints of ``fingerprint.py``, the parser tables of ``parser.py``)
+carries an HMAC-SHA256 of its header and contents under a per-user secret
+kept in the cache directory (``secret``, created on first use, mode 0600):
+a checksum catches accidents, the keyed hash catches tampering too, and
+it is verified before marshal (or pickle) reads a byte. A verified entry's
+structure is still checked (the classes, each field's types, every index in
+range, one parent per node) before any node is made from it. Entries are
+opened as ``read_source`` opens files: a FIFO or a device in their place
+is a miss, never a wait.
 """
 
 from __future__ import annotations
@@ -22,14 +31,17 @@ import contextlib
 import functools
 import gc
 import hashlib
+import hmac
 import marshal
 import os
+import stat
 import sys
 import tempfile
-import zlib
 from collections import deque
+from collections.abc import Callable
 from itertools import chain, islice, repeat
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -37,7 +49,7 @@ from .. import __version__
 from . import ast
 from .source import Source
 
-_MAGIC = b"nixeval-ast-2\n"
+_MAGIC = b"nixeval-ast-3\n"
 _fingerprint: str | None = None
 
 # the concrete node classes, and the fields each sets after src, start and end
@@ -62,9 +74,13 @@ def enabled() -> bool:
     return os.environ.get("NIXEVAL_NO_PARSE_CACHE", "") in ("", "0")
 
 
+def _root() -> str:
+    return os.environ.get("NIXEVAL_CACHE_DIR") or _default_dir()
+
+
 def cache_dir(kind: str = "parse") -> str:
-    """Where entries of one kind live (``parse``; ``fingerprint``)."""
-    return os.path.join(os.environ.get("NIXEVAL_CACHE_DIR") or _default_dir(), kind)
+    """Where entries of one kind live (``parse``; ``fingerprint``; ``grammar``)."""
+    return os.path.join(_root(), kind)
 
 
 @functools.cache
@@ -96,35 +112,198 @@ def key_for(text: str, pipe_operators: bool) -> str:
     return h.hexdigest()
 
 
-def load(source: Source, key: str) -> ast.Node | None:
-    # os-level calls: open() would add a buffered reader and three system calls
+# keyed entries ------------------------------------------------------------------
+
+_SECRET_NAME = "secret"
+_SECRET_BYTES = 32
+_MAC_BYTES = 32  # HMAC-SHA256
+_secrets: dict[str, bytes | None] = {}  # cache root -> its secret (None: no caching)
+
+
+def _read_secret(path: str) -> bytes | None:
+    """The secret at ``path`` if it is one this user can trust: a regular
+    file (not a link, not a FIFO), owned by the user, readable by nobody
+    else, of the right size."""
     try:
-        fd = os.open(os.path.join(cache_dir(), key[:2], key), os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY
+                     | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        data = os.read(fd, os.fstat(fd).st_size)
+        st = os.fstat(fd)
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid()
+                or st.st_mode & 0o077 or st.st_size != _SECRET_BYTES):
+            return None
+        data = os.read(fd, _SECRET_BYTES + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    header = _MAGIC + key.encode() + b"\n"
-    start = len(header) + 4
+    return data if len(data) == _SECRET_BYTES else None
+
+
+def _new_secret(root: str, path: str, replace: bool) -> None:
+    """Write a fresh secret whole, mode 0600 from its creation, then put it in
+    place atomically: beside no secret (a link: when processes race, the
+    first one's stays), or over one that can't be trusted."""
+    try:
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".secret-")  # O_EXCL, 0600
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(_SECRET_BYTES))
+        if replace:
+            os.replace(tmp, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def secret() -> bytes | None:
+    """This user's key for the entries under the cache root, created on first
+    use; None when there can be none (an unwritable cache directory): then
+    nothing is cached."""
+    root = _root()
+    if root in _secrets:
+        return _secrets[root]
+    path = os.path.join(root, _SECRET_NAME)
+    key = _read_secret(path)
+    if key is None:
+        _new_secret(root, path, replace=os.path.lexists(path))
+        key = _read_secret(path)
+    _secrets[root] = key
+    return key
+
+
+def _header(kind: str, key: str) -> bytes:
+    return b"nixeval-" + kind.encode() + b"\n" + key.encode() + b"\n"
+
+
+def read_entry(kind: str, key: str, magic: bytes, limit: int) -> memoryview | None:
+    """The contents of the entry ``key`` of ``kind`` (at most ``limit``
+    bytes), or None unless it is whole and was written by this user's
+    nixeval for this key (its HMAC verified). Opened as files are read
+    (``open_regular``): a FIFO or a device in its place is a miss."""
+    mac_key = secret()
+    if mac_key is None:
+        return None
+    from . import open_regular
+
+    try:
+        fd, st = open_regular(os.path.join(cache_dir(kind), key[:2], key))
+    except OSError:
+        return None
+    try:
+        if st.st_size > limit:
+            return None
+        data = os.read(fd, st.st_size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    header = magic + _header(kind, key)
+    start = len(header) + _MAC_BYTES
+    if len(data) < start or not data.startswith(header):
+        return None
     payload = memoryview(data)[start:]
-    if not data.startswith(header) or (
-            int.from_bytes(data[start - 4:start], "little") != zlib.crc32(payload)):
+    mac = hmac.new(mac_key, header, hashlib.sha256)
+    mac.update(payload)
+    if not hmac.compare_digest(mac.digest(), data[len(header):start]):
+        return None
+    return payload
+
+
+def write_entry(kind: str, key: str, magic: bytes, payload: bytes) -> None:
+    """Write an entry whole (a temporary file renamed into place) with its
+    HMAC; any failure only costs speed."""
+    mac_key = secret()
+    if mac_key is None:
+        return
+    header = magic + _header(kind, key)
+    mac = hmac.new(mac_key, header, hashlib.sha256)
+    mac.update(payload)
+    directory = os.path.join(cache_dir(kind), key[:2])
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    except OSError:
+        return  # a read-only cache directory only costs speed
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(header)
+            f.write(mac.digest())
+            f.write(payload)
+        os.replace(tmp, os.path.join(directory, key))
+    except OSError:
+        with contextlib.suppress(OSError):  # a full disk: leave no partial file behind
+            os.unlink(tmp)
+
+
+# the parser's tables -----------------------------------------------------------
+
+_GRAMMAR_MAGIC = b"nixeval-grammar-1\n"
+
+
+def lark_parser(grammar: str, **options: object) -> Any:
+    """``Lark(grammar, **options)``, its analysis of the grammar (most of the
+    parser's construction time) kept in a keyed entry. Not Lark's own cache:
+    Lark reads its file with pickle, which runs whatever a forged file says,
+    and with a plain ``open``, which a FIFO in its place blocks for ever.
+    Here pickle reads only an entry whose HMAC this user's secret verifies."""
+    import io
+    import pickle
+
+    import lark
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+
+    transformer = options.pop("transformer", None)
+    h = hashlib.sha256("\0".join([_parser_fingerprint(), lark.__version__, grammar,
+                                   repr(sorted(options.items()))]).encode())
+    key = h.hexdigest()
+    if enabled():
+        payload = read_entry("grammar", key, _GRAMMAR_MAGIC, 64 << 20)
+        if payload is not None:
+            with contextlib.suppress(Exception):  # written by another lark: build anew
+                return lark.Lark.__new__(lark.Lark)._load(pickle.loads(payload),
+                                                          transformer=transformer)
+    parser = lark.Lark(grammar, transformer=transformer, **options)
+    if enabled():
+        out = io.BytesIO()
+        parser.save(out, _LOAD_ALLOWED_OPTIONS)
+        write_entry("grammar", key, _GRAMMAR_MAGIC, out.getvalue())
+    return parser
+
+
+# parsed files ---------------------------------------------------------------------
+
+
+def _entry_limit(source: Source) -> int:
+    """The largest entry a file's tree can need (a few bytes per node, at
+    most a node or two per character): anything larger is not one."""
+    return 64 * len(source.text) + (1 << 16)
+
+
+def load(source: Source, key: str) -> ast.Node | None:
+    payload = read_entry("parse", key, _MAGIC, _entry_limit(source))
+    if payload is None:
         return None
     # the loaded tree is new and acyclic: collections would only retrace it
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        node = _decode(payload, source)
+        return _decode(payload, source)
     except Exception:
         return None
     finally:
         if gc_was_enabled:
             gc.enable()
-    return node if isinstance(node, ast.Node) else None
 
 
 def store(source: Source, key: str, node: ast.Node) -> None:
@@ -132,22 +311,7 @@ def store(source: Source, key: str, node: ast.Node) -> None:
         payload = _encode(node, source)
     except (ValueError, TypeError, KeyError):
         return  # not a tree this format can hold; parsing again next time is fine
-    header = _MAGIC + key.encode() + b"\n"
-    directory = os.path.join(cache_dir(), key[:2])
-    try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    except OSError:
-        return  # a read-only cache directory only costs speed
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(header)
-            f.write(zlib.crc32(payload).to_bytes(4, "little"))
-            f.write(payload)
-        os.replace(tmp, os.path.join(directory, key))
-    except OSError:
-        with contextlib.suppress(OSError):  # a full disk: leave no partial file behind
-            os.unlink(tmp)
+    write_entry("parse", key, _MAGIC, payload)
 
 
 def _encode(root: ast.Node, source: Source) -> bytes:
@@ -223,12 +387,117 @@ _set_end = ast.Node.end.__set__
 _consume = deque(maxlen=0).extend  # runs a map to its end, in C
 
 
-def _decode(payload: memoryview, source: Source) -> object:
+# What a verified entry may hold, field by field. A scalar field: the types
+# of its values. A field of nodes: which nodes (any expression, or one class)
+# and whether None. A tuple field: which nodes its items are, and whether
+# names (strings) too. "Node" means an expression: the nodes that only exist
+# inside others (attribute definitions, formals, an ``inherit (e)`` source)
+# can't stand where an expression is compiled.
+#
+# Nodes are checked by index, cheaply: the pool holds each class once, in
+# one run of indices, so "an AttrDef" is "an index in AttrDef's run". A
+# field of any expression is only checked to hold nodes; that no
+# non-expression is among them follows from counting: the tree check gives
+# every node one parent, and each non-expression is accounted for by the one
+# field it belongs in (the AttrDefs by the ``attrs`` of sets, …; the
+# ``InheritFrom`` nodes by ``_check_inherits``).
+_NOT_EXPRESSIONS = frozenset({ast.AttrDef, ast.DynAttr, ast.Formal, ast.Formals,
+                              ast.InheritFrom})
+_SCALARS = {"int": int, "float": float, "str": str, "bool": bool, "None": type(None)}
+# the operators the parser makes BinOp nodes of (precedence.py, as the lexer spells them)
+_BINARY_OPS = frozenset({"->", "||", "&&", "==", "!=", "<", ">", "<=", ">=", "//", "+", "-",
+                         "*", "/", "++"})
+_NONE = frozenset({type(None)})
+_TUPLE_TYPES = frozenset({tuple})
+_STR = frozenset({str})
+_NO_TYPES: frozenset[type] = frozenset()
+
+
+# A field's spec: (how it is stored where it holds nodes: _PLAIN for a
+# scalar, _NODE, _TUPLE or _KIND; a scalar's types; the class of the nodes
+# it holds, None for any expression; whether None (a node field) or names (a
+# tuple field) may be among them).
+_Spec = tuple[int, frozenset[type], "type | None", bool]
+
+
+def _field_spec(cls: type[ast.Node], name: str) -> _Spec:
+    annotation = str(attrs.fields_dict(cls)[name].type)
+    if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
+        item = annotation[6:-6]
+        if item in ("Node", "AttrName"):
+            return _TUPLE, _NO_TYPES, None, item == "AttrName"
+        return _TUPLE, _NO_TYPES, _CLASSES[item], False
+    parts = annotation.split(" | ")
+    optional = "None" in parts
+    classes = [part for part in parts if part != "None"]
+    if classes == ["Node"]:
+        return _NODE, _NONE if optional else _NO_TYPES, None, optional
+    if len(classes) == 1 and classes[0] in _CLASSES:
+        return _NODE, _NONE if optional else _NO_TYPES, _CLASSES[classes[0]], optional
+    if parts == ["AttrKind"]:
+        return _KIND, _NO_TYPES, None, False
+    if all(part in _SCALARS for part in parts):
+        types = frozenset(_SCALARS[part] for part in parts)
+        return _PLAIN, _STR if types == _STR else types, None, False
+    raise TypeError(f"cache.py can't check {cls.__name__}.{name}: {annotation}")
+
+
+_SPECS = {cls: [_field_spec(cls, name) for name in names] for cls, names in _FIELDS.items()}
+# each non-expression but InheritFrom is held by fields of its own class
+_HOLDERS = {spec[2] for specs in _SPECS.values() for spec in specs
+            if spec[2] in _NOT_EXPRESSIONS}
+if _HOLDERS | {ast.InheritFrom} != _NOT_EXPRESSIONS:
+    raise TypeError("cache.py: a node class no field holds by name")
+
+
+def _ints_in(values: list, low: int, high: int) -> bool:
+    """Every value an int in [low, high) (``sum`` of ints is an int: any
+    float, complex or other number among them shows)."""
+    return not values or (type(sum(values)) is int and min(values) >= low
+                          and max(values) < high)
+
+
+def _in(indices: list, low: int, high: int) -> bool:
+    """Every index in [low, high); that they are ints, ``pool.__getitem__``
+    checks as it takes them."""
+    return not indices or (min(indices) >= low and max(indices) < high)
+
+
+# what the field types don't say, column by column: the operators the parser
+# makes, offsets inside the text, attribute paths that name something
+_EXTRA: dict[tuple[type, str], Callable[[list, int], bool]] = {
+    (ast.BinOp, "op"): lambda values, size: set(values) <= _BINARY_OPS,
+    (ast.BinOp, "op_start"): lambda values, size: _ints_in(values, 0, size),
+    (ast.Select, "path"): lambda values, size: all(values),
+    (ast.HasAttr, "path"): lambda values, size: all(values),
+}
+_EXTRAS = {cls: [_EXTRA.get((cls, name)) for name in names] for cls, names in _FIELDS.items()}
+
+
+def _decode(payload: memoryview, source: Source) -> ast.Node:
+    """The tree of a verified entry, or ValueError (TypeError, KeyError,
+    IndexError) where it is not one the encoder could have written: a miss,
+    never a tree that would fail later."""
     root, classes, counts, groups, starts, ends, names = marshal.loads(payload)
+    if not (type(classes) is type(counts) is type(groups) is type(starts) is type(ends)
+            is type(names) is list and type(root) is int):
+        raise ValueError("malformed entry")
     classes = list(map(_CLASSES.__getitem__, classes))
+    if len(set(classes)) != len(classes) or not _ints_in(counts, 0, len(payload) + 1):
+        raise ValueError("malformed entry")
+    nodes = sum(counts)
+    size = len(source.text) + 1
+    if nodes > len(payload) or not len(starts) == len(ends) == nodes \
+            or not 0 <= root < nodes or not set(map(type, names)) <= _STR \
+            or not _ints_in(starts, 0, size) or not _ints_in(ends, 0, size):
+        raise ValueError("inconsistent entry")
+    runs: dict[type, tuple[int, int]] = {}  # each class's run of indices in the pool
+    at = 0
+    for cls, count in zip(classes, counts, strict=True):
+        runs[cls] = (at, at + count)
+        at += count
     pool: list = list(map(_new, chain.from_iterable(map(repeat, classes, counts))))
-    nodes = len(pool)
-    if not len(starts) == len(ends) == nodes:
+    if type(pool[root]) in _NOT_EXPRESSIONS:
         raise ValueError("inconsistent entry")
     pool.append(None)
     pool += names
@@ -236,23 +505,122 @@ def _decode(payload: memoryview, source: Source) -> object:
     _consume(map(_set_src, pool, repeat(source, nodes)))
     _consume(map(_set_start, pool, starts))
     _consume(map(_set_end, pool, ends))
+    seen: set[int] = set()  # the nodes referred to
+    refs = 0  # references to nodes
+    held = dict.fromkeys(_HOLDERS, 0)  # references to each non-expression class
+    inherited_from = 0
     at = 0
     for cls, count, columns in zip(classes, counts, groups, strict=True):
         objs = pool[at:at + count]
         at += count
-        for setter, (kind, data, items) in zip(_SETTERS[cls], columns, strict=True):
+        for setter, (field, types, target, optional), extra, (kind, data, items) in zip(
+                _SETTERS[cls], _SPECS[cls], _EXTRAS[cls], columns, strict=True):
+            if type(data) is not list or len(data) != count:
+                raise ValueError("inconsistent entry")
             if kind == _PLAIN:
+                # scalars; or, where nodes would go, only None or empty tuples
+                # (of names, where a path allows them)
+                if types is _STR:
+                    "".join(data)  # a TypeError unless all are strings; fast
+                elif field == _TUPLE:
+                    if not set(map(type, data)) <= _TUPLE_TYPES:
+                        raise ValueError("ill-typed entry")
+                    names_only = chain.from_iterable(data)
+                    if optional:
+                        "".join(names_only)
+                    elif any(True for _ in names_only):  # no item at all
+                        raise ValueError("ill-typed entry")
+                elif not set(map(type, data)) <= types:
+                    raise ValueError("ill-typed entry")
                 values = data
+            elif kind != field:
+                raise ValueError("inconsistent entry")
             elif kind == _NODE:
+                if target is None:  # any expression, or None where optional
+                    if not _in(data, 0, nodes + optional):
+                        raise ValueError("inconsistent entry")
+                    seen.update(data)
+                    refs += count - data.count(nodes) if optional else count
+                else:
+                    some = list(filter(nodes.__ne__, data)) if optional else data
+                    low, high = runs.get(target, (0, 0))
+                    if not _in(some, low, high):
+                        raise ValueError("inconsistent entry")
+                    seen.update(some)
+                    refs += len(some)
+                    if target in held:
+                        held[target] += len(some)
                 values = map(get, data)
             elif kind == _TUPLE:
-                # the tuples' items in one list, cut by their lengths
-                if sum(data) != len(items):
+                # the tuples' items in one list, cut by their lengths (islice
+                # takes only ints, and none below 0)
+                if type(items) is not list or sum(data) != len(items):
                     raise ValueError("inconsistent entry")
+                if optional:  # a path: nodes, and names past None
+                    if not _in(items, 0, len(pool)) or nodes in items:
+                        raise ValueError("inconsistent entry")
+                    some = list(filter(nodes.__gt__, items))
+                    seen.update(some)
+                    refs += len(some)
+                else:
+                    low, high = (0, nodes) if target is None else runs.get(target, (0, 0))
+                    if not _in(items, low, high):
+                        raise ValueError("inconsistent entry")
+                    seen.update(items)
+                    refs += len(items)
+                    if target in held:
+                        held[target] += len(items)
                 values = map(tuple, map(islice, repeat(map(get, items)), data))
-            else:
+            elif kind == _KIND:
+                # the kinds by number (an index from the end would name one too)
+                if min(data, default=0) < 0:
+                    raise ValueError("inconsistent entry")
+                inherited_from += data.count(ast.AttrKind.INHERITED_FROM)
                 values = map(_KINDS.__getitem__, data)
-            if len(data) != count:
+            else:
                 raise ValueError("inconsistent entry")
+            if extra is not None:
+                values = list(values)
+                if not extra(values, size):
+                    raise ValueError("inconsistent entry")
             _consume(map(setter, objs, values))
-    return pool[root] if 0 <= root < nodes else None
+    # a tree: every node but the root has exactly one parent, so no node is
+    # shared and no cycle can be reached from the root (None, index
+    # ``nodes``, may be referred to any number of times)
+    if root in seen or not refs == len(seen) - (nodes in seen) == nodes - 1:
+        raise ValueError("not a tree")
+    # each non-expression where it belongs, and so nowhere else
+    for cls, count in held.items():
+        low, high = runs.get(cls, (0, 0))
+        if count != high - low:
+            raise ValueError("inconsistent entry")
+    _check_inherits(pool, runs, inherited_from)
+    return pool[root]
+
+
+def _check_inherits(pool: list, runs: dict[type, tuple[int, int]],
+                    inherited_from: int) -> None:
+    """Each ``inherit (e) x`` source where the builder puts it: as the
+    ``Select`` of an inherited attribute, inside its own set, within the
+    set's sources (each ``InheritFrom`` has one parent, so counting them
+    shows none is elsewhere)."""
+    low, high = runs.get(ast.InheritFrom, (0, 0))
+    if high - low != inherited_from:
+        raise ValueError("inherit sources out of place")
+    if not inherited_from:
+        return
+    found = 0
+    low, high = runs.get(ast.Attrs, (0, 0))
+    for attrset in pool[low:high]:
+        if not attrset.inherit_from:
+            continue
+        for d in attrset.attrs:
+            if d.kind is ast.AttrKind.INHERITED_FROM:
+                value = d.value
+                if not (type(value) is ast.Select and type(value.expr) is ast.InheritFrom
+                        and value.default is None and len(value.path) == 1
+                        and 0 <= value.expr.index < len(attrset.inherit_from)):
+                    raise ValueError("inherit source out of place")
+                found += 1
+    if found != inherited_from:
+        raise ValueError("inherit sources out of place")

@@ -14,11 +14,8 @@ named definitions compute changes it. What comes from outside the file
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -64,30 +61,32 @@ def fingerprint(root: ast.Node, names: Iterable[str]) -> str:
 
 
 _HEX = re.compile(r"[0-9a-f]{64}")
+_MAGIC = b"nixeval-fingerprint-1\n"
 
 
 def file_fingerprint(path: str, names: Iterable[str]) -> str:
     """``fingerprint`` of a file, cached on disk by its contents: deciding
-    about a lib must cost a process almost nothing after the first time."""
-    from . import read_source
+    about a lib must cost a process almost nothing after the first time.
+    An entry decides whether a lib's module system is bound natively, so it
+    gets the parse cache's protection: keyed by the user's secret (a forged
+    one is a miss, not a lib counted as proven), read without blocking."""
+    from . import Source, read_bytes
 
     names = sorted(names)
-    with open(path, "rb") as f:
-        data = f.read()
+    data = read_bytes(path)
     h = hashlib.sha256(_code_fingerprint().encode())
     h.update("\0".join(names).encode() + b"\1" + data)
     key = h.hexdigest()
-    entry = os.path.join(cache.cache_dir("fingerprint"), key[:2], key)
     if cache.enabled():
-        with contextlib.suppress(OSError, UnicodeDecodeError), open(entry, "rb") as f:
-            text = f.read(65).decode()
+        entry = cache.read_entry("fingerprint", key, _MAGIC, 4096)
+        if entry is not None:
+            text = bytes(entry).decode("ascii", "replace")
             if _HEX.fullmatch(text):
                 return text
-    source = read_source(path)
-    root = source_tree(source)
+    root = source_tree(Source(path, data.decode("utf-8", "surrogateescape")))
     result = fingerprint(root, names) if root is not None else hashlib.sha256(data).hexdigest()
     if cache.enabled():
-        _store(entry, result)
+        _store(key, result)
     return result
 
 
@@ -103,20 +102,8 @@ def source_tree(source: object) -> ast.Node | None:
         return None
 
 
-def _store(entry: str, text: str) -> None:
-    directory = os.path.dirname(entry)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    except OSError:
-        return  # a read-only cache costs only time
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, entry)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+def _store(key: str, text: str) -> None:
+    cache.write_entry("fingerprint", key, _MAGIC, text.encode())
 
 
 _code: str | None = None

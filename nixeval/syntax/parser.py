@@ -10,12 +10,10 @@ the parse time.
 from __future__ import annotations
 
 import gc
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from lark import Lark
 from lark.grammar import Rule
 from lark.lexer import Lexer
 from lark.parse_tree_builder import ExpandSingleChild
@@ -50,7 +48,8 @@ class Parser:
     def __init__(self, pipe_operators: bool = False) -> None:
         self._pipe_operators = pipe_operators
         self._builder = TreeBuilder()
-        self._lark = Lark(
+        # Lark's analysis of the grammar, cached beside the parse cache
+        self._lark = cache.lark_parser(
             GRAMMAR.read_text(),
             parser="lalr",
             lexer=_NoLexer,
@@ -58,7 +57,6 @@ class Parser:
             keep_all_tokens=True,
             maybe_placeholders=False,
             strict=True,
-            cache=_table_cache(),
         )
         lalr = self._lark.parser.parser.parser
         if not all(isinstance(key, Rule) for key in lalr.callbacks):
@@ -97,10 +95,8 @@ class Parser:
         gc.disable()
         try:
             with self._lock:
-                self._builder.src = source
-                return self._run(source)
-        except RecursionError:
-            raise NixSyntaxError("expression is nested too deeply", source, 0) from None
+                self._builder.begin(source)
+                return self._builder.finish(self._run(source))
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -147,20 +143,6 @@ class Parser:
         if expected:
             message += ", expecting " + " or ".join(expected)
         return NixSyntaxError(message, source, tok.start_pos)
-
-
-def _table_cache() -> str | bool:
-    """Where Lark keeps its analysis of the grammar (it checks the grammar's hash
-    and its own version, and carries on without a broken file): most of the
-    parser's construction time, saved on every later start."""
-    if not cache.enabled():
-        return False
-    directory = os.path.join(os.path.dirname(cache.cache_dir()), "grammar")
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError:
-        return False
-    return os.path.join(directory, "nix.lark.cache")
 
 
 _parsers: dict[bool, Parser] = {}
