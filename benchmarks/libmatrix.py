@@ -4,6 +4,13 @@
         [--from-year 2017] [--until de42d442] [--jobs N] [--timeout 1800]
         [--nix CMD] [--nixeval CMD] [--only nix,native,interp,auto] [--json OUT]
     python benchmarks/libmatrix.py --from-json OUT [--gitdir GITDIR]
+    python benchmarks/libmatrix.py --commits C1,... --only nix,native --record
+
+--record proves lib versions: a commit whose suite native nixeval passes with
+no check failing that Nix passes gets its lib's fingerprints added to
+nixeval/modules/proven.json, so that plain nixeval binds its native module
+system to that lib (and any lib whose module system is the same, whatever
+else differs).
 
 GITDIR (default: $NIXEVAL_LIB_GITDIR) is a git directory of nixpkgs or of its
 lib-only mirror nix-community/nixpkgs.lib. Without --commits, the commits are
@@ -435,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated evaluators of " + ",".join(EVALUATORS))
     ap.add_argument("--json", type=Path, help="write every run's results here")
     ap.add_argument("--from-json", type=Path, help="print the table of an earlier --json run")
+    ap.add_argument("--record", action="store_true",
+                    help="add the libs native nixeval passes as Nix does to proven.json")
     args = ap.parse_args(argv)
 
     if args.from_json:
@@ -514,8 +523,40 @@ def main(argv: list[str] | None = None) -> int:
                 "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         args.json.write_text(json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]},
                                         indent=1) + "\n")
+    if args.record:
+        for row in rows:
+            record_proof(args.gitdir, row)
     ran = all(r.problem is None for row in rows for r in row.runs.values())
     return 0 if ran else 1
+
+
+PROVEN = Path(__file__).resolve().parent.parent / "nixeval" / "modules" / "proven.json"
+
+
+def record_proof(gitdir: str, row: Row) -> None:
+    """Add ``row``'s lib to proven.json when native nixeval passed its suite
+    as Nix did (every check Nix passes, native passes too)."""
+    native, nix = row.runs.get("native"), row.runs.get("nix")
+    if native is None or nix is None or native.problem or nix.problem or row.regressions \
+            or not native.passed:
+        return
+    sys.path.insert(0, str(PROVEN.parents[2]))
+    from nixeval.modules.binding import lib_fingerprints
+
+    with tempfile.TemporaryDirectory() as work:
+        extract(gitdir, row.commit, work)
+        fps = lib_fingerprints(os.path.join(work, "lib"))
+    if fps is None:
+        return
+    table = json.loads(PROVEN.read_text())
+    if any(tuple(e["fingerprints"]) == fps for e in table["libs"]):
+        return
+    total = native.passed + (native.failed or 0)
+    table["libs"].append({"source": f"nixpkgs lib {row.commit[:8]} ({row.date}; module-system "
+                                    f"suite {native.passed}/{total}, as nix-instantiate)",
+                          "fingerprints": list(fps)})
+    PROVEN.write_text(json.dumps(table, indent=1) + "\n")
+    print(f"libmatrix: proven {row.commit[:8]}", file=sys.stderr)
 
 
 if __name__ == "__main__":
