@@ -7,6 +7,8 @@ merging nested attribute paths, rejecting duplicate attributes and formals
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lark import Transformer
 
 from . import ast
@@ -60,20 +62,61 @@ class AttrsBuilder:
         return b
 
     def freeze(self, src: Source) -> ast.Attrs:
+        """The set as a node. The sets nested in it by attribute paths (``a.b.c = 1``)
+        are frozen innermost first, without recursion: a path may be thousands
+        of names long."""
+        builders = [self]
+        for b in builders:  # extended while iterated: every nested set, parents first
+            builders.extend(b._nested())
+        frozen: dict[int, ast.Attrs] = {}
+        for b in reversed(builders):
+            frozen[id(b)] = b._freeze_one(src, frozen)
+        return frozen[id(self)]
+
+    def _nested(self) -> Iterator[AttrsBuilder]:
+        for e in self.attrs.values():
+            if e.value.__class__ is AttrsBuilder:
+                yield e.value
+        for _, value, _, _ in self.dynamic:
+            if value.__class__ is AttrsBuilder:
+                yield value
+
+    def _freeze_one(self, src: Source, frozen: dict[int, ast.Attrs]) -> ast.Attrs:
+        """This set, its nested sets being in ``frozen`` already."""
         attrs = tuple([
-            ast.AttrDef(src, e.start, e.end, name, _frozen(src, e.value), e.kind)
+            ast.AttrDef(src, e.start, e.end, name,
+                        frozen[id(e.value)] if e.value.__class__ is AttrsBuilder else e.value,
+                        e.kind)
             for name, e in self.attrs.items()
         ])
         dynamic = tuple([
-            ast.DynAttr(src, s, e, name, _frozen(src, value))
+            ast.DynAttr(src, s, e, name,
+                        frozen[id(value)] if value.__class__ is AttrsBuilder else value)
             for name, value, s, e in self.dynamic
         ])
         return ast.Attrs(src, self.start, self.end, self.recursive, attrs, dynamic,
                          tuple(self.inherit_from))
 
 
-def _frozen(src: Source, value) -> ast.Node:
-    return value.freeze(src) if isinstance(value, AttrsBuilder) else value
+class _Application:
+    """A call being parsed: ``f a b …`` adds each argument in place, as Nix's
+    makeCall does, rather than copying a growing tuple at each one; the call
+    becomes a node once the whole application is reduced (``operand``)."""
+
+    __slots__ = ("args", "end", "fn", "start")
+
+    def __init__(self, fn: ast.Node, args: list[ast.Node], start: int, end: int) -> None:
+        self.fn = fn
+        self.args = args
+        self.start = start
+        self.end = end
+
+
+def _in_order(operand: list) -> list:
+    """An operand's items (see TreeBuilder.operand) in source order."""
+    if len(operand) > 1:
+        operand.reverse()
+    return operand
 
 
 def _is_attrs(value) -> bool:
@@ -84,12 +127,45 @@ def show_attr_path(names) -> str:
     return ".".join(n if isinstance(n, str) else '"${...}"' for n in names)
 
 
+_set_call_args = ast.Call.args.__set__  # the slot's own setter: see TreeBuilder.finish
+
+
 class TreeBuilder(Transformer):
-    """One instance serves every parse; ``src`` is set by the parser before each."""
+    """One instance serves every parse, between :meth:`begin` and :meth:`finish`.
+
+    A call applied to more arguments (``(f a) b``, ``b |> f a``) takes them in
+    place, as Nix's makeCall does, so that nested applications stay linear:
+    until the parse is finished every ``Call`` it made holds its arguments in
+    a list, shared with the call that extends it.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.src: Source = Source("«none»", "")
+        self._open_calls: dict[int, ast.Call] = {}
+
+    def begin(self, source: Source) -> None:
+        self.src = source
+        self._open_calls = {}
+
+    def finish(self, root: ast.Node) -> ast.Node:
+        """The tree, each call's arguments a tuple (its node is new and unshared yet)."""
+        for call in self._open_calls.values():
+            _set_call_args(call, tuple(call.args))
+        self._open_calls = {}
+        return root
+
+    def _new_call(self, fn: ast.Node, args: list[ast.Node], start: int, end: int) -> ast.Call:
+        call = ast.Call(self.src, start, end, fn, args)  # type: ignore[arg-type]  # see finish
+        self._open_calls[id(call)] = call
+        return call
+
+    def _call_args(self, call: ast.Call) -> list[ast.Node]:
+        """The arguments of ``call``, to extend: a call still open is used up by
+        the call that extends it, so its own list is taken over."""
+        if self._open_calls.pop(id(call), None) is not None:
+            return call.args  # type: ignore[return-value]  # a list until finish
+        return list(call.args)
 
     # errors ---------------------------------------------------------------
     def error(self, message: str, offset: int) -> NixSyntaxError:
@@ -197,12 +273,12 @@ class TreeBuilder(Transformer):
         return group(self.src, items, self.error)
 
     def seq_start(self, c):
-        return c[0]
+        return _in_order(c[0])
 
     def seq_binop(self, c):
         seq = c[0]
         seq.append(Binary(c[1]))
-        seq.extend(c[2])
+        seq.extend(_in_order(c[2]))
         return seq
 
     def seq_hasattr(self, c):
@@ -210,22 +286,39 @@ class TreeBuilder(Transformer):
         seq.append(HasAttrSuffix(tok, tuple(path.names), path.end))
         return seq
 
+    # An operand is a list of items innermost first: the operand, then its
+    # prefixes from the nearest out (`- ! x` is [x, !, -]), so that each prefix
+    # is appended rather than the list copied behind it.
     def operand(self, c):
-        return [c[0]]
+        node = c[0]
+        if node.__class__ is _Application:
+            node = self._new_call(node.fn, node.args, node.start, node.end)
+        return [node]
 
     def prefix(self, c):
-        return [Prefix(c[0]), *c[1]]
+        items = c[1]
+        items.append(Prefix(c[0]))
+        return items
 
     def app(self, c):
         fn, arg = c
-        return self._call(fn, arg, fn.start)
+        if fn.__class__ is _Application:
+            fn.args.append(arg)
+            fn.end = max(fn.end, arg.end)
+            return fn
+        if isinstance(fn, ast.Call):  # `(f a) b` is one call, as in Nix
+            args = self._call_args(fn)
+            args.append(arg)
+            return _Application(fn.fn, args, fn.start, max(fn.end, arg.end))
+        return _Application(fn, [arg], min(fn.start, arg.start), max(fn.end, arg.end))
 
     def _call(self, fn: ast.Node, arg: ast.Node, pos: int) -> ast.Call:
-        # Nix's makeCall: `f a b`, `(f a) b` and `b |> f a` are all one call
+        # Nix's makeCall: `(f a) b` and `b |> f a` are one call (`f a b`: see app)
         if isinstance(fn, ast.Call):
-            return ast.Call(self.src, fn.start, max(fn.end, arg.end), fn.fn, (*fn.args, arg))
-        return ast.Call(self.src, min(pos, fn.start, arg.start), max(fn.end, arg.end), fn,
-                        (arg,))
+            args = self._call_args(fn)
+            args.append(arg)
+            return self._new_call(fn.fn, args, fn.start, max(fn.end, arg.end))
+        return self._new_call(fn, [arg], min(pos, fn.start, arg.start), max(fn.end, arg.end))
 
     # selection ------------------------------------------------------------
     def select(self, c):
@@ -239,7 +332,7 @@ class TreeBuilder(Transformer):
     def cursed_or(self, c):
         expr, tok = c
         var = ast.Var(self.src, tok.start_pos, tok.end_pos, "or")
-        return ast.Call(self.src, expr.start, tok.end_pos, expr, (var,))
+        return self._new_call(expr, [var], expr.start, tok.end_pos)
 
     # atoms ----------------------------------------------------------------
     def var(self, c):
@@ -448,25 +541,44 @@ class TreeBuilder(Transformer):
             b.dynamic.append((last, value, pos, end))
 
     def _add_attr(self, b: AttrsBuilder, names: list, name: str, new: _Entry) -> None:
-        old = b.attrs.get(name)
-        if old is None:
-            b.attrs[name] = new
-            return
-        if not (_is_attrs(new.value) and _is_attrs(old.value)):
-            raise self.dup_attr(names, new.start, old.start)
-        # `a = { x = 1; }; a = { y = 2; };` merges (any `rec` of the second is dropped)
-        if isinstance(old.value, ast.Attrs):
-            old.value = AttrsBuilder.thaw(old.value)
-        target: AttrsBuilder = old.value
-        incoming = (new.value if isinstance(new.value, AttrsBuilder)
-                    else AttrsBuilder.thaw(new.value))
-        shift = len(target.inherit_from)
-        for sub, entry in incoming.attrs.items():
-            if entry.kind == ast.AttrKind.INHERITED_FROM and shift:
-                entry.value = _shift_inherit(self.src, entry.value, shift)
-            self._add_attr(target, [*names, sub], sub, entry)
-        target.dynamic.extend(incoming.dynamic)
-        target.inherit_from.extend(incoming.inherit_from)
+        """Add ``new`` as ``name`` (the last of ``names``), merging two sets of the same
+        name (`a = { x = 1; }; a = { y = 2; };`; any `rec` of the second is dropped).
+
+        Merging nested sets goes depth first, in order, as Nix's does (so the first
+        duplicate is the one reported), on a stack of its own: sets may nest
+        thousands deep. A nested name's path is kept as (outer path, name) until
+        an error needs it whole."""
+        todo: list[tuple[AttrsBuilder, object, str, _Entry]] = [(b, names, name, new)]
+        while todo:
+            b, path, name, new = todo.pop()
+            old = b.attrs.get(name)
+            if old is None:
+                b.attrs[name] = new
+                continue
+            if not (_is_attrs(new.value) and _is_attrs(old.value)):
+                raise self.dup_attr(_unroll(path), new.start, old.start)
+            if isinstance(old.value, ast.Attrs):
+                old.value = AttrsBuilder.thaw(old.value)
+            target: AttrsBuilder = old.value
+            incoming = (new.value if isinstance(new.value, AttrsBuilder)
+                        else AttrsBuilder.thaw(new.value))
+            shift = len(target.inherit_from)
+            for entry in incoming.attrs.values():
+                if entry.kind == ast.AttrKind.INHERITED_FROM and shift:
+                    entry.value = _shift_inherit(self.src, entry.value, shift)
+            todo.extend(reversed([(target, (path, sub), sub, entry)
+                                  for sub, entry in incoming.attrs.items()]))
+            target.dynamic.extend(incoming.dynamic)
+            target.inherit_from.extend(incoming.inherit_from)
+
+
+def _unroll(path) -> list:
+    """The names of a path kept as (outer path, name) pairs around a list."""
+    inner: list = []
+    while isinstance(path, tuple):
+        path, name = path
+        inner.append(name)
+    return [*path, *reversed(inner)]
 
 
 def _shift_inherit(src: Source, sel: ast.Select, shift: int) -> ast.Select:
