@@ -105,6 +105,21 @@ _INPATH_RE = re.compile(rf"(?P<DOLLAR_CURLY>\$\{{)|(?P<STR>{_PATH}|{_PC}*+/|{_PC
 DEFAULT, STRING, IND_STRING, INPATH, INPATH_SLASH = range(5)
 
 _MAX_INT = 2**63 - 1
+_MAX_INT_DIGITS = len(str(_MAX_INT))
+
+
+def _int_literal(text: str) -> int | None:
+    """The value of an INT token, or None where it does not fit in 64 bits.
+
+    Leading zeros are allowed, as in Nix; the digits are counted first, so
+    int() never sees thousands of them (Python refuses over 4,300 digits).
+    """
+    if len(text) > _MAX_INT_DIGITS:
+        text = text.lstrip("0") or "0"
+        if len(text) > _MAX_INT_DIGITS:
+            return None
+    number = int(text)
+    return number if number <= _MAX_INT else None
 
 
 def unescape(text: str) -> str:
@@ -255,8 +270,8 @@ def tokenize(source: Source,
                             source, pos)
                     push(_new(Token, (kind, value, pos, end)))
                 elif kind == "INT":
-                    number = int(value)
-                    if number > _MAX_INT:
+                    number = _int_literal(value)
+                    if number is None:
                         return tokens, NixSyntaxError(f"invalid integer '{value}'", source, pos)
                     push(_new(Token, ("INT", number, pos, end)))
                 elif kind == "FLOAT":
