@@ -44,13 +44,18 @@ def expected_tokens(stack: list[dict], rank: dict[int, int]) -> list[str]:
     reductions (by ``id``) as their rules stand in the grammar.
     """
     stack = list(stack)
-    for _ in range(10_000):  # each step pops at least as much as it pushes
-        reductions = Counter(act for sym, act in stack[-1].items()
-                             if act.__class__ is tuple and sym.isupper())
-        if not reductions:
+    defaults: dict[int, tuple | None] = {}  # a deep stack repeats a few states
+    # A step shrinks the stack, or is one of a short chain of unit or empty
+    # reductions; the bound is only a guard, and grows with the stack, which
+    # bison may unwind entirely (`x: x: … 1 ]`).
+    for _ in range(10_000 + 10 * len(stack)):
+        state = stack[-1]
+        if id(state) not in defaults:
+            defaults[id(state)] = _default_reduction(state, rank)
+        reduction = defaults[id(state)]
+        if reduction is None:
             break
-        # the reduction for the most lookaheads; on a tie, the earliest rule
-        lhs, size, _ = min(reductions, key=lambda r: (-reductions[r], rank.get(id(r), 0)))
+        lhs, size, _ = reduction
         if lhs == "start":  # bison's next state shifts only its end marker
             return [DISPLAY["$END"]]
         if size:
@@ -63,3 +68,13 @@ def expected_tokens(stack: list[dict], rank: dict[int, int]) -> list[str]:
     if not names or len(names) > MAX_EXPECTED:
         return []
     return [DISPLAY.get(n, n) for n in sorted(names, key=lambda n: _RANK.get(n, len(_RANK)))]
+
+
+def _default_reduction(state: dict, rank: dict[int, int]) -> tuple | None:
+    """Bison's default reduction in ``state``: the one for the most lookaheads
+    (on a tie, the earliest rule), or None where the state reduces nothing."""
+    reductions = Counter(act for sym, act in state.items()
+                         if act.__class__ is tuple and sym.isupper())
+    if not reductions:
+        return None
+    return min(reductions, key=lambda r: (-reductions[r], rank.get(id(r), 0)))

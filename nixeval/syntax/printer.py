@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterator
 
 from . import ast
 
@@ -36,7 +37,7 @@ _SELECTABLE = (ast.Var, ast.CurPos, ast.Str, ast.StrInterp, ast.Attrs, ast.List)
 def to_source(node: ast.Node) -> str:
     """Nix source for ``node``; parsing it gives a tree equal to ``node``."""
     out: list[str] = []
-    _Printer(out).expr(node)
+    _Printer(out).print(node)
     return "".join(out)
 
 
@@ -75,19 +76,40 @@ def format_float(value: float) -> str:
     return mantissa + e + exponent
 
 
+# what a printing method returns: the sub-nodes to print, in order (see _Printer)
+Children = Iterator[ast.Node]
+
+
 class _Printer:
+    """Each method for a compound node is a generator: it writes its own text and
+    yields each sub-node where that sub-node's text belongs. :meth:`print` runs
+    them on a stack of its own, so any depth of nesting prints without recursion."""
+
     __slots__ = ("out",)
 
     def __init__(self, out: list[str]) -> None:
         self.out = out
 
-    # expressions ------------------------------------------------------------
-    def expr(self, node: ast.Node) -> None:
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
-            raise ValueError(f"cannot print {type(node).__name__} as Nix source")
-        method(node)
+    def print(self, root: ast.Node) -> None:
+        methods: dict[type, Callable[[ast.Node], Children | None]] = {}
+        stack: list[Children] = [iter((root,))]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = next(stack[-1], None)
+            if node is None:
+                pop()
+                continue
+            method = methods.get(node.__class__)
+            if method is None:
+                method = getattr(self, "_" + node.__class__.__name__, None)
+                if method is None:
+                    raise ValueError(f"cannot print {type(node).__name__} as Nix source")
+                methods[node.__class__] = method
+            children = method(node)
+            if children is not None:
+                push(children)
 
+    # expressions: leaves write their text, compound nodes are generators
     def _Int(self, node: ast.Int) -> None:
         if node.value < 0:  # not a literal; `(-5)` at least evaluates alike
             self.out.append(f"(-{-node.value})")
@@ -103,12 +125,12 @@ class _Printer:
     def _Str(self, node: ast.Str) -> None:
         self.out.append(quote_string(node.value))
 
-    def _StrInterp(self, node: ast.StrInterp) -> None:
+    def _StrInterp(self, node: ast.StrInterp) -> Children:
         self.out.append('"')
-        self.string_parts(node.parts)
+        yield from self.string_parts(node.parts)
         self.out.append('"')
 
-    def string_parts(self, parts: tuple[ast.Node, ...]) -> None:
+    def string_parts(self, parts: tuple[ast.Node, ...]) -> Children:
         """The inside of a string: a literal run is one part, so of adjacent ``Str``
         parts only the first is printed literally, the others as ``${"…"}``."""
         out = self.out
@@ -120,20 +142,20 @@ class _Printer:
                 out.append(_escape(part.value, before_interp=i < last))
                 literal_before = True
             else:
-                self.interp(part)
+                yield from self.interp(part)
                 literal_before = False
 
     def _Path(self, node: ast.Path) -> None:
         self.out.append(node.value)
 
-    def _PathInterp(self, node: ast.PathInterp) -> None:
+    def _PathInterp(self, node: ast.PathInterp) -> Children:
         out = self.out
         parts = node.parts
         first = parts[0]
         if isinstance(first, ast.Path):
             out.append(first.value)
         else:
-            self.interp(first)
+            yield from self.interp(first)
         literal_before = True  # the path token itself
         for i, part in enumerate(parts[1:], 1):
             last = i == len(parts) - 1
@@ -143,12 +165,12 @@ class _Printer:
                 out.append(part.value)
                 literal_before = True
             else:
-                self.interp(part)
+                yield from self.interp(part)
                 literal_before = False
 
-    def interp(self, node: ast.Node) -> None:
+    def interp(self, node: ast.Node) -> Children:
         self.out.append("${")
-        self.expr(node)
+        yield node
         self.out.append("}")
 
     def _SearchPath(self, node: ast.SearchPath) -> None:
@@ -160,13 +182,13 @@ class _Printer:
     def _CurPos(self, node: ast.CurPos) -> None:
         self.out.append("__curPos")
 
-    def selectable(self, node: ast.Node) -> None:
+    def selectable(self, node: ast.Node) -> Children:
         """``node`` where a ``.`` or ``or`` may follow (``1.a``, ``./a.b`` would lex wrong)."""
         if isinstance(node, _SELECTABLE) or self.parenthesised(node):
-            self.expr(node)
+            yield node
         else:
             self.out.append("(")
-            self.expr(node)
+            yield node
             self.out.append(")")
 
     @staticmethod
@@ -175,72 +197,72 @@ class _Printer:
                                      ast.SearchPath, ast.Var, ast.CurPos, ast.Str,
                                      ast.StrInterp, ast.Attrs, ast.List))
 
-    def _Select(self, node: ast.Select) -> None:
+    def _Select(self, node: ast.Select) -> Children:
         out = self.out
         out.append("(")
-        self.selectable(node.expr)
+        yield from self.selectable(node.expr)
         out.append(".")
-        self.attr_path(node.path)
+        yield from self.attr_path(node.path)
         if node.default is not None:
             out.append(" or ")
-            self.expr(node.default)
+            yield node.default
         out.append(")")
 
-    def _HasAttr(self, node: ast.HasAttr) -> None:
+    def _HasAttr(self, node: ast.HasAttr) -> Children:
         self.out.append("(")
-        self.expr(node.expr)
+        yield node.expr
         self.out.append(" ? ")
-        self.attr_path(node.path)
+        yield from self.attr_path(node.path)
         self.out.append(")")
 
-    def attr_path(self, path: tuple[ast.AttrName, ...]) -> None:
+    def attr_path(self, path: tuple[ast.AttrName, ...]) -> Children:
         for i, name in enumerate(path):
             if i:
                 self.out.append(".")
-            self.attr_name(name)
+            yield from self.attr_name(name)
 
-    def attr_name(self, name: ast.AttrName) -> None:
+    def attr_name(self, name: ast.AttrName) -> Children:
         if isinstance(name, str):
             self.out.append(quote_attr(name))
         elif isinstance(name, ast.StrInterp):
-            self.expr(name)  # `"a${b}"` reads back as the same StrInterp
+            yield name  # `"a${b}"` reads back as the same StrInterp
         else:
-            self.interp(name)
+            yield from self.interp(name)
 
-    def _Call(self, node: ast.Call) -> None:
+    def _Call(self, node: ast.Call) -> Children:
         out = self.out
         args = node.args
         if args and _is_or(args[0]):
             # `x or` is Call(x, [or]); arguments after it come from `(x or) b`
             out.append("(" if len(args) == 1 else "((")
-            self.selectable(node.fn)
+            yield from self.selectable(node.fn)
             out.append(" or)")
             args = args[1:]
             if not args:
                 return
         else:
             out.append("(")
-            self.expr(node.fn)
+            yield node.fn
         for arg in args:
             out.append(" ")
-            self.expr(arg)
+            yield arg
         out.append(")")
 
-    def _Lambda(self, node: ast.Lambda) -> None:
+    def _Lambda(self, node: ast.Lambda) -> Children:
         out = self.out
         out.append("(")
         if node.formals is None:
             out.append(node.arg or "_")
         else:
-            self.formals(node.formals)
+            yield from self.formals(node.formals)
             if node.arg is not None:
                 out.append(" @ ")
                 out.append(node.arg)
         out.append(": ")  # the space keeps `x:y` from lexing as a URI
-        self.expr(node.body)
+        yield node.body
         out.append(")")
 
-    def formals(self, formals: ast.Formals) -> None:
+    def formals(self, formals: ast.Formals) -> Children:
         out = self.out
         items = formals.formals
         if not items and not formals.ellipsis:
@@ -253,76 +275,76 @@ class _Printer:
             out.append(f.name)
             if f.default is not None:
                 out.append(" ? ")
-                self.expr(f.default)
+                yield f.default
         if formals.ellipsis:
             out.append(", ..." if items else "...")
         out.append(" }")
 
-    def _Let(self, node: ast.Let) -> None:
+    def _Let(self, node: ast.Let) -> Children:
         self.out.append("(let ")
-        self.bindings(node.bindings)
+        yield from self.bindings(node.bindings)
         self.out.append("in ")
-        self.expr(node.body)
+        yield node.body
         self.out.append(")")
 
-    def _With(self, node: ast.With) -> None:
-        self.keyword_body("with", node.env, node.body)
+    def _With(self, node: ast.With) -> Children:
+        return self.keyword_body("with", node.env, node.body)
 
-    def _Assert(self, node: ast.Assert) -> None:
-        self.keyword_body("assert", node.cond, node.body)
+    def _Assert(self, node: ast.Assert) -> Children:
+        return self.keyword_body("assert", node.cond, node.body)
 
-    def keyword_body(self, keyword: str, head: ast.Node, body: ast.Node) -> None:
+    def keyword_body(self, keyword: str, head: ast.Node, body: ast.Node) -> Children:
         self.out.append(f"({keyword} ")
-        self.expr(head)
+        yield head
         self.out.append("; ")
-        self.expr(body)
+        yield body
         self.out.append(")")
 
-    def _If(self, node: ast.If) -> None:
+    def _If(self, node: ast.If) -> Children:
         out = self.out
         out.append("(if ")
-        self.expr(node.cond)
+        yield node.cond
         out.append(" then ")
-        self.expr(node.then)
+        yield node.then
         out.append(" else ")
-        self.expr(node.else_)
+        yield node.else_
         out.append(")")
 
-    def _Not(self, node: ast.Not) -> None:
+    def _Not(self, node: ast.Not) -> Children:
         self.out.append("(!")
-        self.expr(node.expr)
+        yield node.expr
         self.out.append(")")
 
-    def _Neg(self, node: ast.Neg) -> None:
+    def _Neg(self, node: ast.Neg) -> Children:
         # `- ./a` needs the space: `-./a` is a path
         self.out.append("(-" if self.parenthesised(node.expr) else "(- ")
-        self.expr(node.expr)
+        yield node.expr
         self.out.append(")")
 
-    def _BinOp(self, node: ast.BinOp) -> None:
+    def _BinOp(self, node: ast.BinOp) -> Children:
         out = self.out
         out.append("(")
-        self.expr(node.lhs)
+        yield node.lhs
         out.append(f" {node.op} ")
-        self.expr(node.rhs)
+        yield node.rhs
         out.append(")")
 
-    def _List(self, node: ast.List) -> None:
+    def _List(self, node: ast.List) -> Children:
         out = self.out
         out.append("[")
         for item in node.items:
             out.append(" ")
-            self.expr(item)
+            yield item
         out.append(" ]")
 
     # attribute sets ---------------------------------------------------------
-    def _Attrs(self, node: ast.Attrs) -> None:
+    def _Attrs(self, node: ast.Attrs) -> Children:
         out = self.out
         out.append("rec { " if node.recursive else "{ ")
-        self.bindings(node)
+        yield from self.bindings(node)
         out.append("}")
 
-    def bindings(self, node: ast.Attrs) -> None:
+    def bindings(self, node: ast.Attrs) -> Children:
         """``name = value;`` entries and ``inherit`` clauses, each followed by a space.
 
         Entries reparse in the order printed, so they keep their order; each
@@ -343,9 +365,9 @@ class _Printer:
                 out.append("inherit " + " ".join(map(quote_attr, pending_inherit)) + "; ")
                 pending_inherit.clear()
 
-        def clause(index: int) -> None:
+        def clause(index: int) -> Children:
             out.append("inherit (")
-            self.expr(sources[index])
+            yield sources[index]
             out.append(")")
             for name in by_source.pop(index, ()):
                 out.append(" " + quote_attr(name))
@@ -361,21 +383,21 @@ class _Printer:
                 if index not in by_source:
                     continue  # printed with the clause's first name
                 while done <= index:
-                    clause(done)
+                    yield from clause(done)
                     done += 1
                 continue
             out.append(quote_attr(d.name))
             out.append(" = ")
-            self.expr(d.value)
+            yield d.value
             out.append("; ")
         flush_inherit()
         while done < len(sources):
-            clause(done)
+            yield from clause(done)
             done += 1
         for d in node.dynamic:
-            self.attr_name(d.name)
+            yield from self.attr_name(d.name)
             out.append(" = ")
-            self.expr(d.value)
+            yield d.value
             out.append("; ")
 
     def _InheritFrom(self, node: ast.InheritFrom) -> None:

@@ -11,7 +11,7 @@ all formals and the ``@`` name; under a ``with`` any name may come from it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 from . import ast
 from .errors import NixSyntaxError
@@ -20,14 +20,35 @@ from .walk import children
 
 def check_scopes(root: ast.Node, base_names: Iterable[str]) -> None:
     """Raise NixSyntaxError for the first variable nothing binds."""
-    _Checker(frozenset(base_names)).visit(root)
+    _Checker(frozenset(base_names)).check(root)
 
 
 class _Checker:
+    """Each ``visit_*`` is a generator yielding the sub-nodes to check in order,
+    binding names before and unbinding them after; :meth:`check` runs them on
+    a stack of its own, so any depth of nesting is checked without recursion."""
+
     def __init__(self, base: frozenset[str]) -> None:
         self.base = base
         self.bound: Counter[str] = Counter()
         self.with_depth = 0
+
+    def check(self, root: ast.Node) -> None:
+        visitors: dict[type, Callable[[ast.Node], Iterator[ast.Node]]] = {}
+        stack: list[Iterator[ast.Node]] = [iter((root,))]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = next(stack[-1], None)
+            if node is None:
+                pop()
+            elif node.__class__ is ast.Var:  # the commonest leaf, checked in place
+                self.check_var(node)
+            else:
+                visit = visitors.get(node.__class__)
+                if visit is None:
+                    visit = visitors[node.__class__] = getattr(
+                        self, "visit_" + node.__class__.__name__, children)
+                push(visit(node))
 
     def push(self, names: Iterable[str]) -> list[str]:
         names = list(names)
@@ -37,21 +58,13 @@ class _Checker:
     def pop(self, names: list[str]) -> None:
         self.bound.subtract(names)
 
-    def visit(self, node: ast.Node) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            for child in children(node):
-                self.visit(child)
-
-    def visit_Var(self, node: ast.Var) -> None:
+    def check_var(self, node: ast.Var) -> None:
         name = node.name
         if self.bound[name] > 0 or name in self.base or self.with_depth:
             return
         raise NixSyntaxError(f"undefined variable '{name}'", node.src, node.start)
 
-    def visit_Lambda(self, node: ast.Lambda) -> None:
+    def visit_Lambda(self, node: ast.Lambda) -> Iterator[ast.Node]:
         names = [node.arg] if node.arg is not None else []
         if node.formals is not None:
             names.extend(f.name for f in node.formals.formals)
@@ -59,48 +72,47 @@ class _Checker:
         if node.formals is not None:
             for f in node.formals.formals:
                 if f.default is not None:
-                    self.visit(f.default)
-        self.visit(node.body)
+                    yield f.default
+        yield node.body
         self.pop(pushed)
 
-    def visit_With(self, node: ast.With) -> None:
-        self.visit(node.env)
+    def visit_With(self, node: ast.With) -> Iterator[ast.Node]:
+        yield node.env
         self.with_depth += 1
-        self.visit(node.body)
+        yield node.body
         self.with_depth -= 1
 
-    def visit_Let(self, node: ast.Let) -> None:
-        pushed = self._recursive_attrs(node.bindings)
-        self.visit(node.body)
+    def visit_Let(self, node: ast.Let) -> Iterator[ast.Node]:
+        pushed = yield from self._recursive_attrs(node.bindings)
+        yield node.body
         self.pop(pushed)
 
-    def visit_Attrs(self, node: ast.Attrs) -> None:
+    def visit_Attrs(self, node: ast.Attrs) -> Iterator[ast.Node]:
         if node.recursive:
-            self.pop(self._recursive_attrs(node))
+            self.pop((yield from self._recursive_attrs(node)))
             return
-        for expr in node.inherit_from:
-            self.visit(expr)
+        yield from node.inherit_from
         for d in node.attrs:
-            self.visit(d.value)
+            yield d.value
         for dyn in node.dynamic:
-            self.visit(dyn.name)
-            self.visit(dyn.value)
+            yield dyn.name
+            yield dyn.value
 
-    def _recursive_attrs(self, node: ast.Attrs) -> list[str]:
+    def _recursive_attrs(self, node: ast.Attrs) -> Generator[ast.Node, None, list[str]]:
+        """The set's sub-nodes; its value is the names it bound, for the caller to pop."""
         # `inherit x;` is looked up outside the set, before its names are in scope
         for d in node.attrs:
             if d.kind == ast.AttrKind.INHERITED:
-                self.visit(d.value)
+                yield d.value
         pushed = self.push(d.name for d in node.attrs)
-        for expr in node.inherit_from:
-            self.visit(expr)
+        yield from node.inherit_from
         for d in node.attrs:
             if d.kind != ast.AttrKind.INHERITED:
-                self.visit(d.value)
+                yield d.value
         for dyn in node.dynamic:
-            self.visit(dyn.name)
-            self.visit(dyn.value)
+            yield dyn.name
+            yield dyn.value
         return pushed
 
-    def visit_InheritFrom(self, node: ast.InheritFrom) -> None:
-        pass  # its expression is checked with the set that owns it
+    def visit_InheritFrom(self, node: ast.InheritFrom) -> Iterator[ast.Node]:
+        return iter(())  # its expression is checked with the set that owns it
