@@ -51,8 +51,12 @@ Two engines are used.  Where libstdc++'s search order coincides with
 sre's (no quantified nullable body, and for ``split`` no ``|``), the pattern
 runs as a translated Python ``re`` byte pattern.  Everything else runs on a
 port of libstdc++'s NFA and DFS executor (for ``split`` with ``|``, sre still
-finds where each match starts).  tests/test_regex.py checks the fast path
-against the port and both against real Nix.
+finds where each match starts).  That DFS takes exponential time on patterns
+like ``(a*)*b``; past a budget linear in the states and the subject, the same
+answer is computed by a memoised search whose cost is polynomial in the
+subject (see the executor's notes).  tests/test_regex.py checks the fast path
+against the port and both against real Nix; tests/test_hostile_eval.py the
+memoised search against the DFS.
 """
 
 from __future__ import annotations
@@ -665,6 +669,8 @@ class _Program:
     alt: tuple[int, ...]
     data: tuple[object, ...]
     nsub: int  # including group 0, the whole match
+    rep_bit: tuple[int, ...]  # per state: a repeat's place in the executor's guard bits
+    guard_mask: tuple[int, ...]  # per state: the guard bits that can matter there
     match_fast: bool  # Python's fullmatch agrees with libstdc++'s regex_match
     split_fast: bool  # Python's finditer agrees with libstdc++'s regex_iterator
 
@@ -685,9 +691,78 @@ def _compile(pattern: str) -> _Program:
     nullable_loop = any(n[0] == "rep" and _nullable(n[1]) for n in nodes)
     has_alt = any(n[0] == "alt" for n in nodes)
     src = _to_py(c.ast)[0].encode("latin-1")
+    repeats = itertools.count(0, 2)
+    rep_bit = tuple(next(repeats) if o == _OP_REPEAT else -1 for o in c.op)
     return _Program(re.compile(src), tuple(c.op), tuple(c.nxt), tuple(c.alt),
-                    tuple(c.data), c.nsub, not nullable_loop,
-                    not nullable_loop and not has_alt)
+                    tuple(c.data), c.nsub, rep_bit, _guard_masks(c, rep_bit),
+                    not nullable_loop, not nullable_loop and not has_alt)
+
+
+def _guard_masks(c: _Compiler, rep_bit: tuple[int, ...]) -> tuple[int, ...]:
+    """For each state, the guard bits of the repeats on a cycle through it that
+    consumes nothing (its strongly connected component among the edges that
+    do not consume a character; Tarjan's algorithm, iteratively). Only those
+    repeats can have been entered at the current position *and* be entered
+    again before a character is consumed, so only their guards can steer the
+    search from that state."""
+    op, nxt, alt = c.op, c.nxt, c.alt
+    size = len(op)
+
+    def edges(u: int) -> list[int]:
+        if op[u] in (_OP_MATCH, _OP_ACCEPT):
+            return []
+        out = [nxt[u]] if nxt[u] >= 0 else []
+        if op[u] in _HAS_ALT and alt[u] >= 0:
+            out.append(alt[u])
+        return out
+
+    index = [-1] * size
+    low = [0] * size
+    on_stack = [False] * size
+    component = [-1] * size
+    stack: list[int] = []
+    masks: list[int] = []
+    counter = 0
+    for root in range(size):
+        if index[root] >= 0:
+            continue
+        work = [(root, iter(edges(root)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            u, it = work[-1]
+            for v in it:
+                if index[v] < 0:
+                    index[v] = low[v] = counter
+                    counter += 1
+                    stack.append(v)
+                    on_stack[v] = True
+                    work.append((v, iter(edges(v))))
+                    break
+                if on_stack[v]:
+                    low[u] = min(low[u], index[v])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[u])
+                if low[u] == index[u]:
+                    mask = 0
+                    members = []
+                    while True:
+                        v = stack.pop()
+                        on_stack[v] = False
+                        members.append(v)
+                        if rep_bit[v] >= 0:
+                            mask |= 3 << rep_bit[v]
+                        if v == u:
+                            break
+                    for v in members:
+                        component[v] = len(masks)
+                    masks.append(mask)
+    return tuple(masks[component[u]] for u in range(size))
 
 
 def compile_posix(pattern: str) -> re.Pattern[bytes]:
@@ -704,16 +779,81 @@ def compile_posix(pattern: str) -> re.Pattern[bytes]:
 
 # --------------------------------------------------------------------------
 # Executor (regex_executor.tcc, DFS mode, POSIX)
+#
+# libstdc++'s DFS explores every path: ``(a*)*b`` against n a's takes 2^n
+# steps.  It runs as it is (``_dfs``) while it stays within a budget linear in
+# the states and the positions, which ordinary patterns and subjects stay well
+# within;
+# past that the same answer is computed by a memoised search (``_summary``):
+#
+# What one step of the DFS does depends only on the state, the position and
+# the loop guards of the repeats entered at that very position (a repeat
+# entered at an earlier position is entered afresh, as the guard compares
+# positions; only repeats on a cycle through the state that consumes nothing
+# can have been entered here and be entered again, ``_guard_masks``).  The
+# captures and the solution found so far never steer it: there are no
+# back-references, and a search only goes on past a solution through the
+# second branch of an alternative, which starts it afresh.  So the search from
+# (state, position, guards) has one outcome, a *summary*: nothing (no
+# accepting path), or the end of the longest accepting path and the captures
+# set along the first path (in DFS order) that reaches it, which is what
+# libstdc++ records from that subtree (a strictly longer end replaces the
+# solution, an equal one does not).  Summaries combine as the DFS does: an
+# alternative keeps its left branch unless the right one ends strictly later;
+# a greedy repeat's body, when it found anything, hides the way out.  Each is
+# computed once, at the states where paths branch and meet (alternatives and
+# repeats), so the search costs O(states x positions x guard sets), the last
+# factor at most 3 to the number of nested nullable repeats, whatever the
+# subject.
+
+_Span = tuple[int, int] | None
+# a summary: None, or (end, chain); a chain is None or (slot, position, chain):
+# the captures set along the path, in order (slot 2k: group k begins, 2k + 1:
+# it ends)
+_Summary = tuple[int, object] | None
+_NEED = object()  # a summary that is not computed yet was needed
+_MISSING = object()
+_TOO_LONG = object()  # the DFS ran out of budget
+# DFS steps before memoising: a constant, and so many per (state, position)
+_BUDGET = 1000
+_BUDGET_PER_STATE = 1
+
+
+def _run(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
+         prev_avail: bool, memo: dict[int, _Summary] | None = None) -> list[_Span] | None:
+    """_M_main_dispatch(__dfs) from ``begin``: the captures of the solution
+    libstdc++ records, or None.  ``memo`` may be shared by runs whose outcome
+    does not depend on ``begin`` (``prev_avail`` and not ``not_null``)."""
+    budget = _BUDGET + _BUDGET_PER_STATE * len(prog.op) * (len(s) - begin + 1)
+    found = _dfs(prog, s, begin, exact, not_null, prev_avail, budget)
+    if found is not _TOO_LONG:
+        return found  # type: ignore[return-value]
+    summary = _summary(prog, s, begin, exact, not_null, prev_avail,
+                       {} if memo is None else memo)
+    if summary is None:
+        return None
+    nsub = prog.nsub
+    first = [-1] * nsub
+    second = [-1] * nsub
+    matched = [False] * nsub
+    chain = summary[1]
+    while chain is not None:
+        slot, at, chain = chain  # type: ignore[misc]
+        if slot & 1:
+            second[slot >> 1] = at
+            matched[slot >> 1] = True
+        else:
+            first[slot >> 1] = at
+    return [(first[k], second[k]) if matched[k] else None for k in range(nsub)]
+
 
 (_F_VISIT, _F_RESTORE_FIRST, _F_RESTORE_END, _F_RESTORE_REP, _F_REP_DEC,
  _F_REP_EXIT, _F_ALT_SECOND, _F_OR_SOL) = range(8)
 
-_Span = tuple[int, int] | None
-
-
-def _run(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
-         prev_avail: bool) -> list[_Span] | None:
-    """_M_main_dispatch(__dfs) from ``begin``; libstdc++ recurses, we use a stack."""
+def _dfs(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
+         prev_avail: bool, budget: int) -> list[_Span] | object | None:
+    """_M_main_dispatch(__dfs) from ``begin``; libstdc++ recurses, we use a
+    stack.  _TOO_LONG once more than ``budget`` states were visited."""
     op, nxt, alt, data = prog.op, prog.nxt, prog.alt, prog.data
     n = len(s)
     nsub = prog.nsub
@@ -731,6 +871,9 @@ def _run(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
     while stack:
         kind, i, arg = pop()
         if kind == _F_VISIT:
+            budget -= 1
+            if budget < 0:
+                return _TOO_LONG
             pos: int = arg  # type: ignore[assignment]
             o = op[i]
             if o == _OP_MATCH:
@@ -799,11 +942,148 @@ def _run(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
     return results if has_sol else None
 
 
+def _summary(prog: _Program, s: bytes, begin: int, exact: bool, not_null: bool,
+             prev_avail: bool, memo: dict[int, _Summary]) -> _Summary:
+    op, nxt, alt, data = prog.op, prog.nxt, prog.alt, prog.data
+    rep_bit, guard_mask = prog.rep_bit, prog.guard_mask
+    n = len(s)
+    width = len(op)
+    span = n + 1
+    # what the last walk that returned _NEED needs: key, state, position,
+    # guards, and the captures it set on its way there
+    needed: list = [0, 0, 0, 0, None]
+
+    def walk(i: int, pos: int, guards: int) -> object:
+        """Follow the states that do not branch from ``i`` to a summary, or
+        _NEED (``needed`` says which) when one is not computed yet.
+        ``guards`` holds 2 bits per repeat: how often it was entered at
+        ``pos`` (libstdc++'s _M_rep_count where _M_rep_pos is ``pos``)."""
+        assigns: list[tuple[int, int]] | None = None
+        while True:
+            o = op[i]
+            if o == _OP_MATCH:
+                if pos < n and data[i][s[pos]]:  # type: ignore[index]
+                    i = nxt[i]
+                    pos += 1
+                    guards = 0
+                    continue
+                return None
+            if o in (_OP_SUB_BEGIN, _OP_SUB_END):
+                slot = 2 * data[i] + (o == _OP_SUB_END)  # type: ignore[operator]
+                if assigns is None:
+                    assigns = [(slot, pos)]
+                else:
+                    assigns.append((slot, pos))
+                i = nxt[i]
+                continue
+            if o == _OP_DUMMY:
+                i = nxt[i]
+                if i < 0:
+                    return None
+                continue
+            if o == _OP_BOL:
+                if pos != begin or prev_avail:
+                    return None
+                i = nxt[i]
+                continue
+            if o == _OP_EOL:
+                if pos != n:
+                    return None
+                i = nxt[i]
+                continue
+            if o == _OP_ACCEPT:
+                if (exact and pos != n) or (not_null and pos == begin):
+                    return None
+                result: object = (pos, None)
+                break
+            # a repeat or an alternative: where paths branch and meet
+            guards &= guard_mask[i]
+            key = (guards * span + pos) * width + i
+            result = memo.get(key, _MISSING)
+            if result is _MISSING:
+                needed[:] = key, i, pos, guards, assigns
+                return _NEED
+            break
+        if result is None or assigns is None:
+            return result
+        return _prepend(assigns, result)  # type: ignore[arg-type]
+
+    def solve() -> None:
+        """Compute the summary ``needed`` names and every one it needs."""
+        # frames: key, state, position, guards, stage (0: the left branch or
+        # the repeat's body, 1: the right branch or the way out), the first
+        # stage's summary, and the child being computed with the captures
+        # the walk to it set
+        stack = [[*needed[:4], 0, None, None, None]]
+        active = {needed[0]}
+        while stack:
+            frame = stack[-1]
+            key, i, pos, guards, stage, left, assigns, child = frame
+            is_alt = op[i] == _OP_ALT
+            if child is not None:
+                r = memo[child]
+                if r is not None and assigns is not None:
+                    r = _prepend(assigns, r)
+                frame[7] = None
+            elif stage == 0:
+                if is_alt:
+                    r = walk(alt[i], pos, guards)
+                else:  # greedy: once more first, if entered fewer than twice here
+                    bit = rep_bit[i]
+                    r = walk(alt[i], pos, guards + (1 << bit)) if (guards >> bit) & 3 < 2 \
+                        else None
+            else:
+                r = walk(nxt[i], pos, guards) if nxt[i] >= 0 else None
+            if r is _NEED:
+                if needed[0] in active:  # libstdc++'s guards make this impossible
+                    raise AssertionError("regex executor: a cycle without progress")
+                frame[6] = needed[4]
+                frame[7] = needed[0]
+                stack.append([*needed[:4], 0, None, None, None])
+                active.add(needed[0])
+                continue
+            if stage == 0:
+                # POSIX alternation tries both branches (unless nothing can
+                # end later); a repeat leaves only if its body found nothing
+                if r is None if not is_alt else r is None or r[0] != n:  # type: ignore[index]
+                    frame[4] = 1
+                    frame[5] = r
+                    continue
+            elif is_alt and (r is None or (left is not None
+                                           and r[0] <= left[0])):  # type: ignore[index]
+                r = left  # the strictly longer wins; the first on ties
+            memo[key] = r  # type: ignore[assignment]
+            stack.pop()
+            active.discard(key)
+
+    result = walk(0, begin, 0)
+    if result is _NEED:
+        key, assigns = needed[0], needed[4]
+        solve()
+        result = memo[key]
+        if result is not None and assigns is not None:
+            result = _prepend(assigns, result)
+    return result  # type: ignore[return-value]
+
+
+def _prepend(assigns: list[tuple[int, int]], summary: tuple[int, object]) -> _Summary:
+    end, chain = summary
+    for slot, at in reversed(assigns):
+        chain = (slot, at, chain)
+    return (end, chain)
+
+
 def _search(prog: _Program, s: bytes, start: int, *, not_null: bool = False,
-            continuous: bool = False, prev_avail: bool = False) -> list[_Span] | None:
-    """_Executor::_M_search: try each start position in turn."""
+            continuous: bool = False, prev_avail: bool = False,
+            memo: dict[int, _Summary] | None = None) -> list[_Span] | None:
+    """_Executor::_M_search: try each start position in turn.  ``memo`` holds
+    the summaries of runs that do not depend on where they start (a character
+    before them, no match_not_null), shared by every such run over ``s``."""
+    if memo is None:
+        memo = {}
     if continuous:
-        return _run(prog, s, start, False, not_null, prev_avail)
+        return _run(prog, s, start, False, not_null, prev_avail,
+                    memo if prev_avail and not not_null else None)
     if prog.match_fast:
         # Without nullable loops both engines explore every path, so whether
         # *some* match starts at a position is engine-independent: let sre
@@ -811,17 +1091,20 @@ def _search(prog: _Program, s: bytes, start: int, *, not_null: bool = False,
         m = prog.py.search(s, start)
         while m is not None:
             p = m.start()
-            r = _run(prog, s, p, False, False, prev_avail or p != start)
+            avail = prev_avail or p != start
+            r = _run(prog, s, p, False, False, avail, memo if avail else None)
             if r is not None:
                 return r
             m = prog.py.search(s, p + 1)  # not expected; stay correct anyway
         return None
-    r = _run(prog, s, start, False, not_null, prev_avail)
+    r = _run(prog, s, start, False, not_null, prev_avail,
+             memo if prev_avail and not not_null else None)
     if r is not None:
         return r
+    shared = None if not_null else memo
     while start != len(s):
         start += 1
-        r = _run(prog, s, start, False, not_null, True)
+        r = _run(prog, s, start, False, not_null, True, shared)
         if r is not None:
             return r
     return None
@@ -830,7 +1113,8 @@ def _search(prog: _Program, s: bytes, start: int, *, not_null: bool = False,
 def _nfa_matches(prog: _Program, s: bytes) -> list[list[_Span]]:
     """The sequence std::regex_iterator produces (regex.tcc operator++)."""
     out: list[list[_Span]] = []
-    m = _search(prog, s, 0)
+    memo: dict[int, _Summary] = {}  # runs with a character before them
+    m = _search(prog, s, 0, memo=memo)
     prev_avail = False
     while m is not None:
         out.append(m)
@@ -843,7 +1127,7 @@ def _nfa_matches(prog: _Program, s: bytes) -> list[list[_Span]]:
                 continue
             end += 1
         prev_avail = True
-        m = _search(prog, s, end, prev_avail=True)
+        m = _search(prog, s, end, prev_avail=True, memo=memo)
     return out
 
 
