@@ -3,10 +3,18 @@ every failure into a message and an exit status, never a traceback."""
 
 from __future__ import annotations
 
-import contextlib
+# First thing, before any other import: from here on a Ctrl-C ends the run with
+# "nixeval: interrupted" (not with a traceback from whatever import or wait it
+# falls in). Only what the interpreter's start-up has loaded already is used
+# before the handler is in place: the builtin ``_signal`` (``signal`` would
+# import ``enum``) and ``os`` (loaded by ``runpy`` and ``site``; frozen), no
+# ``contextlib``: every module imported first widens the window in which a
+# Ctrl-C is Python's KeyboardInterrupt. Before this file runs, the
+# interpreter's own start-up (and the site's ``.pth`` hooks) run, which no
+# code of nixeval can reach. A SIGINT the parent chose to ignore (``nohup``, a
+# background job) stays ignored.
+import _signal
 import os
-import signal
-import sys
 
 # exit statuses
 OK, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
@@ -19,21 +27,23 @@ def _interrupted(signum: int, frame: object) -> None:
     handler runs between two bytecodes of the main thread, so nothing else
     (an import half done, the worker thread's evaluation) gets to raise or
     print; ``os._exit`` leaves them as they are."""
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 -- contextlib is not loaded yet (see above)
         os.write(2, b"nixeval: interrupted\n")
+    except OSError:
+        pass
     os._exit(INTERRUPTED)
 
 
-# First thing: from here on a Ctrl-C ends the run with the message above (not
-# with a traceback from whatever import or wait it falls in). Before this line
-# the interpreter's own start-up runs, which no code of nixeval can reach. A
-# SIGINT the parent chose to ignore (``nohup``, a background job) stays ignored.
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    with contextlib.suppress(ValueError):  # imported off the main thread: not the entry
-        signal.signal(signal.SIGINT, _interrupted)
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    try:  # noqa: SIM105 -- contextlib is not loaded yet (see above)
+        _signal.signal(_signal.SIGINT, _interrupted)
+    except ValueError:  # imported off the main thread: not the entry
+        pass
 
+import contextlib  # noqa: E402
 import gc  # noqa: E402
 import io  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import TextIO  # noqa: E402
