@@ -33,12 +33,13 @@ import gc
 import hashlib
 import hmac
 import marshal
+import operator
 import os
 import stat
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
@@ -463,14 +464,35 @@ def _in(indices: list, low: int, high: int) -> bool:
     return not indices or (min(indices) >= low and max(indices) < high)
 
 
+def _no_nul(strings: Iterable[str]) -> None:
+    """No NUL among the characters: the lexer refuses one anywhere in a file,
+    and a path holding one fails in the OS's calls, not as a Nix error."""
+    if "\0" in "".join(strings):  # a TypeError too, unless all are strings
+        raise ValueError("ill-typed entry")
+
+
+# the largest integer literal the lexer accepts (a negative one is a Neg)
+_MAX_INT = (1 << 63) - 1
+
 # what the field types don't say, column by column: the operators the parser
-# makes, offsets inside the text, attribute paths that name something
+# makes, offsets inside the text, attribute paths that name something, integer
+# literals in Nix's range (printing one of 5,000 digits would be a Python
+# error), an interpolated path starting with its literal part
 _EXTRA: dict[tuple[type, str], Callable[[list, int], bool]] = {
     (ast.BinOp, "op"): lambda values, size: set(values) <= _BINARY_OPS,
     (ast.BinOp, "op_start"): lambda values, size: _ints_in(values, 0, size),
     (ast.Select, "path"): lambda values, size: all(values),
     (ast.HasAttr, "path"): lambda values, size: all(values),
+    (ast.Int, "value"): lambda values, size: _ints_in(values, 0, _MAX_INT + 1),
+    (ast.PathInterp, "parts"): lambda values, size: all(
+        parts and type(parts[0]) is ast.Path for parts in values),
 }
+# the nodes whose items must have names distinct among siblings (the builder
+# rejects a duplicate; the compiler's slots assume none)
+_UNIQUE_NAMES = frozenset({(ast.Attrs, "attrs"), (ast.Formals, "formals")})
+_UNIQUES = {cls: [(cls, name) in _UNIQUE_NAMES for name in names]
+            for cls, names in _FIELDS.items()}
+_name_of = operator.attrgetter("name")
 _EXTRAS = {cls: [_EXTRA.get((cls, name)) for name in names] for cls, names in _FIELDS.items()}
 
 
@@ -491,6 +513,7 @@ def _decode(payload: memoryview, source: Source) -> ast.Node:
             or not 0 <= root < nodes or not set(map(type, names)) <= _STR \
             or not _ints_in(starts, 0, size) or not _ints_in(ends, 0, size):
         raise ValueError("inconsistent entry")
+    _no_nul(names)
     runs: dict[type, tuple[int, int]] = {}  # each class's run of indices in the pool
     at = 0
     for cls, count in zip(classes, counts, strict=True):
@@ -509,29 +532,32 @@ def _decode(payload: memoryview, source: Source) -> ast.Node:
     refs = 0  # references to nodes
     held = dict.fromkeys(_HOLDERS, 0)  # references to each non-expression class
     inherited_from = 0
+    named: list[tuple[list, list]] = []  # (lengths, items) of tuples of named nodes
     at = 0
     for cls, count, columns in zip(classes, counts, groups, strict=True):
         objs = pool[at:at + count]
         at += count
-        for setter, (field, types, target, optional), extra, (kind, data, items) in zip(
-                _SETTERS[cls], _SPECS[cls], _EXTRAS[cls], columns, strict=True):
+        for setter, (field, types, target, optional), extra, unique, (kind, data, items) in zip(
+                _SETTERS[cls], _SPECS[cls], _EXTRAS[cls], _UNIQUES[cls], columns, strict=True):
             if type(data) is not list or len(data) != count:
                 raise ValueError("inconsistent entry")
             if kind == _PLAIN:
                 # scalars; or, where nodes would go, only None or empty tuples
                 # (of names, where a path allows them)
                 if types is _STR:
-                    "".join(data)  # a TypeError unless all are strings; fast
+                    _no_nul(data)  # a TypeError unless all are strings; fast
                 elif field == _TUPLE:
                     if not set(map(type, data)) <= _TUPLE_TYPES:
                         raise ValueError("ill-typed entry")
                     names_only = chain.from_iterable(data)
                     if optional:
-                        "".join(names_only)
+                        _no_nul(names_only)
                     elif any(True for _ in names_only):  # no item at all
                         raise ValueError("ill-typed entry")
                 elif not set(map(type, data)) <= types:
                     raise ValueError("ill-typed entry")
+                elif str in types:  # a name or None
+                    _no_nul(v for v in data if v is not None)
                 values = data
             elif kind != field:
                 raise ValueError("inconsistent entry")
@@ -570,6 +596,8 @@ def _decode(payload: memoryview, source: Source) -> ast.Node:
                     refs += len(items)
                     if target in held:
                         held[target] += len(items)
+                    if unique:
+                        named.append((data, items))
                 values = map(tuple, map(islice, repeat(map(get, items)), data))
             elif kind == _KIND:
                 # the kinds by number (an index from the end would name one too)
@@ -595,6 +623,12 @@ def _decode(payload: memoryview, source: Source) -> ast.Node:
         if count != high - low:
             raise ValueError("inconsistent entry")
     _check_inherits(pool, runs, inherited_from)
+    # no two attributes of a set (formals of a function) of the same name: the
+    # pairs (which tuple, name) are as many as the items
+    for lengths, items in named:
+        owners = chain.from_iterable(map(repeat, range(len(lengths)), lengths))
+        if len(set(zip(owners, map(_name_of, map(get, items)), strict=True))) != len(items):
+            raise ValueError("duplicate names")
     return pool[root]
 
 
