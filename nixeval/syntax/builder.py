@@ -98,27 +98,6 @@ class AttrsBuilder:
                          tuple(self.inherit_from))
 
 
-class _Application:
-    """A call being parsed: ``f a b …`` adds each argument in place, as Nix's
-    makeCall does, rather than copying a growing tuple at each one; the call
-    becomes a node once the whole application is reduced (``operand``)."""
-
-    __slots__ = ("args", "end", "fn", "start")
-
-    def __init__(self, fn: ast.Node, args: list[ast.Node], start: int, end: int) -> None:
-        self.fn = fn
-        self.args = args
-        self.start = start
-        self.end = end
-
-
-def _in_order(operand: list) -> list:
-    """An operand's items (see TreeBuilder.operand) in source order."""
-    if len(operand) > 1:
-        operand.reverse()
-    return operand
-
-
 def _is_attrs(value) -> bool:
     return isinstance(value, (AttrsBuilder, ast.Attrs))
 
@@ -127,45 +106,29 @@ def show_attr_path(names) -> str:
     return ".".join(n if isinstance(n, str) else '"${...}"' for n in names)
 
 
-_set_call_args = ast.Call.args.__set__  # the slot's own setter: see TreeBuilder.finish
+# the slots' own setters, which frozen nodes leave usable: see TreeBuilder._call
+_set_call_args = ast.Call.args.__set__
+_set_end = ast.Node.end.__set__
 
 
 class TreeBuilder(Transformer):
-    """One instance serves every parse, between :meth:`begin` and :meth:`finish`.
-
-    A call applied to more arguments (``(f a) b``, ``b |> f a``) takes them in
-    place, as Nix's makeCall does, so that nested applications stay linear:
-    until the parse is finished every ``Call`` it made holds its arguments in
-    a list, shared with the call that extends it.
-    """
+    """One instance serves every parse, between :meth:`begin` and :meth:`finish`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.src: Source = Source("«none»", "")
-        self._open_calls: dict[int, ast.Call] = {}
+        self._calls: list[ast.Call] = []
 
     def begin(self, source: Source) -> None:
         self.src = source
-        self._open_calls = {}
+        self._calls = []
 
     def finish(self, root: ast.Node) -> ast.Node:
-        """The tree, each call's arguments a tuple (its node is new and unshared yet)."""
-        for call in self._open_calls.values():
+        """The tree, each call's arguments made a tuple (see _call)."""
+        for call in self._calls:
             _set_call_args(call, tuple(call.args))
-        self._open_calls = {}
+        self._calls = []
         return root
-
-    def _new_call(self, fn: ast.Node, args: list[ast.Node], start: int, end: int) -> ast.Call:
-        call = ast.Call(self.src, start, end, fn, args)  # type: ignore[arg-type]  # see finish
-        self._open_calls[id(call)] = call
-        return call
-
-    def _call_args(self, call: ast.Call) -> list[ast.Node]:
-        """The arguments of ``call``, to extend: a call still open is used up by
-        the call that extends it, so its own list is taken over."""
-        if self._open_calls.pop(id(call), None) is not None:
-            return call.args  # type: ignore[return-value]  # a list until finish
-        return list(call.args)
 
     # errors ---------------------------------------------------------------
     def error(self, message: str, offset: int) -> NixSyntaxError:
@@ -265,6 +228,21 @@ class TreeBuilder(Transformer):
     def pipe_into(self, c):  # x |> f
         return self._call(c[2], c[0], c[1].start_pos)
 
+    def _call(self, fn: ast.Node, arg: ast.Node, pos: int) -> ast.Call:
+        """Nix's makeCall: a call applied to one more argument (`f a b`, `(f a) b`,
+        `b |> f a`) takes it in place, so that long applications stay linear.
+        Until :meth:`finish` a call's arguments are a list, and the call is the
+        parser's alone: on its value stack, or the value of this very reduction."""
+        if isinstance(fn, ast.Call):
+            fn.args.append(arg)  # type: ignore[attr-defined]  # a list until finish
+            if arg.end > fn.end:
+                _set_end(fn, arg.end)
+            return fn
+        call = ast.Call(self.src, min(pos, fn.start, arg.start), max(fn.end, arg.end), fn,
+                        [arg])  # type: ignore[arg-type]
+        self._calls.append(call)
+        return call
+
     # operators ------------------------------------------------------------
     def op(self, c):
         items = c[0]
@@ -272,13 +250,20 @@ class TreeBuilder(Transformer):
             return items[0]
         return group(self.src, items, self.error)
 
+    # (an operand's items come innermost first: see operand; reversed inline,
+    # as this runs for every operand)
     def seq_start(self, c):
-        return _in_order(c[0])
+        operand = c[0]
+        if len(operand) > 1:
+            operand.reverse()
+        return operand
 
     def seq_binop(self, c):
-        seq = c[0]
+        seq, operand = c[0], c[2]
         seq.append(Binary(c[1]))
-        seq.extend(_in_order(c[2]))
+        if len(operand) > 1:
+            operand.reverse()
+        seq.extend(operand)
         return seq
 
     def seq_hasattr(self, c):
@@ -290,10 +275,7 @@ class TreeBuilder(Transformer):
     # prefixes from the nearest out (`- ! x` is [x, !, -]), so that each prefix
     # is appended rather than the list copied behind it.
     def operand(self, c):
-        node = c[0]
-        if node.__class__ is _Application:
-            node = self._new_call(node.fn, node.args, node.start, node.end)
-        return [node]
+        return [c[0]]
 
     def prefix(self, c):
         items = c[1]
@@ -302,23 +284,7 @@ class TreeBuilder(Transformer):
 
     def app(self, c):
         fn, arg = c
-        if fn.__class__ is _Application:
-            fn.args.append(arg)
-            fn.end = max(fn.end, arg.end)
-            return fn
-        if isinstance(fn, ast.Call):  # `(f a) b` is one call, as in Nix
-            args = self._call_args(fn)
-            args.append(arg)
-            return _Application(fn.fn, args, fn.start, max(fn.end, arg.end))
-        return _Application(fn, [arg], min(fn.start, arg.start), max(fn.end, arg.end))
-
-    def _call(self, fn: ast.Node, arg: ast.Node, pos: int) -> ast.Call:
-        # Nix's makeCall: `(f a) b` and `b |> f a` are one call (`f a b`: see app)
-        if isinstance(fn, ast.Call):
-            args = self._call_args(fn)
-            args.append(arg)
-            return self._new_call(fn.fn, args, fn.start, max(fn.end, arg.end))
-        return self._new_call(fn, [arg], min(pos, fn.start, arg.start), max(fn.end, arg.end))
+        return self._call(fn, arg, fn.start)
 
     # selection ------------------------------------------------------------
     def select(self, c):
@@ -332,7 +298,9 @@ class TreeBuilder(Transformer):
     def cursed_or(self, c):
         expr, tok = c
         var = ast.Var(self.src, tok.start_pos, tok.end_pos, "or")
-        return self._new_call(expr, [var], expr.start, tok.end_pos)
+        call = ast.Call(self.src, expr.start, tok.end_pos, expr, [var])  # type: ignore[arg-type]
+        self._calls.append(call)
+        return call
 
     # atoms ----------------------------------------------------------------
     def var(self, c):
