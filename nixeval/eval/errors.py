@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..syntax.source import Source
 
 Pos = tuple[Source, int] | None
+
+# Nix's text when evaluation nests too deeply (its max-call-depth; nixeval's
+# stand-in for most calls is Python's own recursion limit)
+STACK_OVERFLOW = "stack overflow; max-call-depth exceeded"
+# Nix's text when memory runs out (std::bad_alloc, caught only at the top)
+OUT_OF_MEMORY = "out of memory"
 
 
 class NixError(Exception):
@@ -189,6 +198,105 @@ class InfiniteRecursion(NixError):
     def __init__(self, pos: Pos = None, thunk: object = None) -> None:
         super().__init__("infinite recursion encountered", pos)
         self.thunk = thunk
+
+
+class OutOfMemory(NixError):
+    """Memory ran out: Nix's std::bad_alloc, which only its top level catches
+    ("error: out of memory"), so it has neither position nor trace frames, and
+    ``builtins.tryEval`` does not catch it."""
+
+    def __init__(self) -> None:
+        super().__init__(OUT_OF_MEMORY)
+
+    def at(self, pos: Pos) -> NixError:
+        return self
+
+    def add_trace(self, hint: str, pos: Pos = None, always: bool = False) -> None:
+        return None
+
+
+def reserve(nbytes: int) -> None:
+    """Raise OutOfMemory at once when ``nbytes`` more could never fit: more
+    than the process may map (its address-space or data limit) or than the
+    machine has (memory and swap). Nix fails so on its first allocation;
+    Python would first fill the memory there is, one object at a time."""
+    if nbytes > _memory_bound():
+        raise OutOfMemory()
+
+
+_bound: list[int] = []
+
+
+def _memory_bound() -> int:
+    if not _bound:
+        bound = 1 << 62
+        try:
+            import os
+
+            bound = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+            with open("/proc/meminfo", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("SwapTotal:"):
+                        bound += int(line.split()[1]) * 1024
+        except (OSError, ValueError, AttributeError):
+            pass
+        _bound.append(bound)
+    bound = _bound[0]
+    try:
+        import resource
+    except ImportError:
+        return bound
+    for limit in (resource.RLIMIT_AS, resource.RLIMIT_DATA):
+        soft = resource.getrlimit(limit)[0]
+        if soft != resource.RLIM_INFINITY:
+            bound = min(bound, soft)
+    return bound
+
+
+def limit_error(e: BaseException) -> NixError | None:
+    """Nix's error for Python running out of stack (RecursionError: Nix's
+    max-call-depth) or memory (MemoryError) while evaluating; None for any
+    other exception."""
+    if isinstance(e, RecursionError):
+        return NixError(STACK_OVERFLOW)
+    if isinstance(e, MemoryError):
+        return OutOfMemory()
+    return None
+
+
+def is_limit_error(e: NixError) -> bool:
+    """Whether ``e`` says evaluation ran out of stack or memory."""
+    return type(e) is OutOfMemory or e.message == STACK_OVERFLOW
+
+
+@contextmanager
+def evaluation_limits() -> Iterator[None]:
+    """Python's RecursionError or MemoryError in the block becomes Nix's
+    error (``limit_error``), a NixError that a command reports as it reports
+    any evaluation error. The evaluation it interrupts is dropped: the
+    traceback that would keep its frames (and their memory) alive is cut."""
+    try:
+        yield
+    except (RecursionError, MemoryError) as e:
+        e.__traceback__ = None
+        error = limit_error(e)
+    else:
+        return
+    raise error from None  # type: ignore[misc]
+
+
+def run_within_limits(run: Callable[..., int], *args: Any) -> int:
+    """Run a command (``run(*args)``, an exit status): where Python runs out of
+    stack or memory, Nix's error is printed as Nix's top level prints it, and
+    the status is 1."""
+    try:
+        return run(*args)
+    except (RecursionError, MemoryError) as e:
+        e.__traceback__ = None
+        error = limit_error(e)
+    assert error is not None
+    sys.stderr.write(error.render() + "\n")
+    return 1
 
 
 class UsageError(NixError):

@@ -782,9 +782,8 @@ def compile_posix(pattern: str) -> re.Pattern[bytes]:
 #
 # libstdc++'s DFS explores every path: ``(a*)*b`` against n a's takes 2^n
 # steps.  It runs as it is (``_dfs``) while it stays within a budget linear in
-# the states and the positions, which ordinary patterns and subjects stay well
-# within;
-# past that the same answer is computed by a memoised search (``_summary``):
+# the states and the positions (ordinary patterns and subjects stay well within
+# it); past that the same answer is computed by a memoised search (``_summary``):
 #
 # What one step of the DFS does depends only on the state, the position and
 # the loop guards of the repeats entered at that very position (a repeat

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cmp_to_key
 from typing import Any
 
-from ..errors import NixError
+from ..errors import NixError, OutOfMemory, reserve
 from ..ops import (
     equal,
     force_attrs,
@@ -98,7 +98,16 @@ def gen_list(state, f: Any, n: Any) -> list:
     if count < 0:
         raise NixError(f"cannot create list of size {count}")
     force_function(f, None, "while evaluating the first argument passed to builtins.genList")
-    return [app(state, f, i) for i in range(count)]
+    reserve(count * _BYTES_PER_APP)  # as Nix, which allocates the whole list first
+    try:
+        return [app(state, f, i) for i in range(count)]
+    except MemoryError:
+        raise OutOfMemory() from None
+
+
+# what one element of genList's list takes at least: its slot, the thunk and
+# the thunk's environment
+_BYTES_PER_APP = 160
 
 
 @primop("__concatLists", 1)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
-from ..errors import NixError
+from ..errors import STACK_OVERFLOW, NixError, Pos
 from ..ops import force_string_no_context
 from ..printer import show_float, to_json, utf8_tails
 from ..values import (
@@ -25,8 +25,10 @@ from ..values import (
     NixPath,
     PrimOp,
     PrimOpApp,
+    Thunk,
     context_of,
     force,
+    is_app,
     make_string,
 )
 from . import primop
@@ -776,7 +778,22 @@ class _XmlWriter:
         self.depth -= 1
         self.lines.append("  " * self.depth + f"</{name}>")
 
-    def value(self, v: Any) -> None:
+    def value(self, v: Any, pos: Pos = None) -> None:
+        # each level counts towards max-call-depth, as in Nix (which also
+        # keeps 10,000 levels of indentation from taking gigabytes)
+        state = self.state
+        depth = state.call_depth
+        if depth > state.max_call_depth:
+            raise NixError(STACK_OVERFLOW, pos)
+        state.call_depth = depth + 1
+        try:
+            self._value(v, pos)
+        finally:
+            state.call_depth = depth
+
+    def _value(self, v: Any, pos: Pos) -> None:
+        if type(v) is Thunk and is_app(v) and self.state.call_depth > self.state.max_call_depth:
+            raise NixError(STACK_OVERFLOW, pos)  # forcing it is a call, one level deeper
         v = force(v)
         t = type(v)
         if t is int:
@@ -795,7 +812,7 @@ class _XmlWriter:
         elif t is list:
             with self.element("list"):
                 for x in v:
-                    self.value(x)
+                    self.value(x, pos)
         elif t is Lambda:
             self.function(v)
         elif t is float:
@@ -828,7 +845,7 @@ class _XmlWriter:
     def attr_list(self, v: Attrs) -> None:
         for name in v.names():
             with self.element("attr", {"name": name}):
-                self.value(v.vals[name])
+                self.value(v.vals[name], v.pos.get(name) if v.pos else None)
 
     def function(self, f: Lambda) -> None:
         fc = f.fn
@@ -855,4 +872,8 @@ def to_xml(state, v: Any) -> str:
 
 @primop("__toXML", 1)
 def to_xml_(state, v: Any) -> str:
-    return to_xml(state, v)
+    state.call_depth += 1  # this builtin's own call, which Nix counts towards max-call-depth
+    try:
+        return to_xml(state, v)
+    finally:
+        state.call_depth -= 1
