@@ -13,6 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..eval.errors import NixError
+    from ..lint.rules import Finding
 
 from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system
 
@@ -42,20 +47,42 @@ def main(argv: list[str]) -> int:
                         NOT_FOUND)
         args.config = args.file
 
-    from ..eval.errors import NixError
+    from ..eval.errors import NixError, evaluation_limits, is_limit_error
     from ..lint import lint, report
     from ..nixos.locate import LocateError
 
+    system = None
     try:
-        findings = lint(make_system(args), show_trace=args.show_trace,
-                        every_option=args.every_option)
+        system = make_system(args)
+        with evaluation_limits():  # out of stack or memory: Nix's error, a finding below
+            findings = lint(system, show_trace=args.show_trace,
+                            every_option=args.every_option)
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:  # lint turns the configuration's errors into findings; not this
-        print(e.render(args.show_trace), file=sys.stderr)
-        return 1
+        if system is None or not is_limit_error(e):
+            print(e.render(args.show_trace), file=sys.stderr)
+            return 1
+        findings = [limit_finding(e, system.target.config)]
     render = {"text": report.text, "json": report.json_report, "sarif": report.sarif}
     print(render[args.format](findings))
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     return 1 if errors or 0 <= args.max_warnings < warnings else 0
+
+
+def limit_finding(e: NixError, config: str) -> Finding:
+    """Evaluation ran out of stack or memory: what lint could compute is lost
+    (Nix stops there too), so it is one finding, at the configuration."""
+    from ..eval.errors import OutOfMemory
+    from ..lint.rules import Finding
+    from ..nixos.query import Place
+
+    if type(e) is OutOfMemory:
+        fix = ("Look for a value built far larger than meant: a list or string of "
+               "millions of elements (builtins.genList with a huge count, a file read whole).")
+    else:
+        fix = ("Look for a function that calls itself without end (or nests values "
+               "thousands deep), or a file that imports itself: `imports = [ ./this.nix ];` "
+               "or `import ./this.nix` inside this.nix.")
+    return Finding("eval-error", "error", e.message, Place(config), fix=fix)

@@ -22,22 +22,24 @@ def main(argv: list[str]) -> int:
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
 
-    from ..eval.errors import NixError
+    from ..eval.errors import NixError, evaluation_limits
     from ..nixos.locate import LocateError
     from ..nixos.query import describe, show_loc, suggestions
 
     loc = tuple(split_path(args.path))
     try:
-        system = make_system(args)
-        record = system.option(loc)
-        if record is None:
-            children = system.children(loc)
-            if children:
-                return _print_children(args, loc, children)
-            hint = suggestions(system, loc)
-            more = "; did you mean " + ", ".join(f"`{h}'" for h in hint) + "?" if hint else ""
-            return fail(f"no option `{show_loc(loc)}'{more}")
-        info = describe(system, record)
+        with evaluation_limits():  # out of stack or memory: Nix's error, reported below
+            system = make_system(args)
+            record = system.option(loc)
+            if record is None:
+                children = system.children(loc)
+                if children:
+                    return _print_children(args, loc, children)
+                hint = suggestions(system, loc)
+                more = "; did you mean " + ", ".join(f"`{h}'" for h in hint) + "?" if hint \
+                    else ""
+                return fail(f"no option `{show_loc(loc)}'{more}")
+            info = describe(system, record)
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:

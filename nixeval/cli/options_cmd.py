@@ -34,22 +34,23 @@ def main(argv: list[str]) -> int:
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
 
-    from ..eval.errors import NixError
+    from ..eval.errors import NixError, evaluation_limits
     from ..nixos.locate import LocateError
     from ..nixos.query import describe, show_loc
 
     loc: Loc = tuple(split_path(args.prefix)) if args.prefix else ()
     try:
-        system = make_system(args)
-        records = list(system.options(loc))
-        if not records and loc:
-            one = system.option(loc)  # an option inside a submodule instance
-            if one is None:
-                return fail(f"no option or set of options `{show_loc(loc)}'"
-                            f"{did_you_mean(system, loc)}")
-            records = [one]
-        shown = [r for r in records if args.all or not hidden(r)]
-        infos = [describe(system, r) for r in shown]
+        with evaluation_limits():  # out of stack or memory: Nix's error, reported below
+            system = make_system(args)
+            records = list(system.options(loc))
+            if not records and loc:
+                one = system.option(loc)  # an option inside a submodule instance
+                if one is None:
+                    return fail(f"no option or set of options `{show_loc(loc)}'"
+                                f"{did_you_mean(system, loc)}")
+                records = [one]
+            shown = [r for r in records if args.all or not hidden(r)]
+            infos = [describe(system, r) for r in shown]
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:  # evaluating the module tree itself failed

@@ -27,26 +27,28 @@ def main(argv: list[str]) -> int:
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
 
-    from ..eval.errors import NixError
+    from ..eval.errors import NixError, evaluation_limits
     from ..nixos.locate import LocateError
     from ..nixos.query import describe, show_loc
     from .options_cmd import did_you_mean
 
     loc: Loc = tuple(split_path(args.path))
     try:
-        system = make_system(args)
-        record = system.option(loc)
-        if record is None:
-            children = system.children(loc)
-            if children:
-                names = ", ".join(f"`{show_loc((*loc, c))}'" for c in children[:8])
-                return fail(f"`{show_loc(loc)}' is a set of options, not one option; "
-                            f"did you mean {names}?")
-            return fail(f"no option `{show_loc(loc)}'{did_you_mean(system, loc)}")
-        info = describe(system, record)  # forces the value: its reads are recorded
-        # reads are recorded by the native module system only
-        reads = sorted(edges_from(system, loc), key=show_loc) if system.native else None
-        readers = sorted(readers_of(system, loc), key=show_loc) if system.native else None
+        with evaluation_limits():  # out of stack or memory: Nix's error, reported below
+            system = make_system(args)
+            record = system.option(loc)
+            if record is None:
+                children = system.children(loc)
+                if children:
+                    names = ", ".join(f"`{show_loc((*loc, c))}'" for c in children[:8])
+                    return fail(f"`{show_loc(loc)}' is a set of options, not one option; "
+                                f"did you mean {names}?")
+                return fail(f"no option `{show_loc(loc)}'{did_you_mean(system, loc)}")
+            info = describe(system, record)  # forces the value: its reads are recorded
+            # reads are recorded by the native module system only
+            reads = sorted(edges_from(system, loc), key=show_loc) if system.native else None
+            readers = sorted(readers_of(system, loc), key=show_loc) if system.native \
+                else None
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:
