@@ -101,9 +101,11 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"nixeval: unknown command '{argv[0]}'\n\n{USAGE}")
         return USAGE_ERROR
     from .. import modules
+    from ..eval.errors import run_within_limits
 
     modules.register()  # a lib's module system, where proven, runs natively
-    return command(argv[1:])
+    # the one guard on Python's stack and memory: Nix's error, whatever the command
+    return run_within_limits(command, argv[1:])
 
 
 def _guarded(argv: list[str]) -> int:
