@@ -45,6 +45,8 @@ class System:
             "placeholder" if os.path.isfile(os.path.join(
                 target.nixpkgs, "pkgs", "top-level", "all-packages.nix")) else "real")
         self._evaluation: Evaluation | LibEvaluation | None = None
+        # what eval-config.nix returned (config, options, pkgs, lib…), once evaluated
+        self.result: Attrs | None = None
 
     @property
     def evaluation(self) -> Evaluation | LibEvaluation:
@@ -61,6 +63,7 @@ class System:
             result = force(state.call(fn, Attrs(args)))
             if type(result) is not Attrs or "config" not in result.vals:
                 raise NixError(f"'{self.target.eval_config}' did not return a configuration")
+            self.result = result
             # not forced: that would run lib's unknown-option check, which lint
             # wants to report itself
             ev = self.graph.evaluations.get(id(result.vals["config"]))
