@@ -13,6 +13,7 @@
   ./services/networking/firewall.nix
   ./services/networking/ssh/sshd.nix
   ./services/networking/timesyncd.nix
+  ./system/activation/activation-script.nix
   ./system/activation/top-level.nix
   ./system/boot/kernel.nix
   ./system/boot/loader/grub/grub.nix
