@@ -20,6 +20,12 @@ import os
 OK, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
 
 
+# A command that handles Ctrl-C itself puts a function here (the repl: it
+# interrupts the evaluation and returns to the prompt); when it returns True
+# the signal was taken care of and the run goes on.
+INTERRUPT_HOOKS: list = []
+
+
 def _interrupted(signum: int, frame: object) -> None:
     """Ctrl-C, whenever it comes: the message on the real standard error (the
     descriptor itself: a command may have redirected ``sys.stderr`` for the
@@ -27,6 +33,9 @@ def _interrupted(signum: int, frame: object) -> None:
     handler runs between two bytecodes of the main thread, so nothing else
     (an import half done, the worker thread's evaluation) gets to raise or
     print; ``os._exit`` leaves them as they are."""
+    for hook in INTERRUPT_HOOKS:
+        if hook():
+            return
     try:  # noqa: SIM105 -- contextlib is not loaded yet (see above)
         os.write(2, b"nixeval: interrupted\n")
     except OSError:
@@ -60,6 +69,7 @@ commands:
   lint [CONFIG]         check a configuration before building it (--vm: as build-vm would)
   why PATH              an option's definitions, the options it reads and those reading it
   build-vm [CONFIG]     lint the VM variant, then build it with the real nix-build
+  repl [CONFIG]         explore a configuration: config, options, pkgs, lib in scope
 
 Run 'nixeval COMMAND --help' for a command's options.
 
@@ -77,7 +87,7 @@ _RECURSION_LIMIT = 100_000
 # only when that command runs, to keep start-up cheap
 COMMANDS = {"eval": "eval_cmd", "parse": "parse_cmd", "instantiate": "instantiate",
             "option": "option_cmd", "options": "options_cmd", "lint": "lint_cmd",
-            "why": "why_cmd", "build-vm": "build_vm_cmd"}
+            "why": "why_cmd", "build-vm": "build_vm_cmd", "repl": "repl_cmd"}
 
 
 def _command(name: str) -> Callable[[list[str]], int] | None:
