@@ -69,6 +69,8 @@ commands:
   lint [CONFIG]         check a configuration before building it (--vm: as build-vm would)
   why PATH              an option's definitions, the options it reads and those reading it
   build-vm [CONFIG]     lint the VM variant, then build it with the real nix-build
+  deploy [CONFIG] --target USER@HOST
+                        lint, build with nix-build, copy over ssh and activate
   repl [CONFIG]         explore a configuration: config, options, pkgs, lib in scope
 
 Run 'nixeval COMMAND --help' for a command's options.
@@ -87,7 +89,8 @@ _RECURSION_LIMIT = 100_000
 # only when that command runs, to keep start-up cheap
 COMMANDS = {"eval": "eval_cmd", "parse": "parse_cmd", "instantiate": "instantiate",
             "option": "option_cmd", "options": "options_cmd", "lint": "lint_cmd",
-            "why": "why_cmd", "build-vm": "build_vm_cmd", "repl": "repl_cmd"}
+            "why": "why_cmd", "build-vm": "build_vm_cmd", "repl": "repl_cmd",
+            "deploy": "deploy_cmd"}
 
 
 def _command(name: str) -> Callable[[list[str]], int] | None:
