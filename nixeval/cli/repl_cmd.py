@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
     cli.INTERRUPT_HOOKS.append(session.interrupts.deliver)
     try:
         if interactive:
-            sys.stderr.write(f"nixeval {__version__}\nType :? for help.\n")
+            session.note(f"nixeval {__version__}\nType :? for help.\n")
         session.load()
         return run_terminal(session) if interactive else run_lines(session, sys.stdin)
     finally:

@@ -118,16 +118,22 @@ class ReplSession:
         self.system: System | None = None
         self.names: dict[str, Any] = {}
 
+    def note(self, text: str) -> None:
+        """A notice or an error, on standard error, in order with the values."""
+        self.out.flush()
+        self.err.write(text)
+        self.err.flush()
+
     # loading -------------------------------------------------------------------
     def load(self) -> None:
         """Evaluate the configuration afresh (lazily: a broken configuration is
         an error where a name is used, so ``:r`` can follow a fix)."""
-        self.err.write(f"Loading {self.describe}...\n")
+        self.note(f"Loading {self.describe}...\n")
         system = self.make_system()
         self.system = system
         self.names = {name: Thunk(lambda _env, n=name: self._loaded(system, n), None)
                       for name in SCOPE}
-        self.err.write(f"Added {len(SCOPE)} variables.\n{', '.join(sorted(SCOPE))}\n")
+        self.note(f"Added {len(SCOPE)} variables.\n{', '.join(sorted(SCOPE))}\n")
 
     @staticmethod
     def _loaded(system: System, name: str) -> Any:
@@ -153,6 +159,7 @@ class ReplSession:
         self.pending = ""
         if self.blank_lines and outcome is Outcome.DONE and text.strip():
             self.out.write("\n")
+        self.out.flush()
         return outcome
 
     def finish(self) -> None:
@@ -169,10 +176,10 @@ class ReplSession:
                 return self._run(text.strip(), final)
         except NixError as e:
             self.failures += 1
-            self.err.write(e.render(self.show_trace) + "\n")
+            self.note(e.render(self.show_trace) + "\n")
         except KeyboardInterrupt:
             self.failures += 1
-            self.err.write("error: interrupted by the user\n")
+            self.note("error: interrupted by the user\n")
         return Outcome.DONE
 
     def _run(self, line: str, final: bool) -> Outcome:
@@ -241,7 +248,7 @@ class ReplSession:
             raise NixError(f"expected a set but found {show_type(v)}")
         for name in v.names():
             self.names[name] = v.vals[name]
-        self.err.write(f"Added {len(v.vals)} variables.\n")
+        self.note(f"Added {len(v.vals)} variables.\n")
 
     def doc(self, arg: str) -> None:
         """``:doc PATH``: the option as ``nixeval option PATH`` shows it."""

@@ -51,8 +51,7 @@ def run_terminal(session: ReplSession) -> int:
 
     path = history_file()
     if path is None:
-        session.err.write("note: the history is not kept: the data directory is not "
-                          "writable\n")
+        session.note("note: the history is not kept: the data directory is not writable\n")
     history: History = FileHistory(path) if path else InMemoryHistory()
     prompt: PromptSession[str] = PromptSession(
         history=history, lexer=PygmentsLexer(NixLexer), completer=ReplCompleter(),
