@@ -28,14 +28,31 @@ def add_nixos_arguments(ap: argparse.ArgumentParser) -> None:
                     help="nixpkgs' package set: placeholders (fast; the default for a full "
                     "nixpkgs tree) or evaluated for real")
     ap.add_argument("--show-trace", action="store_true", help="show Nix's full error trace")
+    ap.add_argument("--flake", metavar="DIR#NAME",
+                    help="the configuration nixosConfigurations.NAME of the flake in DIR "
+                    "(NAME: the host name by default), its inputs as flake.lock locks them")
+    ap.add_argument("--override-input", nargs=2, action="append", default=[],
+                    metavar=("NAME", "PATH"),
+                    help="with --flake: use the directory PATH for input NAME (a/b for an "
+                    "input of an input); path:PATH takes every file, not git's")
 
 
 def make_system(args: argparse.Namespace) -> System:
     """Raises LocateError with a message saying what to pass."""
-    from ..nixos.locate import locate
+    from ..nixos.locate import LocateError, locate
     from ..nixos.system import System
 
-    return System(locate(args.include, args.config), vm=args.vm, pkgs=args.pkgs)
+    if args.flake is None:
+        if args.override_input:
+            raise LocateError("--override-input is for --flake")
+        return System(locate(args.include, args.config), vm=args.vm, pkgs=args.pkgs)
+    from ..nixos.flake import parse_flake_arg
+
+    if args.config is not None or args.include:
+        raise LocateError("--flake takes the configuration from the flake: drop --config "
+                          "and -I (a flake is evaluated without a search path)")
+    return System(parse_flake_arg(args.flake, args.override_input), vm=args.vm,
+                  pkgs=args.pkgs)
 
 
 def relative(path: str) -> str:

@@ -16,13 +16,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..eval.builtins import current_system
+from ..eval.builtins.io import locate
 from ..eval.errors import NixError
+from ..eval.flake.source import store_dir as flake_store_dir
 from ..eval.state import EvalState
 from ..eval.values import Attrs, NixPath, force
 from ..modules.evaluation import Evaluation
 from ..modules.graph import Graph, Loc
 from ..modules.interpreted import LibEvaluation, Record
-from .locate import Target
+from .flake import FlakeTarget, configuration, load
+from .locate import QEMU_VM_MODULE, Target
 from .placeholder import placeholder_pkgs
 
 PKGS_MODES = ("auto", "placeholder", "real")
@@ -35,9 +38,18 @@ def _is_option(v: Any) -> bool:
 class System:
     """One evaluation of a configuration (plain, or the VM variant)."""
 
-    def __init__(self, target: Target, vm: bool = False, pkgs: str = "auto") -> None:
+    def __init__(self, target: Target | FlakeTarget, vm: bool = False,
+                 pkgs: str = "auto") -> None:
         self.target = target
         self.vm = vm
+        if isinstance(target, FlakeTarget):
+            # as Nix evaluates a flake: purely, without a search path
+            self.state = EvalState(store_dir=flake_store_dir(), pure=True)
+            self.flake = load(self.state, target)
+            self.pkgs_mode = "real"  # the flake's own nixosSystem chooses its packages
+            self._evaluation: Evaluation | LibEvaluation | None = None
+            self.result: Attrs | None = None
+            return
         include = [f"nixpkgs={target.nixpkgs}", f"nixos-config={target.config}",
                    *target.search_path]
         self.state = EvalState(include)
@@ -52,23 +64,51 @@ class System:
     def evaluation(self) -> Evaluation | LibEvaluation:
         """Evaluates the configuration's module tree (option values stay lazy)."""
         if self._evaluation is None:
-            state = self.state
-            fn = state.eval_file(self.target.eval_config)
-            modules: list[Any] = [NixPath(self.target.config)]
-            if self.vm:
-                modules.append(NixPath(self.target.qemu_vm_module))
-            args: dict[str, Any] = {"modules": modules, "system": current_system()}
-            if self.pkgs_mode == "placeholder":
-                args["pkgs"] = placeholder_pkgs(state, self.target.nixpkgs)
-            result = force(state.call(fn, Attrs(args)))
-            if type(result) is not Attrs or "config" not in result.vals:
-                raise NixError(f"'{self.target.eval_config}' did not return a configuration")
+            result = self._flake_result() if isinstance(self.target, FlakeTarget) else \
+                self._result(self.target)
             self.result = result
             # not forced: that would run lib's unknown-option check, which lint
             # wants to report itself
             ev = self.graph.evaluations.get(id(result.vals["config"]))
             self._evaluation = ev if ev is not None else LibEvaluation(result, self.graph)
         return self._evaluation
+
+    def _result(self, target: Target) -> Attrs:
+        """eval-config.nix called as ``nixos/default.nix`` calls it."""
+        state = self.state
+        fn = state.eval_file(target.eval_config)
+        modules: list[Any] = [NixPath(target.config)]
+        if self.vm:
+            modules.append(NixPath(target.qemu_vm_module))
+        args: dict[str, Any] = {"modules": modules, "system": current_system()}
+        if self.pkgs_mode == "placeholder":
+            args["pkgs"] = placeholder_pkgs(state, target.nixpkgs)
+        result = force(state.call(fn, Attrs(args)))
+        if type(result) is not Attrs or "config" not in result.vals:
+            raise NixError(f"'{target.eval_config}' did not return a configuration")
+        return result
+
+    def _flake_result(self) -> Attrs:
+        """``nixosConfigurations.NAME``; the VM variant is that configuration
+        extended with qemu-vm.nix, as NixOS' ``virtualisation.vmVariant`` is."""
+        assert isinstance(self.target, FlakeTarget)
+        result = configuration(self.flake, self.target)
+        if type(result) is not Attrs or "config" not in result.vals:
+            raise NixError(f"'{self.target.installable}' is not a NixOS configuration "
+                           "(an evalModules result, as lib.nixosSystem returns)")
+        if self.vm:
+            if "extendModules" not in result.vals:
+                raise NixError(f"'{self.target.installable}' has no extendModules, so "
+                               "its VM variant cannot be made")
+            qemu = self.target.qemu_vm_module
+            found = locate(self.state, qemu) if self.target.nixpkgs else None
+            if found is None or not os.path.isfile(found.fs):
+                raise NixError(f"the VM variant of '{self.target.installable}' needs "
+                               f"NixOS' {QEMU_VM_MODULE} from the flake's 'nixpkgs' input, "
+                               "which it has not")
+            result = force(self.state.call(result.vals["extendModules"],
+                                           Attrs({"modules": [NixPath(qemu)]})))
+        return result
 
     @property
     def native(self) -> bool:

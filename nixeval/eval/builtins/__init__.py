@@ -64,6 +64,8 @@ def make_base_env(state: EvalState) -> dict[str, Any]:
     for name, value in constants.items():
         base[name] = value
         builtins[name[2:] if name.startswith("__") else name] = value
+    if state.pure:  # as Nix in pure mode (flakes): no builtins.currentSystem or currentTime
+        del builtins["currentSystem"], builtins["currentTime"]
     builtins_set = Attrs(builtins)
     builtins["builtins"] = builtins_set
     base["builtins"] = builtins_set

@@ -1,0 +1,98 @@
+"""``--flake DIR#NAME``: the configuration ``nixosConfigurations.NAME`` of a
+local flake, as ``nixos-rebuild --flake`` finds it (NAME defaults to the
+host name), its inputs taken from ``flake.lock`` without fetching."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..eval.flake.call import Flake
+from ..eval.flake.errors import FlakeError
+from ..eval.printer import show_attr_name
+from ..eval.state import EvalState
+from ..eval.values import Attrs, force
+from .locate import QEMU_VM_MODULE, LocateError
+
+OUTPUT = "nixosConfigurations"
+
+
+@dataclass
+class FlakeTarget:
+    """A configuration in a flake. ``nixpkgs`` (the tree of the input named
+    ``nixpkgs``, where NixOS' own modules come from) is known once loaded."""
+
+    directory: str
+    name: str
+    overrides: dict[str, str] = field(default_factory=dict)
+    nixpkgs: str = ""
+    search_path: tuple[str, ...] = ()  # a flake is evaluated purely: no search path
+
+    @property
+    def config(self) -> str:
+        return os.path.join(self.directory, "flake.nix")
+
+    @property
+    def qemu_vm_module(self) -> str:
+        return os.path.join(self.nixpkgs, QEMU_VM_MODULE)
+
+    @property
+    def installable(self) -> str:
+        """What ``nix build`` is given for the configuration."""
+        return f"{self.directory}#{OUTPUT}.{show_attr_name(self.name)}"
+
+
+def host_name() -> str:
+    """The name ``nixos-rebuild`` picks: the kernel's host name, else "default"."""
+    try:
+        with open("/proc/sys/kernel/hostname", encoding="utf-8") as f:
+            name = f.read().strip()
+    except OSError:
+        name = socket.gethostname()
+    return name or "default"
+
+
+def parse_flake_arg(ref: str, overrides: list[list[str]] | None = None) -> FlakeTarget:
+    """``DIR#NAME`` (or ``path:DIR#NAME``; NAME optional) → a target."""
+    where, _, name = ref.partition("#")
+    where = where.removeprefix("path:") or "."
+    if "://" in where or (":" in where and not os.path.exists(where)):
+        raise LocateError(f"--flake '{ref}': nixeval reads local flakes only (a directory "
+                          "with flake.nix and flake.lock); clone it and pass its directory")
+    directory = os.path.realpath(where)
+    if not os.path.isfile(os.path.join(directory, "flake.nix")):
+        raise LocateError(f"--flake '{ref}': '{directory}' has no flake.nix")
+    name = name.removeprefix(OUTPUT + ".")
+    if len(name) > 1 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    return FlakeTarget(directory, name or host_name(),
+                       {n: p for n, p in (overrides or [])})
+
+
+def load(state: EvalState, target: FlakeTarget) -> Attrs:
+    """The flake's value; fills in ``target.nixpkgs``."""
+    flake = force(Flake.local(state, target.directory, target.overrides).value())
+    inputs = force(flake.vals["inputs"])
+    if type(inputs) is Attrs and "nixpkgs" in inputs.vals:
+        target.nixpkgs = str(force(force(inputs.vals["nixpkgs"]).vals["outPath"]))
+    return flake
+
+
+def configuration(flake: Attrs, target: FlakeTarget) -> Any:
+    """``nixosConfigurations.NAME``: an ``evalModules`` result."""
+    if OUTPUT not in flake.vals:
+        outputs = [n for n in force(flake.vals["outputs"]).names()]
+        raise FlakeError(f"flake '{target.directory}' has no '{OUTPUT}' output (its outputs: "
+                         f"{', '.join(outputs) or 'none'})")
+    configs = force(flake.vals[OUTPUT])
+    if type(configs) is not Attrs:
+        raise FlakeError(f"'{OUTPUT}' of flake '{target.directory}' is not a set")
+    if target.name not in configs.vals:
+        names = configs.names()
+        have = ("it has " + ", ".join(names)) if names else f"its {OUTPUT} is empty"
+        raise FlakeError(f"flake '{target.directory}' has no configuration "
+                         f"'{OUTPUT}.{show_attr_name(target.name)}' ({have}); pass "
+                         f"--flake '{target.directory}#NAME'")
+    return force(configs.vals[target.name])
