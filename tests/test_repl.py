@@ -145,17 +145,19 @@ def test_missing_configuration_is_a_usage_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def session():
+    import argparse
     import io
 
     from nixeval import modules
-    from nixeval.cli.nixos_args import make_system
+    from nixeval.cli.nixos_args import add_nixos_arguments, make_system
     from nixeval.repl.session import ReplSession
 
     modules.register()
     cwd = os.getcwd()
     os.chdir(ROOT)
-    args = type("Args", (), {"include": ["nixpkgs=examples"], "config": CONFIG, "vm": False,
-                             "pkgs": "auto"})()
+    parser = argparse.ArgumentParser()
+    add_nixos_arguments(parser)  # the arguments the command line gives make_system
+    args = parser.parse_args(["--config", CONFIG, *NIXPKGS])
     s = ReplSession(lambda: make_system(args), "test", io.StringIO(), io.StringIO())
     s.load()
     yield s
