@@ -342,3 +342,25 @@ def test_same_values_as_nix_repl():
         status, out, err = repl(line)
         assert status == 0, err
         assert " ".join(out.split()) == " ".join(expected.split()), line
+
+
+@pytest.mark.skipif(NIX is None, reason="nix not installed (apt-get install nix-bin): it "
+                    "writes the flake.lock")
+def test_flake_configuration(tmp_path):
+    nixpkgs = tmp_path / "nixpkgs"
+    shutil.copytree(ROOT / "examples", nixpkgs)  # links followed: a flake input is copied
+    flake = tmp_path / "flake"
+    flake.mkdir()
+    shutil.copy(ROOT / CONFIG, flake / "configuration.nix")
+    (flake / "flake.nix").write_text(
+        f'{{ inputs.nixpkgs.url = "path:{nixpkgs}";\n'
+        "  outputs = { self, nixpkgs }: {\n"
+        "    nixosConfigurations.web1 = nixpkgs.lib.nixosSystem {\n"
+        '      system = "x86_64-linux"; modules = [ ./configuration.nix ]; }; }; }\n')
+    subprocess.run([NIX, "--extra-experimental-features", "nix-command flakes", "flake",
+                    "lock"], cwd=flake, check=True, capture_output=True, timeout=120)
+    stdin = b"config.networking.hostName\nconfig.services.timesyncd.enable\n:t lib.mkForce\n"
+    r = run_nixeval("repl", "--flake", f"{flake}#web1", "--vm", stdin=stdin)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == '"web1"\nfalse\na function\n'
+    assert f"Loading flake '{flake}#web1' (VM variant)" in r.stderr.decode()

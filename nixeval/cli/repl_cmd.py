@@ -1,4 +1,4 @@
-"""``nixeval repl [CONFIG]``: explore a NixOS configuration interactively, as
+"""``nixeval repl [CONFIG|--flake DIR#NAME]``: explore a NixOS configuration interactively, as
 ``nixos-rebuild repl`` does: ``config``, ``options``, ``pkgs`` and ``lib`` are in
 scope; expressions are evaluated and printed as ``nix repl`` prints them.
 Commands: ``:p EXPR`` (print all of it), ``:t EXPR`` (its type), ``:doc
@@ -61,7 +61,8 @@ def main(argv: list[str]) -> int:
             raise NixError(str(e)) from None
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    what = f"configuration '{relative(first.target.config)}'" + (
+    what = (f"flake '{args.flake}'" if getattr(args, "flake", None) else
+            f"configuration '{relative(first.target.config)}'") + (
         " (VM variant)" if args.vm else "")
     session = ReplSession(next_system, what, sys.stdout, sys.stderr,
                           colors=interactive and os.environ.get("NO_COLOR") is None,
