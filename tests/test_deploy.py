@@ -72,15 +72,14 @@ class Sshd:
             "-o", "SendEnv=NIXEVAL_EXAMPLE_*", "-i", str(key or self.key)])
 
 
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+def start_sshd(d: Path, extra_config: str = "") -> Iterator[Sshd]:
+    """An sshd on 127.0.0.1 with keys of its own in ``d``, until resumed."""
     if SSHD is None or shutil.which("ssh-keygen") is None or shutil.which("ssh") is None:
         pytest.skip("sshd, ssh or ssh-keygen not installed (apt-get install openssh-server)")
     if os.getuid() == 0 and not os.path.isdir("/run/sshd"):
         # sshd started as root insists on its privilege separation directory,
         # which its service would create at boot
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    d = tmp_path_factory.mktemp("sshd")
     host_key = keygen(d / "host_key")
     (d / "authorized_keys").write_text(keygen(d / "key"))
     keygen(d / "wrong_key")
@@ -98,7 +97,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 AcceptEnv NIXEVAL_EXAMPLE_*
-""")
+{extra_config}""")
         (d / "sshd.log").write_bytes(b"")
         proc = subprocess.Popen([SSHD, "-D", "-E", str(d / "sshd.log"),
                                  "-f", str(d / "sshd_config")])
@@ -119,6 +118,18 @@ AcceptEnv NIXEVAL_EXAMPLE_*
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    yield from start_sshd(tmp_path_factory.mktemp("sshd"))
+
+
+@pytest.fixture(scope="module")
+def sshd_without_nix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    """A target whose shell finds no Nix: every command runs with nothing on PATH."""
+    force = 'PATH=/nonexistent exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"'
+    yield from start_sshd(tmp_path_factory.mktemp("sshd"), f"ForceCommand {force}\n")
 
 
 @dataclass
@@ -314,6 +325,17 @@ def test_nix_build_absent_from_path(sshd, tmp_path):
 
 @needs_nix
 @needs_sshd
+def test_target_without_nix(sshd_without_nix, tmp_path):
+    d = deploy(sshd_without_nix, tmp_path)
+    assert d.status == 7, d.stderr
+    assert (f"nixeval: {sshd_without_nix.target} (port {sshd_without_nix.port}) has no Nix: "
+            "nix-store is not on its PATH there") in d.stderr
+    assert "nix-store: not found" in d.stderr  # the target shell's own words
+    assert "running nix-build" not in d.stderr and d.calls == []
+
+
+@needs_nix
+@needs_sshd
 def test_failed_activation(sshd, tmp_path):
     config = tmp_path / "broken.nix"
     config.write_text(f"""{{ ... }}: {{
@@ -363,6 +385,7 @@ def test_lint_errors_refuse_before_anything_runs(tmp_path):
     (["--target", "root@h", "--port", "70000"], "port 70000 is not between 1 and 65535"),
     (["--target", "root@h", "--action", "reboot"], "invalid choice: 'reboot'"),
     ([], "the following arguments are required: --target"),
+    (["--target", "root@h", "--flake", ".#web1"], "deploy takes a configuration file, not a flake"),
 ])
 def test_usage_errors(tmp_path, args, message):
     r = run_nixeval("deploy", str(CONFIGS / "fixed.nix"), *TREE, *args, "--dry-run",

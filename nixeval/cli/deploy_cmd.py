@@ -88,7 +88,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--offline", action="store_true",
                     help="use no binary cache (nix-build --option substituters '')")
     add_nixos_arguments(ap)
+    for action in ap._actions:  # refused below, so not offered
+        if action.dest in ("flake", "override_input"):
+            action.help = argparse.SUPPRESS
     args = ap.parse_args(argv)
+    if args.flake is not None or args.override_input:
+        ap.error("deploy takes a configuration file, not a flake, for now: deploy a flake "
+                 "with 'nixos-rebuild switch --flake DIR#NAME --target-host USER@HOST' "
+                 "(lint it first with 'nixeval lint --flake DIR#NAME')")
     if args.config_file is not None:
         if args.config is not None:
             ap.error("give the configuration once: CONFIG or --config")
@@ -185,8 +192,9 @@ def execute(steps: list[Step], remote: Remote, action: str) -> int:
                         "but not made the default. Does the target user own the profile "
                         "(root)?", PROFILE_FAILED)
         missing = deploy.command_missing(result)
-        return fail(f"{where} has no {out}/bin/switch-to-configuration: the system was "
-                    "built by a nixpkgs that cannot be activated" if missing else
+        return fail(f"{out} has no bin/switch-to-configuration on {where} "
+                    f"({deploy.reason(result)}): the nixpkgs it was built from makes "
+                    "systems that cannot be activated this way" if missing else
                     f"activation failed: switch-to-configuration {action} on {where} "
                     f"exited with status {result.status} (its output is above)"
                     + (f"; {out} is the system profile now (roll back with nix-env -p "

@@ -103,8 +103,9 @@ class Remote:
         return [*self.sshopts.split(), *(["-p", str(self.port)] if self.port else [])]
 
     def ssh(self, kind: str, *command: Word) -> Step:
-        """``ssh … HOST -- COMMAND``: ssh hands the words to the remote shell
-        joined by spaces, so each is quoted for it (store paths need no quoting)."""
+        """``ssh OPTIONS -- HOST COMMAND``: ssh hands the words to the remote
+        shell joined by spaces, so each is quoted for it (store paths need no
+        quoting); ``--`` keeps a host name from being read as an option."""
         remote = [shlex.quote(w) if isinstance(w, str) else w for w in command]
         return Step(kind, ("ssh", *self.ssh_options(), "--", self.host, *remote))
 
