@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, needs_nix, nix_instantiate
 
+from nixeval import keyed
 from nixeval.syntax import MAX_FILE_BYTES, Source, ast, cache, parse, read_source
 
 MEMORY = 2 << 30  # bytes of address space for a child (its 512 MiB stack included)
@@ -237,13 +238,13 @@ def a_file(tmp_path: Path, text: str = "{ a = 1 + 2; }.a\n", name: str = "f.nix"
 
 
 def cache_files(kind: str) -> list[Path]:
-    return sorted(p for p in Path(cache.cache_dir(kind)).rglob("*") if not p.is_dir())
+    return sorted(p for p in Path(keyed.cache_dir(kind)).rglob("*") if not p.is_dir())
 
 
 def test_a_parse_cache_entry_replaced_by_a_fifo(tmp_path):
     f = a_file(tmp_path)
     assert nixeval("eval", str(f)).stdout == "3\n"
-    entry = Path(cache.cache_dir()) / cache.key_for(f.read_text(), False)[:2] / \
+    entry = Path(keyed.cache_dir()) / cache.key_for(f.read_text(), False)[:2] / \
         cache.key_for(f.read_text(), False)
     assert entry.is_file()
     entry.unlink()
@@ -260,7 +261,7 @@ def test_every_cache_entry_and_the_secret_replaced_by_fifos(tmp_path):
     assert first.returncode == 0, first.stderr
     replaced = [p for kind in ("parse", "grammar", "fingerprint") for p in cache_files(kind)]
     assert {p.parent.parent.name for p in replaced} == {"parse", "grammar", "fingerprint"}
-    secret = Path(cache.cache_dir()).parent / "secret"
+    secret = Path(keyed.cache_dir()).parent / "secret"
     for p in [*replaced, secret]:
         p.unlink()
         os.mkfifo(p)
@@ -575,11 +576,11 @@ def forged_value(where: Path) -> str:
 
 
 def entry_path(key: str, kind: str = "parse") -> Path:
-    return Path(cache.cache_dir(kind)) / key[:2] / key
+    return Path(keyed.cache_dir(kind)) / key[:2] / key
 
 
 def header(key: str) -> bytes:
-    return cache._MAGIC + cache._header("parse", key)
+    return cache._MAGIC + keyed._header("parse", key)
 
 
 def genuine_entry(tmp_path: Path, *, by_the_cli: bool = True) -> tuple[str, list]:
@@ -723,7 +724,7 @@ def test_forgeries_really_change_the_entry(tmp_path):
     payloads = forged_payloads(t, good)
     assert all(p != good for p in payloads.values())
     # and the genuine entry, written again the same way, is a hit
-    cache.write_entry("parse", key, cache._MAGIC, good)
+    keyed.write_entry("parse", key, cache._MAGIC, good)
     assert cache.load(Source("genuine.nix", FORGED_TEXT), key) is not None
 
 
@@ -737,7 +738,7 @@ IN_PROCESS = [name for name in [*FORGERIES, *RAW_FORGERIES]
 def test_a_forged_entry_with_the_user_s_key_is_a_miss(tmp_path, name):
     key, t = genuine_entry(tmp_path, by_the_cli=False)
     payload = forged_payloads(t, marshal.dumps(tuple(t)))[name]
-    cache.write_entry("parse", key, cache._MAGIC, payload)
+    keyed.write_entry("parse", key, cache._MAGIC, payload)
     assert cache.load(Source("genuine.nix", FORGED_TEXT), key) is None
 
 
@@ -751,7 +752,7 @@ def test_forged_entries_with_the_user_s_key_through_the_cli(tmp_path):
     for i, (name, payload) in enumerate(payloads.items()):
         text = FORGED_TEXT + f"# {name}\n"
         files.append(a_file(tmp_path, text, f"forged{i}.nix"))
-        cache.write_entry("parse", cache.key_for(text, False), cache._MAGIC, payload)
+        keyed.write_entry("parse", cache.key_for(text, False), cache._MAGIC, payload)
     listing = " ".join(f"(import ./{f.name})" for f in files)
     r = nixeval("eval", f"[ {listing} ]", cwd=tmp_path)
     assert (r.returncode, r.stderr) == (0, "")
@@ -760,7 +761,7 @@ def test_forged_entries_with_the_user_s_key_through_the_cli(tmp_path):
         assert cache.load(Source("f", files[i].read_text()),
                           cache.key_for(files[i].read_text(), False)) is not None
     for i, payload in enumerate(payloads.values()):
-        cache.write_entry("parse", cache.key_for(files[i].read_text(), False), cache._MAGIC,
+        keyed.write_entry("parse", cache.key_for(files[i].read_text(), False), cache._MAGIC,
                           payload)
     r = nixeval("parse", "--print", "-q", *[f.name for f in files], cwd=tmp_path)
     assert (r.returncode, r.stderr) == (0, "")
@@ -791,7 +792,7 @@ def test_entries_forged_without_the_key_are_misses(tmp_path):
         "the keyed hash left as it was": header(key) + good_mac + forged,
         "the keyed hash under another key": header(key) + other + forged,
         "a keyed hash of the payload alone": header(key) + hmac.new(
-            (Path(cache.cache_dir()).parent / "secret").read_bytes(), forged,
+            (Path(keyed.cache_dir()).parent / "secret").read_bytes(), forged,
             hashlib.sha256).digest() + forged,
     }
     f = tmp_path / "genuine.nix"
@@ -801,12 +802,12 @@ def test_entries_forged_without_the_key_are_misses(tmp_path):
         r = nixeval("eval", str(f))
         assert (r.returncode, r.stdout, r.stderr) == (0, forged_value(tmp_path) + "\n", ""), name
     # the forging itself works: under the real key the constant would be trusted
-    cache.write_entry("parse", key, cache._MAGIC, forged)
+    keyed.write_entry("parse", key, cache._MAGIC, forged)
     assert "x = 43;" in nixeval("eval", str(f)).stdout
 
 
 def secret_path() -> Path:
-    return Path(cache.cache_dir()).parent / "secret"
+    return Path(keyed.cache_dir()).parent / "secret"
 
 
 def forge_under(secret: bytes, key: str, payload: bytes) -> None:

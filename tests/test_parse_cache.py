@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from nixeval import keyed
 from nixeval.syntax import Source, cache, parse
 from nixeval.syntax.parser import parse_source
 from nixeval.syntax.walk import walk
@@ -22,7 +23,7 @@ def positions(node) -> list[tuple[str, int, int]]:
 
 
 def entry_path(key: str) -> Path:
-    return Path(cache.cache_dir()) / key[:2] / key
+    return Path(keyed.cache_dir()) / key[:2] / key
 
 
 def test_hit_gives_an_equal_tree_with_positions_and_live_source():

@@ -9,10 +9,10 @@ that skips the thunk where Nix would: constants, variables, functions.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .. import inputs
 from ..syntax import ast
 from .env import Env, Scope, resolve, with_depths
 from .errors import AssertionFailed, InfiniteRecursion, NixError, Pos
@@ -133,7 +133,7 @@ class Compiler:
 
     def resolve_path_literal(self, literal: str) -> str:
         if literal.startswith("~"):
-            resolved = os.environ.get("HOME", "") + literal[1:]
+            resolved = (inputs.env("HOME") or "") + literal[1:]
         elif literal.startswith("/"):
             resolved = literal
         else:

@@ -18,6 +18,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import inputs
 from ..syntax.errors import nix_context
 from . import store
 from .errors import NixError, Pos
@@ -86,7 +87,7 @@ def references(state: EvalState, path: str) -> frozenset[str]:
     text = objects.texts.get(path)
     if text is not None:
         return text[1]
-    if path.endswith(store.DRV_EXTENSION) and os.path.isfile(path):
+    if path.endswith(store.DRV_EXTENSION) and inputs.isfile(path):
         return read_derivation(state, path).references
     return frozenset()
 
@@ -97,6 +98,7 @@ def read_derivation(state: EvalState, drv_path: str) -> store.Derivation:
     if drv is None:
         try:
             with open(drv_path, "rb") as f:
+                inputs.read(drv_path, os.fstat(f.fileno()))
                 text = f.read().decode("utf-8", "surrogateescape")
         except OSError:
             raise NixError(f"path '{drv_path}' is not valid") from None

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .. import inputs
 from ..syntax.source import Source
 
 Pos = tuple[Source, int] | None
@@ -260,6 +261,7 @@ def limit_error(e: BaseException) -> NixError | None:
     if isinstance(e, RecursionError):
         return NixError(STACK_OVERFLOW)
     if isinstance(e, MemoryError):
+        inputs.impure("out of memory")  # a matter of the machine, not of the inputs
         return OutOfMemory()
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from .. import inputs
 from .errors import NixError, ThrownError
 from .ops import force_attrs, force_list, force_string_no_context
 from .values import Attrs, NixPath, force
@@ -61,19 +62,19 @@ def find_file(state: EvalState, search: Any, name: str) -> NixPath:
         if "://" in path:
             continue  # would need a download; nixeval never fetches
         candidate = path + rest if rest else path
-        if os.path.exists(candidate):
+        if inputs.exists(candidate):
             from .compiler import canon_path
 
             return NixPath(canon_path(candidate))
     if name.startswith("nix/"):
         # Nix's own <nix/…> files; nixeval ships its equivalents
         corepkg = os.path.join(os.path.dirname(__file__), "corepkgs", name[4:])
-        if os.path.exists(corepkg):
+        if inputs.exists(corepkg):
             return NixPath(corepkg)
     if name == "nixeval/lib" or name.startswith("nixeval/lib/"):
         # the embedded lib, for module sets evaluated without nixpkgs
         embedded = os.path.join(EMBEDDED_LIB, name[len("nixeval/lib/"):])
-        if os.path.exists(embedded):
+        if inputs.exists(embedded):
             from .compiler import canon_path
 
             return NixPath(canon_path(embedded))
@@ -109,12 +110,12 @@ def resolve_expr_path(path: str) -> str:
     from .compiler import canon_path
 
     for _ in range(1024):
-        if path == "/" or not os.path.islink(path):
+        if path == "/" or not inputs.islink(path):
             break
         path = canon_path(os.path.join(os.path.dirname(path), os.readlink(path)))
     else:
         raise NixError(f"too many symbolic links encountered while traversing the path "
                        f"'{path}'")
-    if os.path.isdir(path):
+    if inputs.isdir(path):
         return canon_path(path + "/default.nix")
     return path

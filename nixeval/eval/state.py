@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .. import inputs
 from ..syntax import FileTooLarge, NotARegularFile, Source, parse, read_source
 from ..syntax.errors import NixSyntaxError
 from .compiler import Compiler, call_frames
@@ -227,7 +228,7 @@ class EvalState:
         from .builtins.io import locate
 
         found = locate(self, path)  # a store path this evaluation made lives elsewhere
-        if found is not None and found.data is None and os.path.isdir(found.fs):
+        if found is not None and found.data is None and inputs.isdir(found.fs):
             path = os.path.join(path, "default.nix")
         return path
 
@@ -258,7 +259,7 @@ class EvalState:
         if cached is None:
             from . import store
 
-            if not os.path.lexists(path.path):
+            if not inputs.lexists(path.path):
                 raise NixError(f"path '{path.path}' does not exist")
             try:
                 cached = store.make_source_path(os.path.basename(path.path) or "source",

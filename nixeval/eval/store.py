@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
+from .. import inputs
+
 STORE_DIR = "/nix/store"
 DRV_EXTENSION = ".drv"
 
@@ -187,6 +189,7 @@ def hash_file(algo: str, path: str | os.PathLike[str]) -> Hash:
     """Flat hash of a file's contents (``builtins.hashFile``)."""
     h = hashlib.new(parse_hash_algo(algo))
     with open(path, "rb") as f:
+        inputs.read(path, os.fstat(f.fileno()))
         for chunk in iter(lambda: f.read(1 << 16), b""):
             h.update(chunk)
     return Hash(algo, h.digest())
@@ -372,6 +375,7 @@ def _file_type(mode: int) -> str:
 
 
 def _nar_chunks(path: str, filter: PathFilter | None) -> Iterator[bytes]:
+    inputs.look(path)
     st = os.lstat(path)
     yield _nar_str(b"(")
     if stat.S_ISREG(st.st_mode):
@@ -380,11 +384,13 @@ def _nar_chunks(path: str, filter: PathFilter | None) -> Iterator[bytes]:
             yield _nar_str(b"executable") + _nar_str(b"")
         yield _nar_str(b"contents") + st.st_size.to_bytes(8, "little")
         with open(path, "rb") as f:
+            inputs.read(path, os.fstat(f.fileno()))
             yield from iter(lambda: f.read(1 << 16), b"")
         yield b"\0" * (-st.st_size % 8)
     elif stat.S_ISDIR(st.st_mode):
         yield _nar_str(b"type") + _nar_str(b"directory")
         # Entries are a std::map keyed by the raw name bytes.
+        inputs.listed(path)
         for entry in sorted(os.listdir(path), key=_b):
             child = path + "/" + entry
             if filter is not None and not filter(child, _file_type(os.lstat(child).st_mode)):

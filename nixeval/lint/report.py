@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .. import inputs
 from ..nixos.query import Place
 from .rules import Finding
 
@@ -53,7 +54,7 @@ def _where(place: Place) -> str:
 
 def _snippet(place: Place | None) -> list[str]:
     """The line at ``place`` and a caret under its column."""
-    if place is None or place.line is None or not os.path.isfile(place.file):
+    if place is None or place.line is None or not inputs.isfile(place.file):
         return []
     line = linecache.getline(place.file, place.line).rstrip("\n")
     if not line:

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import inputs
 from ..eval.errors import InfiniteRecursion, NixError, Pos
 from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
 from ..modules.definitions import Def
@@ -181,7 +182,7 @@ class _Linter:
     def fallback_place(self, f: Finding) -> Place:
         """Where a finding Nix gave no position for belongs: the first file
         its message names (the user's first), else the configuration."""
-        named = [p for p in _FILE_IN_TEXT.findall(f.message) if os.path.isfile(p)]
+        named = [p for p in _FILE_IN_TEXT.findall(f.message) if inputs.isfile(p)]
         mine = [p for p in named if self.is_users_file(p)]
         return Place((mine or named or [self.system.target.config])[0])
 

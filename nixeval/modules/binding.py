@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from .. import inputs
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import Lib, lazy
@@ -77,7 +78,7 @@ def lib_fingerprints(folder: str) -> tuple[str, ...] | None:
     """The fingerprints of a lib directory's three files (``None`` when one
     of them is not a regular file)."""
     paths = [os.path.join(folder, part) for part in PARTS]
-    if not all(os.path.isfile(p) for p in paths):
+    if not all(inputs.isfile(p) for p in paths):
         return None
     return tuple(file_fingerprint(p, names) for p, names in zip(paths, PARTS.values(),
                                                                   strict=True))

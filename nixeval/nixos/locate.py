@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .. import inputs
 from ..eval.search_path import parse_entry, split_nix_path
 
 ROOT_CHANNELS = "/nix/var/nix/profiles/per-user/root/channels"
@@ -36,7 +37,7 @@ class Target:
 
 def search_path(include: list[str]) -> list[str]:
     """-I entries, then ``NIX_PATH`` (or Nix's default when it is unset)."""
-    env = os.environ.get("NIX_PATH")
+    env = inputs.env("NIX_PATH")
     if env is None:
         env = f"nixpkgs={ROOT_CHANNELS}/nixos:{ROOT_CHANNELS}"
     return list(include) + split_nix_path(env)
@@ -50,7 +51,7 @@ def _lookup(entries: list[str], name: str) -> str | None:
             continue
         candidate = path if prefix == name else (
             os.path.join(path, name) if not prefix else None)
-        if candidate and os.path.exists(candidate):
+        if candidate and inputs.exists(candidate):
             return os.path.realpath(candidate) if prefix == name else candidate
     return None
 
@@ -61,16 +62,16 @@ def locate(include: list[str], config: str | None = None) -> Target:
     if nixpkgs is None:
         raise LocateError("cannot find nixpkgs: pass -I nixpkgs=PATH, or set NIX_PATH "
                           "(for example NIX_PATH=nixpkgs=/path/to/nixpkgs)")
-    if not os.path.isfile(os.path.join(nixpkgs, "nixos", "lib", "eval-config.nix")):
+    if not inputs.isfile(os.path.join(nixpkgs, "nixos", "lib", "eval-config.nix")):
         raise LocateError(f"'{nixpkgs}' is not a nixpkgs tree: it has no "
                           "nixos/lib/eval-config.nix")
     if config is None:
-        config = _lookup(entries, "nixos-config") or os.environ.get("NIXOS_CONFIG") \
+        config = _lookup(entries, "nixos-config") or inputs.env("NIXOS_CONFIG") \
             or DEFAULT_CONFIG
     config = os.path.abspath(config)
-    if os.path.isdir(config):
+    if inputs.isdir(config):
         config = os.path.join(config, "default.nix")
-    if not os.path.isfile(config):
+    if not inputs.isfile(config):
         raise LocateError(f"configuration file '{config}' does not exist: pass --config FILE, "
                           "-I nixos-config=FILE, or set NIXOS_CONFIG")
     return Target(nixpkgs, config, tuple(include))

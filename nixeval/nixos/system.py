@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from .. import inputs
 from ..eval.builtins import current_system
 from ..eval.builtins.io import locate
 from ..eval.errors import NixError
@@ -54,7 +55,7 @@ class System:
                    *target.search_path]
         self.state = EvalState(include)
         self.pkgs_mode = pkgs if pkgs != "auto" else (
-            "placeholder" if os.path.isfile(os.path.join(
+            "placeholder" if inputs.isfile(os.path.join(
                 target.nixpkgs, "pkgs", "top-level", "all-packages.nix")) else "real")
         self._evaluation: Evaluation | LibEvaluation | None = None
         # what eval-config.nix returned (config, options, pkgs, lib…), once evaluated

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import attrs
 
+from .. import keyed
 from . import ast, cache
 from .walk import children
 
@@ -78,7 +79,7 @@ def file_fingerprint(path: str, names: Iterable[str]) -> str:
     h.update("\0".join(names).encode() + b"\1" + data)
     key = h.hexdigest()
     if cache.enabled():
-        entry = cache.read_entry("fingerprint", key, _MAGIC, 4096)
+        entry = keyed.read_entry("fingerprint", key, _MAGIC, 4096)
         if entry is not None:
             text = bytes(entry).decode("ascii", "replace")
             if _HEX.fullmatch(text):
@@ -103,7 +104,7 @@ def source_tree(source: object) -> ast.Node | None:
 
 
 def _store(key: str, text: str) -> None:
-    cache.write_entry("fingerprint", key, _MAGIC, text.encode())
+    keyed.write_entry("fingerprint", key, _MAGIC, text.encode())
 
 
 _code: str | None = None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import Any
 
+from ... import inputs
 from ..env import Env, Scope
 from ..errors import AbortError, CatchableError, NixError, ThrownError
 from ..ops import coerce_to_string, force_attrs, force_deep, force_string, force_string_no_context
@@ -167,12 +167,13 @@ def function_args(state, f: Any) -> Attrs:
 
 @primop("__getEnv", 1)
 def get_env(state, name: Any) -> str:
-    return os.environ.get(force_string_no_context(
-        name, None, "while evaluating the first argument passed to builtins.getEnv"), "")
+    return inputs.env(force_string_no_context(
+        name, None, "while evaluating the first argument passed to builtins.getEnv")) or ""
 
 
 @primop("__currentTime", 0)
 def current_time(state) -> int:
+    inputs.impure("builtins.currentTime")
     return int(time.time())
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ... import inputs
 from ...syntax import FileTooLarge, NotARegularFile, open_regular, read_fd
 from .. import store
 from ..compiler import canon_path
@@ -115,7 +116,7 @@ def locate(state: EvalState, path: str) -> _Found | None:
     fs = copy.path
     for name in rest.split("/")[1:]:
         fs += "/" + name
-        if copy.accept is not None and os.path.lexists(fs) and \
+        if copy.accept is not None and inputs.lexists(fs) and \
                 not copy.accept(fs, _file_type(os.lstat(fs).st_mode)):
             return None
     return _Found(fs, accept=copy.accept)
@@ -144,7 +145,7 @@ def _open(path: str, found: _Found | None) -> tuple[int, os.stat_result]:
     what is not a regular file is refused with current Nix's message (Nix
     2.8 says "reading from file: Is a directory" for a directory, and blocks
     on a FIFO or reads a device to its end)."""
-    if found is None or not os.path.lexists(found.fs):
+    if found is None or not inputs.lexists(found.fs):
         raise _missing(path)
     try:
         return open_regular(found.fs)
@@ -229,7 +230,7 @@ def path_exists(state: EvalState, arg: Any) -> bool:
         return False
     if found.data is not None:
         return not must_be_dir
-    return os.path.isdir(found.fs) if must_be_dir else os.path.lexists(found.fs)
+    return inputs.isdir(found.fs) if must_be_dir else inputs.lexists(found.fs)
 
 
 @primop("__readFileType", 1)
@@ -239,7 +240,7 @@ def read_file_type(state: EvalState, arg: Any) -> str:
         return "regular"
     if path == state.store_dir:
         return "directory"
-    if found is None or not os.path.lexists(found.fs):
+    if found is None or not inputs.lexists(found.fs):
         raise _missing(path)
     return _file_type(os.lstat(found.fs).st_mode)
 
@@ -247,15 +248,16 @@ def read_file_type(state: EvalState, arg: Any) -> str:
 @primop("__readDir", 1)
 def read_dir(state: EvalState, arg: Any) -> Attrs:
     path, found = _realise(state, arg)
-    if found is None or (found.data is None and not os.path.lexists(found.fs)):
+    if found is None or (found.data is None and not inputs.lexists(found.fs)):
         raise _missing(path)
     if found.data is not None:
         raise NixError(f"'{path}' is not a directory")
     real = os.path.realpath(found.fs)
-    if not os.path.isdir(real):
+    if not inputs.isdir(real):
         raise NixError(f"'{real}' is not a directory")
     entries: dict[str, Any] = {}
     try:
+        inputs.listed(real)
         with os.scandir(real) as it:
             for entry in it:
                 file_type = _file_type(entry.stat(follow_symlinks=False).st_mode)
@@ -368,7 +370,7 @@ def _add_path(state: EvalState, name: str, path: str, context: frozenset[str],
         split = split_store_path(state, path)
         if split is not None and context:
             refs = references(state, split[0])
-        if found is None or (found.data is None and not os.path.lexists(found.fs)):
+        if found is None or (found.data is None and not inputs.lexists(found.fs)):
             raise _missing(path)
         method: store.IngestionMethod = "recursive" if recursive else "flat"
         if found.data is not None:

@@ -1,0 +1,96 @@
+"""Reading a file's contents safely: regular files only (a FIFO would block
+for ever, a device never end), at most ``MAX_FILE_BYTES``. Every reader of
+file contents, from Nix files to ``readFile`` and the caches, opens through
+``open_regular``, which also reports the read to ``inputs``."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from . import inputs
+
+# The most nixeval reads of one file: Nix files and the files a configuration
+# reads are small; this only stops a runaway (a file that keeps growing, a
+# sparse file of terabytes) before it takes the machine's memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class NotARegularFile(OSError):
+    """A FIFO, a device, a directory or a socket, where a file's contents are
+    needed: a FIFO would block for ever and a device would never end. ``str()``
+    is current Nix's message; ``strerror`` completes ``opening file '…': ``."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(None, "Not a regular file", path)
+
+    def __str__(self) -> str:
+        return f"file '{self.filename}' is not a regular file"
+
+
+class FileTooLarge(OSError):
+    """A regular file larger than ``MAX_FILE_BYTES``."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        super().__init__(errno.EFBIG, os.strerror(errno.EFBIG), path)
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return (f"file '{self.filename}' is too large: nixeval reads at most "
+                f"{self.limit >> 20} MiB of a file")
+
+
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """Open a file that must be a regular one: the descriptor and its status.
+
+    Every reader of a file's contents (Nix files, ``readFile``, ``hashFile``,
+    the caches) opens through here. The open does not block (``O_NONBLOCK``:
+    a FIFO would wait for a writer) and the check is made on the descriptor
+    itself (``fstat``), so a file replaced by a FIFO or a device between a
+    look and the open is refused too. The look before (``stat``) spares
+    devices an open (some act on one)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotARegularFile(os.fspath(path))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(os.fspath(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    inputs.read(path, st)
+    return fd, st
+
+
+def read_fd(fd: int, size: int, path: str | os.PathLike[str],
+            limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's contents to its end, at most ``limit`` bytes
+    (``FileTooLarge`` past it). ``size`` (its status) is a hint: files under
+    ``/proc`` say 0 and have contents; a file may grow while it is read."""
+    if size > limit:
+        raise FileTooLarge(os.fspath(path), limit)
+    chunks = []
+    total = 0
+    want = size + 1 if size else 65536  # the extra byte finds the end in one read
+    while True:
+        chunk = os.read(fd, min(want, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise FileTooLarge(os.fspath(path), limit)
+        want = 65536
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's contents (``NotARegularFile``, ``FileTooLarge``, or
+    the ``OSError`` of opening it)."""
+    fd, st = open_regular(path)
+    try:
+        return read_fd(fd, st.st_size, path, limit)
+    finally:
+        os.close(fd)

@@ -1,0 +1,209 @@
+"""What a run read from outside itself: the inputs an answer is valid for.
+
+The answer cache (``cli/answers.py``) keeps a command's output together with
+the inputs it was computed from, and answers a later run from it only if each
+input is as it was. So every layer reports here what it takes from the world:
+files read (``read``, from the one opener of regular files), directories
+listed (``listed``), paths whose existence or kind was looked at (the query
+functions below, used in place of ``os.path.exists`` and its kin),
+environment variables (``env``), and what can never be recorded (``impure``:
+the clock, a download, a machine's memory running out).
+
+Nothing is recorded unless a recorder is installed (``recording``); the
+queries then cost one check of a module global.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# a path's kind as lstat and stat see it, and a link's target
+Observation = tuple[str, str | None, str]
+Listing = tuple[tuple[str, str], ...]
+# a file's status as read: size, mtime_ns, ctime_ns, inode
+Signature = tuple[int, int, int, int]
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "other"
+
+
+def observe(path: str) -> Observation:
+    """What a look at ``path`` can learn: its own kind (``missing`` if it is
+    not there), a link's target, and the kind of what it leads to."""
+    try:
+        own = _kind(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return ("missing", None, "missing")
+    if own != "symlink":
+        return (own, None, own)
+    try:
+        target: str | None = os.readlink(path)
+    except OSError:
+        target = None
+    try:
+        followed = _kind(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        followed = "missing"
+    return (own, target, followed)
+
+
+def listing(path: str) -> Listing | None:
+    """A directory's entries with their own kinds, sorted; None if it can't be read."""
+    try:
+        with os.scandir(path) as it:
+            return tuple(sorted((e.name, _kind(e.stat(follow_symlinks=False).st_mode))
+                                for e in it))
+    except OSError:
+        return None
+
+
+def signature(st: os.stat_result) -> Signature:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def digest(path: str) -> str | None:
+    """The SHA-256 of a regular file's contents (None: not one, or unreadable).
+    Opened without blocking, so a FIFO put in a file's place is no wait."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return None
+    h = hashlib.sha256()
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return h.hexdigest()
+
+
+class Recorder:
+    """The inputs of one run, as they were when first used. A path seen two
+    ways in one run (a file changed while it was read) makes the run impure:
+    no single state of the world produced its answer."""
+
+    def __init__(self, ignored: tuple[str, ...] = ()) -> None:
+        self.ignored = ignored  # prefixes of nixeval's own files (its caches)
+        self.looked: dict[str, Observation] = {}
+        self.read: dict[str, Signature] = {}
+        self.listed: dict[str, Listing | None] = {}
+        self.env: dict[str, str | None] = {}
+        self.impure: str | None = None
+
+    def _skip(self, path: str) -> bool:
+        return path.startswith(self.ignored) if self.ignored else False
+
+    def note_look(self, path: str, seen: Observation) -> None:
+        if self._skip(path):
+            return
+        if self.looked.setdefault(path, seen) != seen:
+            self.impure = f"'{path}' changed during the run"
+
+    def note_read(self, path: str, sig: Signature) -> None:
+        if self._skip(path):
+            return
+        if self.read.setdefault(path, sig) != sig:
+            self.impure = f"'{path}' changed during the run"
+
+    def note_listing(self, path: str) -> None:
+        if self._skip(path) or path in self.listed:
+            return
+        self.listed[path] = listing(path)
+
+
+recorder: Recorder | None = None
+
+
+@contextmanager
+def recording(ignored: tuple[str, ...] = ()) -> Iterator[Recorder]:
+    """Record the inputs of the block."""
+    global recorder
+    recorder = Recorder(ignored)
+    try:
+        yield recorder
+    finally:
+        recorder = None
+
+
+def read(path: str | os.PathLike[str], st: os.stat_result) -> None:
+    """A regular file's contents were read (``st``: its status when opened)."""
+    if recorder is not None:
+        recorder.note_read(os.path.abspath(os.fspath(path)), signature(st))
+
+
+def listed(path: str) -> None:
+    """A directory's entries were read."""
+    if recorder is not None:
+        recorder.note_listing(os.path.abspath(path))
+
+
+def env(name: str) -> str | None:
+    """An environment variable's value, recorded."""
+    value = os.environ.get(name)
+    if recorder is not None:
+        recorder.env.setdefault(name, value)
+    return value
+
+
+def impure(why: str) -> None:
+    """The run used something no record can check (the clock, the network,
+    the machine's memory): its answer is not kept."""
+    if recorder is not None and recorder.impure is None:
+        recorder.impure = why
+
+
+def look(path: str | os.PathLike[str]) -> Observation:
+    """Look at a path (and record what was seen)."""
+    p = os.fspath(path)
+    seen = observe(p)
+    if recorder is not None:
+        recorder.note_look(os.path.abspath(p), seen)
+    return seen
+
+
+# os.path's questions, answered from one recorded look
+def lexists(path: str | os.PathLike[str]) -> bool:
+    if recorder is None:
+        return os.path.lexists(path)
+    return look(path)[0] != "missing"
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    if recorder is None:
+        return os.path.exists(path)
+    return look(path)[2] != "missing"
+
+
+def isdir(path: str | os.PathLike[str]) -> bool:
+    if recorder is None:
+        return os.path.isdir(path)
+    return look(path)[2] == "directory"
+
+
+def isfile(path: str | os.PathLike[str]) -> bool:
+    if recorder is None:
+        return os.path.isfile(path)
+    return look(path)[2] == "regular"
+
+
+def islink(path: str | os.PathLike[str]) -> bool:
+    if recorder is None:
+        return os.path.islink(path)
+    return look(path)[0] == "symlink"
