@@ -289,6 +289,19 @@ def test_unreachable_port(sshd, tmp_path):
 
 @needs_nix
 @needs_sshd
+def test_unknown_host_name(sshd, tmp_path):
+    # .invalid never resolves (RFC 6761)
+    r = run_nixeval("deploy", str(CONFIGS / "fixed.nix"), *TREE,
+                    "--target", "root@nixeval-test.invalid", cwd=tmp_path,
+                    env={"NIX_SSHOPTS": sshd.sshopts()})
+    assert r.returncode == 5, r.stderr
+    assert ("nixeval: cannot reach root@nixeval-test.invalid over ssh "
+            "(ssh: Could not resolve hostname nixeval-test.invalid") in r.stderr
+    assert "running nix-build" not in r.stderr
+
+
+@needs_nix
+@needs_sshd
 def test_wrong_key_is_refused_authentication(sshd, tmp_path):
     d = deploy(sshd, tmp_path, sshopts=sshd.sshopts(key=sshd.wrong_key))
     assert d.status == 6, d.stderr
