@@ -4,6 +4,12 @@ options, failed assertions, warnings and infinite recursion, each with its
 place and a fix. With --vm, the VM variant is checked, as
 'nixos-rebuild build-vm' evaluates it.
 
+A NixOS VM test (a file with nodes and a testScript: a test module, or
+pkgs.testers.runNixOSTest / nixosTest / import ./make-test-python.nix of one)
+is checked as the test driver would build it: every node's configuration
+with qemu-vm.nix, and the testScript with pyflakes (the driver's globals and
+the machines' names known), at the test file's lines.
+
 Exit status (as ESLint's): 0 when nothing or only warnings were found, 1 when
 an error was (or more warnings than --max-warnings), 2 on usage errors
 (nixpkgs or the configuration not found)."""
@@ -49,21 +55,34 @@ def main(argv: list[str]) -> int:
 
     from ..eval.errors import NixError, evaluation_limits, is_limit_error
     from ..lint import lint, report
-    from ..nixos.locate import LocateError
+    from ..lint.nixos_test import is_nixos_test, lint_test
+    from ..nixos.locate import LocateError, locate
 
-    system = None
+    test = args.file is not None and is_nixos_test(args.file)
+    if test and getattr(args, "flake", None) is not None:
+        return fail("a NixOS test file is linted with nixpkgs from -I nixpkgs=PATH or "
+                    "NIX_PATH, not --flake", NOT_FOUND)
+    config = None
     try:
-        system = make_system(args)
-        with evaluation_limits():  # out of stack or memory: Nix's error, a finding below
-            findings = lint(system, show_trace=args.show_trace,
-                            every_option=args.every_option)
+        if test:  # its nodes as the test driver builds them, and its testScript
+            config = locate(args.include, args.file).config
+            with evaluation_limits():
+                findings = lint_test(locate(args.include, args.file), args.file,
+                                     pkgs=args.pkgs, show_trace=args.show_trace,
+                                     every_option=args.every_option)
+        else:
+            system = make_system(args)
+            config = system.target.config
+            with evaluation_limits():  # out of stack or memory: Nix's error, a finding below
+                findings = lint(system, show_trace=args.show_trace,
+                                every_option=args.every_option)
     except LocateError as e:
         return fail(str(e), NOT_FOUND)
     except NixError as e:  # lint turns the configuration's errors into findings; not this
-        if system is None or not is_limit_error(e):
+        if config is None or not is_limit_error(e):
             print(e.render(args.show_trace), file=sys.stderr)
             return 1
-        findings = [limit_finding(e, system.target.config)]
+        findings = [limit_finding(e, config)]
     render = {"text": report.text, "json": report.json_report, "sarif": report.sarif}
     print(render[args.format](findings))
     errors = sum(f.severity == "error" for f in findings)

@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "warning": "A NixOS warning",
     "infinite-recursion": "Options whose values depend on each other in a cycle",
     "eval-error": "The configuration does not evaluate",
+    "test-script": "A NixOS test's testScript fails the checks the test driver's build runs",
 }
 
 

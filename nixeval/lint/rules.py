@@ -33,7 +33,7 @@ from ..nixos.system import System
 from ..syntax import ast
 
 KINDS = ("conflict", "type-error", "unknown-option", "renamed-option", "removed-option",
-         "assertion", "warning", "infinite-recursion", "eval-error")
+         "assertion", "warning", "infinite-recursion", "eval-error", "test-script")
 
 # how much of one option's value is forced: enough for any configuration's own
 # values, not a whole package set handed around as a value
