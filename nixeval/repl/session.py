@@ -180,6 +180,12 @@ class ReplSession:
         except KeyboardInterrupt:
             self.failures += 1
             self.note("error: interrupted by the user\n")
+        except Exception as e:  # a bug in nixeval: said, and the session goes on
+            if os.environ.get("NIXEVAL_DEBUG"):
+                raise
+            self.failures += 1
+            self.note(f"nixeval: internal error: {type(e).__name__}: {e}\n"
+                      "(set NIXEVAL_DEBUG=1 for a Python traceback)\n")
         return Outcome.DONE
 
     def _run(self, line: str, final: bool) -> Outcome:
