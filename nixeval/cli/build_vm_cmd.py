@@ -1,10 +1,12 @@
 """``nixeval build-vm [CONFIG]``: lint the configuration's VM variant, then
 build the VM with the real ``nix-build '<nixpkgs/nixos>' -A vm`` (as
-``nixos-rebuild build-vm`` does) and say how to start it."""
+``nixos-rebuild build-vm`` does; with ``--flake DIR#NAME``, ``nix build
+DIR#nixosConfigurations.NAME.config.system.build.vm``) and say how to start it."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from typing import TYPE_CHECKING
@@ -19,7 +21,8 @@ LINT_FAILED = 1
 NIX_MISSING = 3
 
 EPILOG = f"""\
-Arguments after `--' go to nix-build unchanged, e.g. `-- --show-trace'.
+Arguments after `--' go to nix-build (nix build with --flake) unchanged,
+e.g. `-- --show-trace'.
 
 exit status:
   0  the VM was built
@@ -57,11 +60,15 @@ def main(argv: list[str]) -> int:
 
     from ..eval.errors import NixError
     from ..nixos import build
-    from ..nixos.locate import LocateError, locate
+    from ..nixos.flake import FlakeTarget, parse_flake_arg
+    from ..nixos.locate import LocateError, Target, locate
 
     facts = build.VmFacts()
+    target: Target | FlakeTarget
     try:
-        if args.no_lint:
+        if args.no_lint and args.flake is not None:
+            target = parse_flake_arg(args.flake, args.override_input)
+        elif args.no_lint:
             target = locate(args.include, args.config)
         else:
             system = make_system(args)
@@ -76,14 +83,23 @@ def main(argv: list[str]) -> int:
         print(e.render(args.show_trace), file=sys.stderr)
         return LINT_FAILED
 
-    nix_build = build.find_nix_build()
-    if nix_build is None:
-        return fail(build.NIX_MISSING, NIX_MISSING)
-    cmd = build.command(target, offline=args.offline, extra=extra, nix_build=nix_build)
-    print(f"nixeval: running {shlex.join(['nix-build', *cmd[1:]])}", file=sys.stderr)
+    if isinstance(target, FlakeTarget):
+        nix = build.find_nix()
+        if nix is None:
+            return fail(build.NIX_MISSING.replace("nix-build", "nix"), NIX_MISSING)
+        cmd = build.flake_command(target, offline=args.offline, extra=extra, nix=nix,
+                                  features=build.features_needed(nix))
+    else:
+        nix_build = build.find_nix_build()
+        if nix_build is None:
+            return fail(build.NIX_MISSING, NIX_MISSING)
+        cmd = build.command(target, offline=args.offline, extra=extra, nix_build=nix_build)
+    tool = os.path.basename(cmd[0])
+    print(f"nixeval: running {shlex.join([tool, *cmd[1:]])}", file=sys.stderr)
     status, out_paths = build.run(cmd)
     if status != 0:
-        return fail(f"nix-build failed (exit status {status})", status)
+        return fail(f"{tool} {'build ' if tool == 'nix' else ''}failed (exit status {status})",
+                    status)
     scripts = build.vm_scripts(out_paths, link=out_link(extra))
     if not scripts:
         return fail("nix-build succeeded but built no bin/run-*-vm script", 1)

@@ -21,6 +21,7 @@ from typing import Any
 from ..eval.errors import NixError
 from ..eval.search_path import parse_entry
 from ..eval.values import Attrs, force
+from .flake import FlakeTarget
 from .locate import Target
 from .system import System
 
@@ -51,6 +52,48 @@ def command(target: Target, offline: bool = False, extra: Sequence[str] = (),
         if parse_entry(entry)[0] not in ("nixpkgs", "nixos-config"):  # ours win anyway
             argv += ["-I", entry]
     if offline:  # no binary cache: build everything here, fail fast without a network
+        argv += ["--option", "substituters", ""]
+    return [*argv, *extra]
+
+
+FLAKE_FEATURES = ("nix-command", "flakes")
+
+
+def find_nix() -> str | None:
+    return shutil.which("nix")
+
+
+def features_needed(nix: str) -> bool:
+    """Whether ``nix`` needs ``--extra-experimental-features 'nix-command flakes'``:
+    unless its configuration enables both, ``nix show-config`` itself fails or
+    does not list them."""
+    try:
+        done = subprocess.run([nix, "show-config"], capture_output=True, text=True,
+                              check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    if done.returncode != 0:
+        return True
+    for line in done.stdout.splitlines():
+        name, _, value = line.partition(" = ")
+        if name.strip() == "experimental-features":
+            return not set(FLAKE_FEATURES) <= set(value.split())
+    return True
+
+
+def flake_command(target: FlakeTarget, offline: bool = False, extra: Sequence[str] = (),
+                  nix: str = "nix", features: bool = True) -> list[str]:
+    """``nix build DIR#nixosConfigurations.NAME.config.system.build.vm``, as
+    ``nixos-rebuild build-vm --flake`` runs it, with the same input overrides."""
+    argv = [nix]
+    if features:
+        argv += ["--extra-experimental-features", " ".join(FLAKE_FEATURES)]
+    # no --print-out-paths (Nix 2.8 lacks it): the VM is found through the out link
+    argv += ["build", f"{target.installable}.config.system.build.vm"]
+    for name, path in target.overrides.items():
+        prefix = "path:" if path.startswith("path:") else ""
+        argv += ["--override-input", name, prefix + os.path.abspath(path.removeprefix("path:"))]
+    if offline:
         argv += ["--option", "substituters", ""]
     return [*argv, *extra]
 
