@@ -29,6 +29,7 @@ class FlakeTarget:
     overrides: dict[str, str] = field(default_factory=dict)
     nixpkgs: str = ""
     search_path: tuple[str, ...] = ()  # a flake is evaluated purely: no search path
+    named: bool = True  # False: NAME is the host name, as none was given
 
     @property
     def config(self) -> str:
@@ -68,7 +69,7 @@ def parse_flake_arg(ref: str, overrides: list[list[str]] | None = None) -> Flake
     if len(name) > 1 and name[0] == name[-1] == '"':
         name = name[1:-1]
     return FlakeTarget(directory, name or host_name(),
-                       {n: p for n, p in (overrides or [])})
+                       {n: p for n, p in (overrides or [])}, named=bool(name))
 
 
 def load(state: EvalState, target: FlakeTarget) -> Attrs:
@@ -92,7 +93,8 @@ def configuration(flake: Attrs, target: FlakeTarget) -> Any:
     if target.name not in configs.vals:
         names = configs.names()
         have = ("it has " + ", ".join(names)) if names else f"its {OUTPUT} is empty"
+        which = "" if target.named else ", this machine's host name"
         raise FlakeError(f"flake '{target.directory}' has no configuration "
-                         f"'{OUTPUT}.{show_attr_name(target.name)}' ({have}); pass "
+                         f"'{OUTPUT}.{show_attr_name(target.name)}'{which} ({have}); pass "
                          f"--flake '{target.directory}#NAME'")
     return force(configs.vals[target.name])

@@ -107,7 +107,13 @@ class Flake:
     def _import(self, src: SourceInfo, shown: str) -> Attrs:
         """``flake.nix`` of a source, checked as Nix checks it."""
         path = "/".join(p for p in (src.store_path, src.subdir, "flake.nix") if p)
-        flake = force_attrs(self.state.eval_file(path))
+        try:
+            flake = force_attrs(self.state.eval_file(path))
+        except NixError as e:
+            # a flake.nix that does not parse is shown where the user can edit it
+            if src.local and e.pos is not None and e.pos[0].name == path:
+                e.pos[0].name = src.local + path[len(src.store_path):]
+            raise
         for name in flake.names():
             if name not in FLAKE_ATTRS:
                 raise FlakeError(f"flake '{shown}' has an unsupported attribute '{name}'",

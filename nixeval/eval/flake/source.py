@@ -34,6 +34,7 @@ class SourceInfo:
     attrs: dict[str, Any] = field(default_factory=dict)  # rev, revCount, lastModified, …
     # the flake inside the tree (a git flake in a subdirectory of its repository)
     subdir: str = ""
+    local: str = ""  # the directory copied, for a local tree
 
 
 def store_dir() -> str:
@@ -119,7 +120,7 @@ def local_source(state: EvalState, path: str, as_path: bool = False) -> SourceIn
     if top is None:
         sp, nar = _copy(state, path, None)
         modified = _max_mtime(path)
-        return SourceInfo(sp, nar, {"lastModified": modified})
+        return SourceInfo(sp, nar, {"lastModified": modified}, local=path)
     accept, files = _tracked_filter(top)
     subdir = os.path.relpath(path, top)
     subdir = "" if subdir == "." else subdir
@@ -145,7 +146,7 @@ def local_source(state: EvalState, path: str, as_path: bool = False) -> SourceIn
                          lastModified=commit_time)
     else:
         attrs["lastModified"] = 0
-    return SourceInfo(sp, nar, attrs, subdir)
+    return SourceInfo(sp, nar, attrs, subdir, top)
 
 
 # --------------------------------------------------------------------------
