@@ -180,6 +180,8 @@ class ReplSession:
         except KeyboardInterrupt:
             self.failures += 1
             self.note("error: interrupted by the user\n")
+        except Incomplete:
+            raise
         except Exception as e:  # a bug in nixeval: said, and the session goes on
             if os.environ.get("NIXEVAL_DEBUG"):
                 raise
