@@ -349,6 +349,10 @@ def test_same_values_as_nix_repl():
 def test_flake_configuration(tmp_path):
     nixpkgs = tmp_path / "nixpkgs"
     shutil.copytree(ROOT / "examples", nixpkgs)  # links followed: a flake input is copied
+    # the tree as a flake, with the nixosSystem nixpkgs' flake has
+    (nixpkgs / "flake.nix").write_text(
+        "{ outputs = { self }: { lib = import ./lib // {\n"
+        "    nixosSystem = args: import ./nixos/lib/eval-config.nix args; }; }; }\n")
     flake = tmp_path / "flake"
     flake.mkdir()
     shutil.copy(ROOT / CONFIG, flake / "configuration.nix")
