@@ -80,6 +80,13 @@ class Flake:
                                  f"such input (its inputs: {', '.join(self._input_names())})"
                                  ) from None
             self._overrides[key] = (name, path)
+        if self._overrides:
+            # the lock Nix evaluates with is then not the one committed, so it
+            # shows the flake as unversioned: no rev, shortRev or revCount
+            attrs = {k: v for k, v in root.attrs.items()
+                     if k not in ("rev", "shortRev", "revCount")}
+            self.root = SourceInfo(root.store_path, root.nar_hash, attrs, root.subdir,
+                                   root.local)
 
     @classmethod
     def local(cls, state: EvalState, directory: str,
