@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,23 @@ def test_incomplete_input_at_the_end_is_reported():
     status, out, err = repl("{ a = 1;")
     assert status == 1 and out == ""
     assert "error: syntax error, unexpected end of file" in err
+
+
+def test_ctrl_c_off_a_terminal_interrupts_the_evaluation():
+    child = subprocess.Popen([sys.executable, "-m", "nixeval", "repl", CONFIG, *NIXPKGS],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=ROOT, text=True)
+    assert child.stdin and child.stderr
+    # 2^40 calls, never deep: runs until interrupted
+    child.stdin.write("let f = n: if n == 0 then 1 else f (n - 1) + f (n - 1); in f 40\n")
+    child.stdin.flush()
+    while "config, lib, options, pkgs" not in child.stderr.readline():
+        pass  # loaded: the evaluation comes next
+    time.sleep(1)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate("6 * 7\n", timeout=60)
+    assert (child.returncode, out) == (1, "42\n")
+    assert err == "error: interrupted by the user\n"
 
 
 def test_quit_stops_reading():

@@ -58,6 +58,11 @@ _NODE_MODULE = """name: nodes: { lib, ... }: {
 }"""
 
 
+# `nodes.NAME` is the node's config, and (as older tests write it) has it
+# again as `nodes.NAME.config` (nixos/lib/testing/nodes.nix's nodesCompat)
+_NODE_COMPAT = "config: config // { inherit config; }"
+
+
 class NotATest(Exception):
     """The file holds no NixOS test."""
 
@@ -169,9 +174,10 @@ class TestFile:
         """Every node's ``config``, each evaluated when first used (``nodes``
         in modules and in a testScript function)."""
         configs: dict[str, Any] = {}
+        compat = _compile(state, _NODE_COMPAT)
         for name in self.node_names(test):
-            configs[name] = Thunk(lambda _env, n=name: force(self.node_result(
-                state, target, test, n, pkgs_mode, configs).vals["config"]), None)
+            configs[name] = Thunk(lambda _env, n=name: force(state.call(compat, self.node_result(
+                state, target, test, n, pkgs_mode, configs).vals["config"])), None)
         return configs
 
     def script(self, state: EvalState, target: Target, test: Attrs, pkgs_mode: str) -> str:

@@ -2,7 +2,8 @@
 # of a test module (a function of pkgs and lib). nixeval reads the call and
 # evaluates its argument: make-test-python.nix itself need not exist.
 # One machine, so the script may also call it `machine`; a node module and
-# the testScript both read `nodes`.
+# the testScript both read `nodes` (the script as older tests write it:
+# nodes.NAME.config).
 import ./make-test-python.nix (
   { pkgs, lib, ... }:
   {
@@ -17,7 +18,7 @@ import ./make-test-python.nix (
       { nodes, ... }:
       ''
         machine.start()
-        server.wait_for_unit("${nodes.server.networking.hostName}.target")
+        server.wait_for_unit("${nodes.server.config.networking.hostName}.target")
         t.assertEqual(1, 1)
         with subtest("retrying"):
             retry(lambda last: True)
