@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from .. import inputs
 from ..eval.builtins import current_system
 from ..eval.errors import NixError
 from ..eval.state import EvalState
@@ -376,7 +377,8 @@ def _module_args(state: EvalState, target: Target, pkgs_mode: str) -> Attrs:
     if pkgs_mode == "placeholder":
         pkgs: Any = placeholder_pkgs(state, target.nixpkgs)
     else:
-        entry = "<nixpkgs>" if os.path.isfile(os.path.join(target.nixpkgs, "default.nix")) \
+        # looked at through inputs: the answer cache sees the file appear
+        entry = "<nixpkgs>" if inputs.isfile(os.path.join(target.nixpkgs, "default.nix")) \
             else "<nixpkgs/pkgs>"
         pkgs = Thunk(lambda _env: state.eval_source(
             Source("«nixeval»", f"import {entry} {{ }}"), os.getcwd()), None)
