@@ -342,7 +342,8 @@ SAME = ["config.networking.hostName", "config.users", "config.networking.firewal
         ":p config.users.users.alice.extraGroups", ":p config.users.users.alice.openssh",
         ":t config", ":t config.services.openssh.ports", "config.environment.variables",
         "rec { a = [ b ]; b = 1; }", ":p { a = { b = [ 1 2.5 null true ]; }; }",
-        'config.time.timeZone + "!"', "{ }", "[ ]", ":p [ [ ] { } ]"]
+        'config.time.timeZone + "!"', "{ }", "[ ]", ":p [ [ ] { } ]", "pkgs.vim",
+        ":p { a = [ pkgs.git ]; b = { }; c = [ ]; }", "{ a = { }; b = [ ]; }"]
 
 
 @pytest.mark.skipif(NIX is None, reason="nix not installed (apt-get install nix-bin)")
