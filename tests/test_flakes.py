@@ -423,3 +423,27 @@ def test_follows_cycle_is_an_error():
             "root": {"inputs": {"a": ["b"], "b": ["a"]}}}}), "flake.lock")
     with pytest.raises(FlakeError, match="leads back to itself"):
         lock.by_path(["a"])
+
+
+def test_answer_cache_sees_git_add(tmp_path, nixpkgs):
+    """With the answer cache on, `git add` of a file already there changes
+    `self` (only git's index changed, which nixeval reads through git): the
+    answer is computed again, not replayed."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    (flake / "flake.nix").write_text((flake / "flake.nix").read_text().replace(
+        "modules = [ ./configuration.nix ];",
+        "modules = [ ./configuration.nix { environment.etc.src.text = self.narHash; } ];", 1))
+    (flake / "notes.txt").write_text("not tracked at first\n")
+    git("init", "-q", cwd=flake)
+    git("add", "flake.nix", "flake.lock", "configuration.nix", cwd=flake)
+    git("commit", "-qm", "one", cwd=flake)
+    args = ["option", "environment.etc.src.text", "--json", "--flake", f"{flake}#web1",
+            "--override-input", "nixpkgs", str(nixpkgs)]
+    first = run_nixeval(*args)
+    assert first.returncode == 0, first.stderr
+    git("add", "notes.txt", cwd=flake)
+    second = run_nixeval(*args)
+    assert second.returncode == 0, second.stderr
+    before, after = (json.loads(r.stdout)["value"] for r in (first, second))
+    assert before.startswith("sha256-") and after.startswith("sha256-")
+    assert before != after

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ... import inputs
 from .. import store
 from ..errors import NixError
 from ..ops import force_attrs, force_string_no_context
@@ -1415,7 +1416,7 @@ def get_flake(state: EvalState, ref: Any) -> Any:
         url.startswith("file://") else None)
     if "narHash" in attrs:
         sp, h = locked_store_path(dict(attrs), state.store_dir)
-        if not os.path.lexists(sp):
+        if not inputs.lexists(sp):
             raise NixError(f"flake '{text}' is not in the store ({sp} does not exist) and "
                            "nixeval never fetches: run `nix flake archive "
                            f"{shlex.quote(text)}` first")

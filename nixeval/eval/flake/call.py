@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ... import inputs
 from ..errors import NixError
 from ..ops import force_attrs
 from ..values import Attrs, ContextStr, Lambda, Thunk, force
@@ -91,6 +92,9 @@ class Flake:
     @classmethod
     def local(cls, state: EvalState, directory: str,
               overrides: dict[str, str] | None = None, as_path: bool = False) -> Flake:
+        # git's index and refs, the copy's every file and mtime are read outside
+        # what the answer cache can check: such an answer is not kept
+        inputs.impure(f"the flake in '{directory}' (its git state and files)")
         directory = os.path.realpath(directory)
         if not os.path.isfile(os.path.join(directory, "flake.nix")):
             raise FlakeError(f"'{directory}' has no flake.nix")
@@ -234,7 +238,7 @@ class Flake:
         except FlakeError as e:
             raise FlakeError(f"input '{name}' of flake '{self.display}': {e.message}; run "
                              f"`nix flake lock` in '{self.display}'") from None
-        if not os.path.lexists(sp):
+        if not inputs.lexists(sp):
             raise FlakeError(
                 f"input '{name}' of flake '{self.display}' ({self._describe(locked)}) is not "
                 f"in the store: {sp} does not exist. Run `nix flake archive` in "

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ... import inputs
 from .. import store
 from ..derivations import SourceCopy, store_objects
 from .errors import FlakeError
@@ -38,7 +39,7 @@ class SourceInfo:
 
 
 def store_dir() -> str:
-    return os.environ.get("NIX_STORE_DIR", store.STORE_DIR)
+    return inputs.env("NIX_STORE_DIR") or store.STORE_DIR
 
 
 def last_modified_date(t: int) -> str:
