@@ -48,6 +48,9 @@ def test_run_nixos_test_form_finds_node_conflict_and_script_errors():
         str(path), line_of(path, "services.timesyncd.enable = true;"), 5)
     assert conflict["related"][0]["file"].endswith("virtualisation/qemu-vm.nix")
     assert "in node `server' of the test" in conflict["notes"][0]
+    assert conflict["fix"].startswith("The test driver builds every node with "
+                                      "virtualisation/qemu-vm.nix, which sets "
+                                      "`services.timesyncd.enable = false;`")
     # lib names the node's module by the test file, as the test framework's own does
     assert f"In `{path}': true" in conflict["message"]
     script = [(f["line"], f["column"], f["message"]) for f in found if f["kind"] == "test-script"]

@@ -64,6 +64,11 @@ _NODE_MODULE = """name: nodes: { lib, ... }: {
 _NODE_COMPAT = "config: config // { inherit config; }"
 
 
+# how lint's fix for a conflict with qemu-vm.nix starts, and what it means here
+_BUILD_VM = "`nixos-rebuild build-vm` adds virtualisation/qemu-vm.nix"
+_DRIVER_VM = "The test driver builds every node with virtualisation/qemu-vm.nix"
+
+
 class NotATest(Exception):
     """The file holds no NixOS test."""
 
@@ -236,6 +241,8 @@ def lint_test(target: Target, path: str, *, pkgs: str = "auto", show_trace: bool
     for name in names:
         node = NodeSystem(target, test_file, name, pkgs)
         for f in lint(node, show_trace=show_trace, every_option=every_option):
+            if f.fix:  # the VM is the driver's, not build-vm's
+                f.fix = f.fix.replace(_BUILD_VM, _DRIVER_VM)
             f.notes.append(f"in node `{name}' of the test (its configuration with "
                            "qemu-vm.nix, as the test driver builds it)")
             findings.append(f)
