@@ -283,3 +283,33 @@ def test_every_finding_has_a_place():
         assert r.returncode in (0, 1), r.stderr
         for f in json.loads(r.stdout):
             assert f["file"], (config.name, f)
+
+
+VARIANT = """{ lib, extendModules, ... }:
+let variant = extendModules { modules = [ { networking.hostName = lib.mkForce "vm"; } ]; };
+in {
+  # as NixOS' virtualisation.vmVariant: the configuration again, as an option's type,
+  # whose own options hold the next variant
+  options.my.variant = lib.mkOption { inherit (variant) type; default = { }; visible = "shallow"; };
+  config = {
+    boot.loader.grub.device = "/dev/sda";
+    networking.hostName = "web1";
+    system.stateVersion = "24.11";
+%s  };
+}
+"""
+
+
+def test_a_configuration_variant_option_is_linted_once(tmp_path):
+    # declaring the variant makes one evaluation per level of its options:
+    # lint must not walk them for ever (nor report anything of them)
+    conf = tmp_path / "conf.nix"
+    conf.write_text(VARIANT % "")
+    r = run_nixeval("lint", str(conf), *NIXPKGS, "--format", "json")
+    assert (r.returncode, json.loads(r.stdout or "null")) == (0, []), r.stderr
+    # what the user defines in the variant is checked there
+    conf.write_text(VARIANT % '    my.variant.networking.firewall.allowedTCPPorts = [ "22" ];\n')
+    r = run_nixeval("lint", str(conf), *NIXPKGS, "--format", "json")
+    assert r.returncode == 1, r.stderr
+    [finding] = json.loads(r.stdout)
+    assert finding["kind"] == "type-error" and finding["line"] == 11, finding

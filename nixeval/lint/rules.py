@@ -121,6 +121,8 @@ class _Linter:
         self.tree = tuple(os.path.join(tree, d) + os.sep for d in ("nixos", "lib", "pkgs"))
         self.qemu_vm = os.path.realpath(system.target.qemu_vm_module)
         self._by_name: dict[str, Record] = {}
+        self._done: set[int] = set()  # evaluations linted, or not to lint
+        self.top: AnyEvaluation | None = None
 
     # running -----------------------------------------------------------------
     def run(self) -> None:
@@ -134,16 +136,17 @@ class _Linter:
             if top is None or not self.findings:
                 self.error(e, None)
                 return
+        self.top = top
+        self._done.add(id(top))
         self.compute(top)
         # Submodules (users.users.<name>, …) too, each on its own: an error in
         # one instance fails the whole option and would hide the others'.
-        done = {id(top)}
         i = 0
         while i < len(self.graph.created) and i < _MAX_EVALUATIONS:
             ev = self.graph.created[i]
             i += 1
-            if id(ev) not in done:
-                done.add(id(ev))
+            if id(ev) not in self._done:
+                self._done.add(id(ev))
                 self.compute(ev)
         for rule in (self.assertions, self.warnings):
             try:
@@ -154,23 +157,38 @@ class _Linter:
 
     def compute(self, ev: AnyEvaluation) -> None:
         """Compute every option value of ``ev``, reporting what fails."""
+        made = len(self.graph.created)
         try:
             paths = _option_paths(ev)
         except NixError as e:
             self.error(e, None)
             return
+        finally:
+            # Evaluations made only to declare options (a submodule type's
+            # sub-options; a variant of the whole configuration, as NixOS'
+            # virtualisation.vmVariant, whose own options make the next
+            # variant) hold no definitions to check: linting them would only
+            # make more. Those made while computing values are linted.
+            self._done.update(id(e) for e in self.graph.created[made:])
         for loc in paths:
             record = ev.records.get(loc)
             if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
                 continue
             if not (self.every_option or self.defined_by_user(record)):
                 continue
+            shallow = _is_shallow(record)
+            made = len(self.graph.created)
             try:
                 value = _value(ev, loc)
-                if _type_name(record) not in _OPAQUE_TYPES:
+                if _type_name(record) not in _OPAQUE_TYPES and not shallow:
                     _force_deeply(value)
             except NixError as e:
                 self.error(e, loc)
+            if shallow and ev is not self.top:
+                # a configuration in a configuration (NixOS' vmVariant, shown
+                # shallow by lib's docs for the same reason) holds the next one:
+                # the top's is linted, the ones inside it are not made for ever
+                self._done.update(id(e) for e in self.graph.created[made:])
 
     def result(self) -> list[Finding]:
         kept = [f for f in self.findings if not self._covered(f)]
@@ -741,6 +759,15 @@ def _declared_at(record: Record | None) -> list[Place]:
                 for p in force(record.decl.vals["declarationPositions"])]
     except (NixError, KeyError):
         return []
+
+
+def _is_shallow(record: Record) -> bool:
+    """Declared ``visible = "shallow"``: lib's docs list the option but not
+    what its type declares (a whole configuration, for NixOS' variants)."""
+    try:
+        return force(record.decl.vals.get("visible", True)) == "shallow"
+    except NixError:
+        return False
 
 
 def _type_name(record: Record) -> str | None:
