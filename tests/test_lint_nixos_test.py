@@ -114,6 +114,39 @@ def test_one_line_script_columns(tmp_path):
         (3, column, "testScript: undefined name 'machin'")]
 
 
+def test_script_text_on_the_first_line(tmp_path):
+    test = tmp_path / "first-line.nix"
+    nix = ("{ pkgs, ... }: {\n"
+           f"  nodes.machine = {{ imports = [ {ROOT}/examples/configs/fixed.nix ]; }};\n"
+           "  testScript = ''  machin.start()\n"
+           "  start_all()\n"
+           "  '';\n"
+           "}\n")
+    test.write_text(nix)
+    # both lines lose their two spaces: `machin` at its own column on the '' line
+    column = nix.splitlines()[2].index("machin") + 1
+    assert [(f["line"], f["column"]) for f in findings(test)] == [(3, column)]
+    # text on the '' line without indentation: nothing is stripped, so the
+    # next line's indentation is Python's business (and an error, as in the driver)
+    test.write_text(nix.replace("''  machin.start()", "''start_all()").replace(
+        "  start_all()\n", "    machine.succeed('true')\n"))
+    found = findings(test)
+    assert [(f["line"], f["kind"]) for f in found] == [(4, "test-script")]
+    assert found[0]["message"] == "testScript: syntax error: unexpected indent"
+
+
+def test_script_read_from_a_file_is_placed_at_the_attribute(tmp_path):
+    (tmp_path / "script.py").write_text("start_all()\nmachin.succeed('true')\n")
+    test = tmp_path / "read.nix"
+    test.write_text(
+        "{ pkgs, ... }: {\n"
+        f"  nodes.machine = {{ imports = [ {ROOT}/examples/configs/fixed.nix ]; }};\n"
+        "  testScript = builtins.readFile ./script.py;\n"
+        "}\n")
+    assert [(f["line"], f["column"], f["message"]) for f in findings(test)] == [
+        (3, 3, "testScript, line 2: undefined name 'machin'")]
+
+
 def test_a_node_that_does_not_evaluate(tmp_path):
     test = tmp_path / "bad-node.nix"
     test.write_text(

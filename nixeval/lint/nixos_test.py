@@ -75,22 +75,22 @@ class NotATest(Exception):
 
 @dataclass
 class ScriptPlace:
-    """Where the test script's text is written in the file: the string's
-    first line and column, and the indentation ``''`` strings lose."""
+    """Where the test script's text is written in the file: its first line,
+    the column that line's text starts at, and the indentation ``''``
+    strings lose from every line."""
 
     file: str
     line: int  # of the script's first line
-    column: int  # of the script's first line
-    indent: int  # stripped from the following lines
-    literal: bool  # False: the script is computed, lines are the script's own
+    column: int  # where the first line's text starts, before its indentation
+    indent: int  # stripped from every line
+    literal: bool  # False: the script is computed (read from a file…), not written here
 
     def at(self, line: int, col: int) -> Place:
         """The file's place of script line ``line``, column ``col`` (1-based)."""
         if not self.literal:
             return Place(self.file, self.line, self.column)
-        if line == 1:
-            return Place(self.file, self.line, self.column + col - 1)
-        return Place(self.file, self.line + line - 1, self.indent + col)
+        start = self.column if line == 1 else 1
+        return Place(self.file, self.line + line - 1, start + self.indent + col - 1)
 
 
 class TestFile:
@@ -277,10 +277,14 @@ def check_script(script: str, place: ScriptPlace, nodes: list[str]) -> list[Find
 
     machines = machine_names(nodes)
     known = DRIVER_SYMBOLS | set(machines)
+
+    def where(line: int) -> str:  # a script not written in the file: its own line
+        return "testScript" if place.literal else f"testScript, line {line}"
+
     try:
         tree = pyast.parse(script, filename="testScript")
     except SyntaxError as e:
-        return [Finding("test-script", "error", f"testScript: syntax error: {e.msg}",
+        return [Finding("test-script", "error", f"{where(e.lineno or 1)}: syntax error: {e.msg}",
                         place.at(e.lineno or 1, e.offset or 1),
                         fix="The testScript is Python: fix the syntax the driver would "
                             "reject when the test starts.")]
@@ -293,7 +297,7 @@ def check_script(script: str, place: ScriptPlace, nodes: list[str]) -> list[Find
             close = difflib.get_close_matches(m.message_args[0], sorted(known), n=3)
             fix = (f"Did you mean {', '.join(f'`{c}`' for c in close)}? " if close else "") + \
                 f"The test's machines are {', '.join(f'`{n}`' for n in machines)}."
-        out.append(Finding("test-script", "error", f"testScript: {text}",
+        out.append(Finding("test-script", "error", f"{where(m.lineno)}: {text}",
                            place.at(m.lineno, m.col + 1), fix=fix,
                            notes=["nixpkgs checks the testScript with pyflakes when it builds "
                                   "the test driver, and the build fails on this"]))
@@ -365,17 +369,16 @@ def _replaced(node: ast.Node, old: ast.Node, new: ast.Node) -> ast.Node:
 
 def _string_place(path: str, node: ast.Node) -> ScriptPlace:
     """Where a string's text starts; for ``''`` strings, what Nix strips:
-    a first line of only blanks, and the common indentation."""
+    a first line of only blanks, and the indentation common to the lines
+    with text."""
     text = node.src.text
     line, col = node.src.line_col(node.start)
     if not text.startswith("''", node.start):
         return ScriptPlace(path, line, col + 1, 0, literal=True)
-    body = text[node.start + 2:node.end - 2]
-    lines = body.split("\n")
-    indents = [len(x) - len(x.lstrip(" ")) for x in lines[1:] if x.strip()]
-    indent = min(indents, default=0)
+    lines = text[node.start + 2:node.end - 2].split("\n")
+    indent = min((len(x) - len(x.lstrip(" ")) for x in lines if x.strip()), default=0)
     if len(lines) > 1 and not lines[0].strip():  # the script starts on the next line
-        return ScriptPlace(path, line + 1, indent + 1, indent, literal=True)
+        return ScriptPlace(path, line + 1, 1, indent, literal=True)
     return ScriptPlace(path, line, col + 2, indent, literal=True)
 
 
