@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import enum
+import gc
 import os
 import re
 import threading
@@ -130,9 +131,14 @@ class ReplSession:
         an error where a name is used, so ``:r`` can follow a fix)."""
         self.note(f"Loading {self.describe}...\n")
         system = self.make_system()
+        reloading = self.system is not None
         self.system = system
         self.names = {name: Thunk(lambda _env, n=name: self._loaded(system, n), None)
                       for name in SCOPE}
+        if reloading:
+            # the command line turns automatic collection off (a run makes no
+            # cycles worth it); a session dropping a whole evaluation does
+            gc.collect()
         self.note(f"Added {len(SCOPE)} variables.\n{', '.join(sorted(SCOPE))}\n")
 
     @staticmethod
