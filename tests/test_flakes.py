@@ -447,3 +447,20 @@ def test_answer_cache_sees_git_add(tmp_path, nixpkgs):
     before, after = (json.loads(r.stdout)["value"] for r in (first, second))
     assert before.startswith("sha256-") and after.startswith("sha256-")
     assert before != after
+
+
+def test_lint_names_the_files_the_user_edits(tmp_path, nixpkgs):
+    """Positions in the flake's own files are in its directory (Nix would name
+    its store copy, which need not exist); NixOS' own are in its input's copy."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    shutil.copy(EXAMPLES / "configs" / "typo.nix", flake / "configuration.nix")
+    r = run_nixeval("lint", "--flake", f"{flake}#web1", "--format", "json",
+                    "--override-input", "nixpkgs", str(nixpkgs), env=NO_CACHE)
+    assert r.returncode == 1, r.stderr
+    [finding] = json.loads(r.stdout)
+    assert finding["kind"] == "unknown-option"
+    assert finding["file"] == str(flake / "configuration.nix")
+    line = (flake / "configuration.nix").read_text().splitlines()[finding["line"] - 1]
+    assert "services.openssh.enabel" in line
+    assert finding["related"][0]["file"].endswith("/nixos/modules/services/networking/"
+                                                  "ssh/sshd.nix")

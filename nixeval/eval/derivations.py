@@ -44,6 +44,9 @@ class SourceCopy:
 
     path: str
     accept: store.PathFilter | None = None
+    # positions in its files are shown at their file-system paths (a flake's
+    # own source: the files the user edits, not a store copy that may not exist)
+    shown: bool = False
 
 
 @dataclass

@@ -243,7 +243,7 @@ class EvalState:
             else:
                 fs = found.fs if found is not None else path
                 source = read_source(fs)
-                source.name = path
+                source.name = fs if found is not None and found.shown else path
         except NotARegularFile:  # a FIFO, a device: refused before a byte is read
             shown = os.path.realpath(path) if fs == path else path  # Nix resolves symlinks
             raise NixError(f"file '{shown}' is not a regular file", pos) from None

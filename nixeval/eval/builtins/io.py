@@ -88,6 +88,7 @@ class _Found:
     fs: str = ""
     data: bytes | None = None
     accept: store.PathFilter | None = None
+    shown: bool = False  # name the file by ``fs`` in positions (SourceCopy.shown)
 
 
 def _file_type(mode: int) -> str:
@@ -119,7 +120,7 @@ def locate(state: EvalState, path: str) -> _Found | None:
         if copy.accept is not None and inputs.lexists(fs) and \
                 not copy.accept(fs, _file_type(os.lstat(fs).st_mode)):
             return None
-    return _Found(fs, accept=copy.accept)
+    return _Found(fs, accept=copy.accept, shown=copy.shown)
 
 
 def _realise(state: EvalState, v: Any) -> tuple[str, _Found | None]:

@@ -86,8 +86,7 @@ class Flake:
             # shows the flake as unversioned: no rev, shortRev or revCount
             attrs = {k: v for k, v in root.attrs.items()
                      if k not in ("rev", "shortRev", "revCount")}
-            self.root = SourceInfo(root.store_path, root.nar_hash, attrs, root.subdir,
-                                   root.local)
+            self.root = SourceInfo(root.store_path, root.nar_hash, attrs, root.subdir)
 
     @classmethod
     def local(cls, state: EvalState, directory: str,
@@ -98,7 +97,7 @@ class Flake:
         directory = os.path.realpath(directory)
         if not os.path.isfile(os.path.join(directory, "flake.nix")):
             raise FlakeError(f"'{directory}' has no flake.nix")
-        root = local_source(state, directory, as_path)
+        root = local_source(state, directory, as_path, shown=True)
         lock = read_lock(os.path.join(directory, "flake.lock"))
         return cls(state, root, lock, directory, overrides)
 
@@ -118,13 +117,7 @@ class Flake:
     def _import(self, src: SourceInfo, shown: str) -> Attrs:
         """``flake.nix`` of a source, checked as Nix checks it."""
         path = "/".join(p for p in (src.store_path, src.subdir, "flake.nix") if p)
-        try:
-            flake = force_attrs(self.state.eval_file(path))
-        except NixError as e:
-            # a flake.nix that does not parse is shown where the user can edit it
-            if src.local and e.pos is not None and e.pos[0].name == path:
-                e.pos[0].name = src.local + path[len(src.store_path):]
-            raise
+        flake = force_attrs(self.state.eval_file(path))
         for name in flake.names():
             if name not in FLAKE_ATTRS:
                 raise FlakeError(f"flake '{shown}' has an unsupported attribute '{name}'",

@@ -35,7 +35,6 @@ class SourceInfo:
     attrs: dict[str, Any] = field(default_factory=dict)  # rev, revCount, lastModified, …
     # the flake inside the tree (a git flake in a subdirectory of its repository)
     subdir: str = ""
-    local: str = ""  # the directory copied, for a local tree
 
 
 def store_dir() -> str:
@@ -85,13 +84,8 @@ def _tracked_filter(top: str) -> tuple[Callable[[str, str], bool], set[str]]:
     return accept, files
 
 
-def _register(state: EvalState, path: str, accept: Callable[[str, str], bool] | None,
-              sp: str) -> None:
-    store_objects(state).sources[sp] = SourceCopy(path, accept)
-
-
-def _copy(state: EvalState, path: str, accept: Callable[[str, str], bool] | None
-          ) -> tuple[str, str]:
+def _copy(state: EvalState, path: str, accept: Callable[[str, str], bool] | None,
+          shown: bool) -> tuple[str, str]:
     """(store path, SRI NAR hash) of ``path`` copied under the name ``source``."""
     try:
         digest = store.nar_hash(path, accept).digest
@@ -99,7 +93,7 @@ def _copy(state: EvalState, path: str, accept: Callable[[str, str], bool] | None
         raise FlakeError(f"cannot copy '{path}': {e}") from None
     sp = store.make_fixed_output_path(SOURCE_NAME, "recursive", "sha256", digest,
                                       store_dir=state.store_dir)
-    _register(state, path, accept, sp)
+    store_objects(state).sources[sp] = SourceCopy(path, accept, shown)
     return sp, store.Hash("sha256", digest).to_string("sri")
 
 
@@ -112,16 +106,18 @@ def _max_mtime(path: str) -> int:
     return newest
 
 
-def local_source(state: EvalState, path: str, as_path: bool = False) -> SourceInfo:
+def local_source(state: EvalState, path: str, as_path: bool = False,
+                 shown: bool = False) -> SourceInfo:
     """A local directory as Nix fetches it: inside a git work tree (unless
     ``as_path``, a ``path:`` reference) the repository's tracked files with its
-    revision, otherwise every file."""
+    revision, otherwise every file. ``shown``: positions in its files name
+    them in the directory (the flake's own files, which the user edits)."""
     path = os.path.realpath(path)
     top = None if as_path else git_top(path)
     if top is None:
-        sp, nar = _copy(state, path, None)
+        sp, nar = _copy(state, path, None, shown)
         modified = _max_mtime(path)
-        return SourceInfo(sp, nar, {"lastModified": modified}, local=path)
+        return SourceInfo(sp, nar, {"lastModified": modified})
     accept, files = _tracked_filter(top)
     subdir = os.path.relpath(path, top)
     subdir = "" if subdir == "." else subdir
@@ -129,7 +125,7 @@ def local_source(state: EvalState, path: str, as_path: bool = False) -> SourceIn
     if os.path.exists(os.path.join(path, "flake.nix")) and flake_nix not in files:
         raise FlakeError(f"'{os.path.join(path, 'flake.nix')}' is not tracked by git, and Nix "
                          f"copies only the files git tracks: run `git add {flake_nix}`")
-    sp, nar = _copy(state, top, accept)
+    sp, nar = _copy(state, top, accept, shown)
     attrs: dict[str, Any] = {"submodules": False}
     head = _git(["rev-parse", "--verify", "-q", "HEAD"], top)
     status = _git(["status", "--porcelain", "--untracked-files=no"], top)
@@ -147,7 +143,7 @@ def local_source(state: EvalState, path: str, as_path: bool = False) -> SourceIn
                          lastModified=commit_time)
     else:
         attrs["lastModified"] = 0
-    return SourceInfo(sp, nar, attrs, subdir, top)
+    return SourceInfo(sp, nar, attrs, subdir)
 
 
 # --------------------------------------------------------------------------
