@@ -464,3 +464,29 @@ def test_lint_names_the_files_the_user_edits(tmp_path, nixpkgs):
     assert "services.openssh.enabel" in line
     assert finding["related"][0]["file"].endswith("/nixos/modules/services/networking/"
                                                   "ssh/sshd.nix")
+
+
+def test_override_input_without_a_lock(tmp_path, nixpkgs):
+    """No flake.lock at all (no Nix to write one): every input overridden."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    (flake / "flake.lock").unlink()
+    r = run_nixeval("option", "networking.hostName", "--json", "--flake", f"{flake}#db1",
+                    "--override-input", "nixpkgs", str(nixpkgs), env=NO_CACHE)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["value"] == "web1"
+    r = run_nixeval("option", "networking.hostName", "--flake", f"{flake}#db1", env=NO_CACHE)
+    assert r.returncode == 1
+    assert "has no flake.lock" in r.stderr and "--override-input nixpkgs PATH" in r.stderr
+
+
+def test_lock_info_of_older_versions():
+    """Version 5 locks kept narHash and lastModified in a node's `info`."""
+    from nixeval.eval.flake.lock import parse_lock
+
+    lock = parse_lock(json.dumps({
+        "version": 5, "root": "root", "nodes": {
+            "root": {"inputs": {"a": "a"}},
+            "a": {"info": {"narHash": "sha256-x", "lastModified": 5},
+                  "locked": {"type": "path", "path": "/a"}}}}), "flake.lock")
+    assert lock.nodes["a"].locked == {"narHash": "sha256-x", "lastModified": 5,
+                                      "type": "path", "path": "/a"}

@@ -19,7 +19,7 @@ from ..errors import NixError
 from ..ops import force_attrs
 from ..values import Attrs, ContextStr, Lambda, Thunk, force
 from .errors import FlakeError
-from .lock import LockFile, Node, read_lock
+from .lock import MAX_VERSION, LockFile, Node, read_lock
 from .source import (
     SourceInfo,
     last_modified_date,
@@ -70,18 +70,22 @@ class Flake:
         self._values: dict[str, Thunk] = {}
         self._source_cache: dict[str, SourceInfo] = {}
         self._overrides: dict[str, tuple[str, str]] = {}  # node key -> (input path, dir)
+        # overrides of inputs of the flake itself that the lock lacks (or there
+        # is no lock): Nix would lock them to the override, so they need no lock
+        self._unlocked: dict[str, str] = {}
         for name, path in (overrides or {}).items():
-            if lock is None:
-                raise FlakeError(f"cannot override input '{name}': flake '{display}' has no "
-                                 "flake.lock")
             try:
+                if lock is None:
+                    raise FlakeError("no lock")
                 key = lock.by_path(name.split("/"))
             except FlakeError:
-                raise FlakeError(f"cannot override input '{name}': flake '{display}' has no "
-                                 f"such input (its inputs: {', '.join(self._input_names())})"
-                                 ) from None
+                if "/" in name:
+                    raise FlakeError(f"cannot override input '{name}': flake '{display}' has "
+                                     "no such input in its flake.lock") from None
+                self._unlocked[name] = path
+                continue
             self._overrides[key] = (name, path)
-        if self._overrides:
+        if overrides:
             # the lock Nix evaluates with is then not the one committed, so it
             # shows the flake as unversioned: no rev, shortRev or revCount
             attrs = {k: v for k, v in root.attrs.items()
@@ -105,6 +109,7 @@ class Flake:
     def value(self) -> Any:
         """The flake's value (``self``); its inputs are checked against the lock."""
         flake = self._import(self.root, self.display)
+        self._lock_overrides(flake)
         self._check_inputs(flake)
         key = self.lock.root if self.lock is not None else ""
         return self._node_value(key, self.root, flake).force()
@@ -138,6 +143,23 @@ class Flake:
         names.discard("self")
         return sorted(names)
 
+    def _lock_overrides(self, flake: Attrs) -> None:
+        """A node of the lock for each override of an input the lock lacks."""
+        declared = self._declared_inputs(flake)
+        for name, path in self._unlocked.items():
+            if name not in declared:
+                raise FlakeError(f"cannot override input '{name}': flake '{self.display}' has "
+                                 f"no such input (its inputs: {', '.join(declared) or 'none'})")
+            if self.lock is None:
+                self.lock = LockFile(os.path.join(self.display, "flake.lock"), MAX_VERSION,
+                                     "root", {"root": Node("root")})
+            key = name
+            while key in self.lock.nodes:
+                key += "_"
+            self.lock.nodes[key] = Node(key, locked={})
+            self.lock.nodes[self.lock.root].inputs[name] = key
+            self._overrides[key] = (name, path)
+
     def _check_inputs(self, flake: Attrs) -> None:
         locked = set(self._input_names())
         missing = [n for n in self._declared_inputs(flake) if n not in locked]
@@ -147,7 +169,8 @@ class Flake:
             raise FlakeError(
                 f"flake '{self.display}' declares input{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(repr(n) for n in missing)}, but {where}: run `nix flake lock` in "
-                f"'{self.display}' (nixeval reads the lock; it never fetches)")
+                f"'{self.display}' (nixeval reads the lock; it never fetches), or pass "
+                f"`--override-input {missing[0]} PATH` to use a checkout")
 
     def _node_value(self, key: str, src: SourceInfo, flake: Attrs | None = None) -> Thunk:
         cached = self._values.get(key)

@@ -129,6 +129,9 @@ def _node(key: str, raw: Any, path: str) -> Node:
     locked = raw.get("locked")
     _expect(locked is None or isinstance(locked, dict), path,
             f"'locked' of node '{key}' is not an object")
+    info = raw.get("info")  # older locks kept narHash and lastModified apart
+    if isinstance(info, dict) and locked is not None:
+        locked = {**info, **locked}
     parent = raw.get("parent")
     _expect(parent is None or isinstance(parent, list), path,
             f"'parent' of node '{key}' is not a list")
