@@ -490,3 +490,28 @@ def test_lock_info_of_older_versions():
                   "locked": {"type": "path", "path": "/a"}}}}), "flake.lock")
     assert lock.nodes["a"].locked == {"narHash": "sha256-x", "lastModified": 5,
                                       "type": "path", "path": "/a"}
+
+
+def test_untracked_flake_nix(tmp_path, nixpkgs):
+    """Nix copies only what git tracks: a flake.nix not yet added is not there."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    git("init", "-q", cwd=flake)
+    git("add", "configuration.nix", cwd=flake)
+    r = run_nixeval("options", "--flake", f"{flake}#web1", env=NO_CACHE)
+    assert r.returncode == 1
+    assert "is not tracked by git" in r.stderr and "git add flake.nix" in r.stderr
+
+
+@needs_nix
+def test_flake_value_has_nix_attributes(machine):
+    """The flake's own value: Nix's attributes, plus `_type = "flake"`, which
+    current Nix adds and Nix 2.8 does not. (A git+file reference: for a plain
+    path Nix 2.8's getFlake takes every file, current Nix's the git flake.)"""
+    expr = f'builtins.attrNames (builtins.getFlake "git+file://{machine}")'
+    r = run_nixeval("instantiate", "--eval", "--strict", "--json", "-E", expr, env=NO_CACHE)
+    assert r.returncode == 0, r.stderr
+    ours = json.loads(r.stdout)
+    theirs = nix("eval", "--json", "--impure", "--expr", expr, cwd=machine)
+    assert theirs.returncode == 0, theirs.stderr
+    assert [n for n in ours if n != "_type"] == json.loads(theirs.stdout)
+    assert "_type" in ours
