@@ -19,6 +19,8 @@ EXAMPLE = ROOT / "examples"
 
 CONFIG = """{ lib, ... }: {
   imports = [ ./part.nix ];
+  boot.loader.grub.device = "/dev/sda";
+  system.stateVersion = "24.11";
   networking.hostName = lib.concatStrings ([ "web" ]
     ++ lib.optional (builtins.pathExists ./flag) "flag"
     ++ builtins.attrNames (builtins.readDir ./d)
@@ -92,7 +94,7 @@ def test_a_repeated_question_is_answered_without_evaluating(tmp_path: Path) -> N
 def test_lint_findings_and_status_are_replayed(tmp_path: Path) -> None:
     config = make_tree(tmp_path, port='22 "2222"')
     first = ask(config, "lint")
-    assert first.returncode == 1 and "Element 2 of `services.openssh.ports'" in first.stdout
+    assert first.returncode == 1 and "Element 2 of `services.openssh.ports`" in first.stdout
     again, hit = answered_from_cache(config, "lint")
     assert hit and outcome(again) == outcome(first)
 
