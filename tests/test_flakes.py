@@ -137,15 +137,19 @@ def our_value(flake: str, option: str, *extra: str) -> object:
     return json.loads(r.stdout)["value"]
 
 
-def our_drv_path(flake: str, overrides: list[list[str]] | None = None) -> str:
-    """The toplevel's drvPath, through the same door the commands use."""
+def our_drv_path(flake: str, overrides: list[list[str]] | None = None,
+                 vm: bool = False) -> str:
+    """The toplevel's (or the VM's) drvPath, through the same door the commands use."""
     code = ("import sys, json\n"
             "from nixeval.nixos.flake import parse_flake_arg\n"
             "from nixeval.nixos.system import System\n"
             "from nixeval.eval.values import force\n"
-            "s = System(parse_flake_arg(sys.argv[1], json.loads(sys.argv[2])))\n"
-            "print(force(s.value(('system', 'build', 'toplevel')).vals['drvPath']))\n")
-    r = subprocess.run([sys.executable, "-c", code, flake, json.dumps(overrides or [])],
+            "vm = sys.argv[3] == 'vm'\n"
+            "s = System(parse_flake_arg(sys.argv[1], json.loads(sys.argv[2])), vm=vm)\n"
+            "drv = s.value(('system', 'build', 'vm' if vm else 'toplevel'))\n"
+            "print(force(drv.vals['drvPath']))\n")
+    r = subprocess.run([sys.executable, "-c", code, flake, json.dumps(overrides or []),
+                        "vm" if vm else ""],
                        capture_output=True, text=True, cwd=ROOT, timeout=120,
                        env={**os.environ, **NO_CACHE})
     assert r.returncode == 0, r.stderr
@@ -171,6 +175,20 @@ def test_toplevel_drv_path_matches_nix(machine):
                  cwd=machine)
     assert theirs.returncode == 0, theirs.stderr
     assert our_drv_path(f"{machine}#web1") == theirs.stdout
+
+
+@needs_nix
+def test_vm_variant_matches_nix(machine):
+    """--vm: the configuration with qemu-vm.nix, as virtualisation.vmVariant is;
+    the VM nix build would build is the same derivation."""
+    ours = our_value(f"{machine}#web1", "services.timesyncd.enable", "--vm")
+    theirs = nix_value(machine, "nixosConfigurations.web1.config.virtualisation.vmVariant."
+                       "services.timesyncd.enable")
+    assert ours == theirs is False
+    r = nix("eval", "--raw",
+            f"{machine}#nixosConfigurations.web1.config.system.build.vm.drvPath", cwd=machine)
+    assert r.returncode == 0, r.stderr
+    assert our_drv_path(f"{machine}#web1", vm=True) == r.stdout
 
 
 @needs_nix
