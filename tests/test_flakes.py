@@ -533,3 +533,17 @@ def test_flake_value_has_nix_attributes(machine):
     assert theirs.returncode == 0, theirs.stderr
     assert [n for n in ours if n != "_type"] == json.loads(theirs.stdout)
     assert "_type" in ours
+
+
+def test_nixos_tree_input_of_another_name(tmp_path, nixpkgs):
+    """The input holding NixOS need not be called nixpkgs: --vm finds its
+    qemu-vm.nix all the same."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    for name in ("flake.nix", "flake.lock"):
+        (flake / name).write_text((flake / name).read_text().replace(
+            "nixpkgs", "nixos").replace(str(nixpkgs).replace("nixpkgs", "nixos"), str(nixpkgs)))
+    assert "nixos.lib.nixosSystem" in (flake / "flake.nix").read_text()
+    r = run_nixeval("option", "services.timesyncd.enable", "--json", "--vm", "--flake",
+                    f"{flake}#web1", "--override-input", "nixos", str(nixpkgs), env=NO_CACHE)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["value"] is False

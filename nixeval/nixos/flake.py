@@ -9,6 +9,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..eval.builtins.io import locate
+from ..eval.errors import NixError
 from ..eval.flake.call import Flake
 from ..eval.flake.errors import FlakeError
 from ..eval.printer import show_attr_name
@@ -17,6 +19,7 @@ from ..eval.values import Attrs, force
 from .locate import QEMU_VM_MODULE, LocateError
 
 OUTPUT = "nixosConfigurations"
+EVAL_CONFIG = os.path.join("nixos", "lib", "eval-config.nix")
 
 
 @dataclass
@@ -73,11 +76,21 @@ def parse_flake_arg(ref: str, overrides: list[list[str]] | None = None) -> Flake
 
 
 def load(state: EvalState, target: FlakeTarget) -> Attrs:
-    """The flake's value; fills in ``target.nixpkgs``."""
+    """The flake's value; fills in ``target.nixpkgs``: the input named
+    ``nixpkgs``, else the first that is a NixOS tree (inputs that cannot be
+    had are passed over: Nix fetches only those the configuration uses)."""
     flake = force(Flake.local(state, target.directory, target.overrides).value())
     inputs = force(flake.vals["inputs"])
-    if type(inputs) is Attrs and "nixpkgs" in inputs.vals:
-        target.nixpkgs = str(force(force(inputs.vals["nixpkgs"]).vals["outPath"]))
+    if type(inputs) is Attrs:
+        for name in sorted(inputs.vals, key=lambda n: n != "nixpkgs"):
+            try:
+                path = str(force(force(inputs.vals[name]).vals["outPath"]))
+            except NixError:
+                continue
+            found = locate(state, os.path.join(path, EVAL_CONFIG))
+            if found is not None and os.path.isfile(found.fs):
+                target.nixpkgs = path
+                break
     return flake
 
 
