@@ -149,13 +149,16 @@ class Deployment:
 
 def deploy(sshd: Sshd, tmp_path: Path, *args: str, config: str | Path = "fixed.nix",
            sshopts: str | None = None, env: dict[str, str] | None = None) -> Deployment:
-    """`nixeval deploy` of an example configuration to the test's sshd, with a
-    profile of the test's own (never the machine's system profile)."""
+    """`nixeval deploy` of an example configuration (or ``--flake=…``) to the
+    test's sshd, with a profile of the test's own (never the machine's system
+    profile)."""
     record = tmp_path / "record"
     record.mkdir(exist_ok=True)
     profile = tmp_path / "profiles" / "system"
     profile.parent.mkdir(exist_ok=True)
-    r = run_nixeval("deploy", str(CONFIGS / config), *TREE, "--target", sshd.target,
+    where = [config] if str(config).startswith("--flake=") else [str(CONFIGS / config),
+                                                                  "-I", f"nixpkgs={EXAMPLES}"]
+    r = run_nixeval("deploy", *where, "--offline", "--target", sshd.target,
                     "--port", str(sshd.port), "--profile", str(profile), *args,
                     cwd=tmp_path,
                     env={"NIX_SSHOPTS": sshd.sshopts() if sshopts is None else sshopts,
@@ -249,6 +252,56 @@ def test_dry_run_prints_the_commands_a_run_executes(sshd, tmp_path):
     calls = (tmp_path / "record" / "switch-to-configuration").read_text().split()
     assert calls == ["switch", out, out]
     assert os.path.realpath(d.profile) == out
+
+
+@needs_nix
+@needs_sshd
+@pytest.mark.skipif(shutil.which("nix") is None, reason="nix not installed (apt-get install "
+                    "nix-bin)")
+def test_flake(sshd, tmp_path):
+    """--flake DIR#NAME: built with nix build, as nixos-rebuild --flake does;
+    with --vm, the system the VM of build-vm --flake runs."""
+    nixpkgs = tmp_path / "nixpkgs"
+    shutil.copytree(EXAMPLES, nixpkgs)  # links followed: a flake input is copied
+    flake = tmp_path / "flake"
+    flake.mkdir()
+    shutil.copy(CONFIGS / "fixed.nix", flake / "configuration.nix")
+    (flake / "flake.nix").write_text(
+        f'{{ inputs.nixpkgs.url = "path:{nixpkgs}";\n'
+        "  outputs = { self, nixpkgs }: {\n"
+        "    nixosConfigurations.web1 = nixpkgs.lib.nixosSystem {\n"
+        '      system = "x86_64-linux"; modules = [ ./configuration.nix ]; }; }; }\n')
+    subprocess.run(["nix", "--extra-experimental-features", "nix-command flakes", "flake",
+                    "lock"], cwd=flake, check=True, capture_output=True, timeout=120)
+    built = run_nixeval("build-vm", "--flake", f"{flake}#web1", "--offline", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    script = subprocess.run([str(tmp_path / "result" / "bin" / "run-web1-vm")],
+                            capture_output=True, text=True, check=True).stdout
+    vm_system = re.search(r"^System: (\S+)$", script, re.M).group(1)
+
+    def deploy_flake(*args: str) -> Deployment:
+        record = tmp_path / "record"
+        (record / "switch-to-configuration").unlink(missing_ok=True)
+        return deploy(sshd, tmp_path, *args, config=f"--flake={flake}#web1")
+
+    d = deploy_flake("--vm", "--action", "test")
+    assert d.status == 0, d.stderr
+    assert "running nix --extra-experimental-features" in d.stderr
+    assert d.built() == vm_system
+    assert d.calls == [["test", vm_system, "none"]]
+
+    d = deploy_flake("--action", "switch")
+    assert d.status == 0, d.stderr
+    out = d.built()
+    assert out != vm_system  # the machine's own system, without qemu-vm.nix
+    assert d.calls == [["switch", out, out]]
+    assert os.path.realpath(d.profile) == out
+
+    d = deploy_flake("--dry-run")
+    lines = d.stdout.splitlines()
+    assert lines[2].endswith(f" build '{flake}#nixosConfigurations.web1.config.system.build"
+                             ".toplevel' --no-link --option substituters ''")
+    assert lines[3].startswith("out=$(nix ") and " path-info " in lines[3]
 
 
 def test_dry_run_command_text(tmp_path):
@@ -398,7 +451,7 @@ def test_lint_errors_refuse_before_anything_runs(tmp_path):
     (["--target", "root@h", "--port", "70000"], "port 70000 is not between 1 and 65535"),
     (["--target", "root@h", "--action", "reboot"], "invalid choice: 'reboot'"),
     ([], "the following arguments are required: --target"),
-    (["--target", "root@h", "--flake", ".#web1"], "deploy takes a configuration file, not a flake"),
+    (["--target", "root@h", "--flake", ".#web1"], "--flake takes the configuration from the flake"),
 ])
 def test_usage_errors(tmp_path, args, message):
     r = run_nixeval("deploy", str(CONFIGS / "fixed.nix"), *TREE, *args, "--dry-run",
@@ -411,6 +464,7 @@ def test_usage_errors(tmp_path, args, message):
 def test_help_documents_exit_statuses():
     r = run_nixeval("deploy", "--help")
     assert r.returncode == 0
-    for line in ("4  nix-build failed", "5  the target could not be reached",
+    for line in ("4  nix-build (nix build with --flake) failed",
+                 "5  the target could not be reached",
                  "6  the target refused the login", "10  switch-to-configuration failed"):
         assert line in r.stdout

@@ -1,9 +1,10 @@
-"""``nixeval deploy [CONFIG] --target USER@HOST``: lint the configuration,
-build its system with the real ``nix-build``, copy it to a running machine
-with ``nix-copy-closure``, set the system profile (for switch and boot) and
-run its ``switch-to-configuration``, as ``nixos-rebuild --target-host`` does.
-``--vm`` deploys the VM variant (the configuration with qemu-vm.nix) into a VM
-started from ``nixeval build-vm``'s script."""
+"""``nixeval deploy [CONFIG|--flake DIR#NAME] --target USER@HOST``: lint the
+configuration, build its system with the real ``nix-build`` (``nix build``
+for a flake), copy it to a running machine with ``nix-copy-closure``, set the
+system profile (for switch and boot) and run its ``switch-to-configuration``,
+as ``nixos-rebuild --target-host`` does. ``--vm`` deploys the VM variant (the
+configuration with qemu-vm.nix) into a VM started from ``nixeval build-vm``'s
+script."""
 
 from __future__ import annotations
 
@@ -34,14 +35,14 @@ EPILOG = f"""\
 ssh is run with the options in $NIX_SSHOPTS (split on spaces, as Nix does),
 then -p PORT; nix-copy-closure gets the same through NIX_SSHOPTS. The target
 user must be allowed to set the system profile and activate (root). Arguments
-after `--' go to nix-build unchanged.
+after `--' go to nix-build (nix build) unchanged.
 
 exit status:
   0  deployed (with --dry-run: the commands were printed)
   1  lint found errors (nothing was built), or evaluation failed
   {NOT_FOUND}  nixpkgs or the configuration was not found, or a usage error
-  {TOOLS_MISSING}  nix-build, nix-copy-closure or ssh is not installed here
-  {BUILD_FAILED}  nix-build failed
+  {TOOLS_MISSING}  nix-build (nix with --flake), nix-copy-closure or ssh is not installed here
+  {BUILD_FAILED}  nix-build (nix build with --flake) failed
   {UNREACHABLE}  the target could not be reached (refused, timed out, unknown host)
   {AUTH_REFUSED}  the target refused the login, or its host key is not trusted
   {NIX_MISSING_THERE}  the target has no Nix (nix-store not found there)
@@ -88,30 +89,32 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--offline", action="store_true",
                     help="use no binary cache (nix-build --option substituters '')")
     add_nixos_arguments(ap)
-    for action in ap._actions:  # refused below, so not offered
-        if action.dest in ("flake", "override_input"):
-            action.help = argparse.SUPPRESS
     args = ap.parse_args(argv)
-    if args.flake is not None or args.override_input:
-        ap.error("deploy takes a configuration file, not a flake, for now: deploy a flake "
-                 "with 'nixos-rebuild switch --flake DIR#NAME --target-host USER@HOST' "
-                 "(lint it first with 'nixeval lint --flake DIR#NAME')")
     if args.config_file is not None:
         if args.config is not None:
             ap.error("give the configuration once: CONFIG or --config")
         args.config = args.config_file
     if (problem := deploy.check_target(args.target)) is not None:
         ap.error(problem)
+    flake = args.flake is not None
+    if flake and (args.config is not None or args.include):
+        ap.error("--flake takes the configuration from the flake: drop CONFIG, --config "
+                 "and -I (a flake is evaluated without a search path)")
 
-    if not args.dry_run and (missing := deploy.missing_tools()):
+    if not args.dry_run and (missing := deploy.missing_tools(flake)):
         return fail(deploy.LOCAL_TOOLS_MISSING.format(missing=", ".join(missing)),
                     TOOLS_MISSING)
 
     from ..eval.errors import NixError
-    from ..nixos.locate import LocateError, locate
+    from ..nixos import build
+    from ..nixos.flake import FlakeTarget, parse_flake_arg
+    from ..nixos.locate import LocateError, Target, locate
 
+    target: Target | FlakeTarget
     try:
-        if args.no_lint:
+        if args.no_lint and flake:
+            target = parse_flake_arg(args.flake, args.override_input)
+        elif args.no_lint:
             target = locate(args.include, args.config)
         else:
             system = make_system(args)
@@ -125,8 +128,10 @@ def main(argv: list[str]) -> int:
         return LINT_FAILED
 
     remote = deploy.Remote(args.target, args.port, os.environ.get("NIX_SSHOPTS", ""))
+    nix = build.find_nix() if flake else None
     steps = deploy.plan(target, remote, args.action, vm=args.vm, offline=args.offline,
-                        profile=args.profile, extra=extra)
+                        profile=args.profile, extra=extra,
+                        features=nix is None or build.features_needed(nix))
     if args.dry_run:
         print("# nixeval deploy --dry-run: the commands a deployment runs, in order;"
               " $out is the built system")
@@ -162,12 +167,15 @@ def execute(steps: list[Step], remote: Remote, action: str) -> int:
         print(f"nixeval: running {env}{shlex.join(step.resolve(out))}", file=sys.stderr)
         if step.kind == "build":
             status, paths = build.run(step.resolve(out))
+            tool = step.program
             if status != 0:
-                return fail(f"nix-build failed (exit status {status}); nothing was copied",
+                return fail(f"{tool} failed (exit status {status}); nothing was copied",
                             BUILD_FAILED)
-            if not paths:
-                return fail("nix-build printed no store path; nothing was copied", BUILD_FAILED)
-            out = paths[-1]
+            if step.sets_out:
+                if not paths:
+                    return fail(f"{tool} printed no store path; nothing was copied",
+                                BUILD_FAILED)
+                out = paths[-1]
             continue
         result = deploy.run(step, out)
         if result.status == 0:

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 
 from ..eval.search_path import parse_entry
 from . import build
+from .flake import FlakeTarget
 from .locate import Target
 
 ACTIONS = ("switch", "boot", "test", "dry-activate")
 SETS_PROFILE = ("switch", "boot")  # as nixos-rebuild: the others leave the boot default
 SYSTEM_PROFILE = "/nix/var/nix/profiles/system"
 LOCAL_TOOLS = ("nix-build", "nix-copy-closure", "ssh")
+FLAKE_TOOLS = ("nix", "nix-copy-closure", "ssh")  # `nix build` for a flake
 
 # The VM-variant system: the configuration with qemu-vm.nix, as nixpkgs'
 # nixos/default.nix evaluates it for `-A vm`, but its toplevel rather than the
@@ -72,13 +74,21 @@ class Step:
     kind: str  # "check", "build", "copy", "profile" or "activate"
     argv: tuple[Word, ...]
     env: tuple[tuple[str, str], ...] = ()
+    sets_out: bool = False  # its standard output is the built system's path
 
     def shell(self) -> str:
-        """The command as shell text: every word quoted; the build sets ``$out``."""
+        """The command as shell text: every word quoted; ``out=$(…)`` around
+        the one that prints the built system."""
         words = [*(f"{name}={shlex.quote(value)}" for name, value in self.env),
                  *(_shell_word(w) for w in self.argv)]
         text = " ".join(words)
-        return f"out=$({text})" if self.kind == "build" else text
+        return f"out=$({text})" if self.sets_out else text
+
+    @property
+    def program(self) -> str:
+        """How messages name it: ``nix-build``, ``nix build``, ``nix path-info``…"""
+        verb = next((w for w in self.argv[1:] if w in ("build", "path-info")), None)
+        return f"nix {verb}" if self.argv[0] == "nix" and verb else str(self.argv[0])
 
     def resolve(self, out: str) -> list[str]:
         return [w if isinstance(w, str) else out + w.suffix for w in self.argv]
@@ -123,8 +133,9 @@ def check_target(host: str) -> str | None:
     return None
 
 
-def missing_tools() -> list[str]:
-    return [tool for tool in LOCAL_TOOLS if shutil.which(tool) is None]
+def missing_tools(flake: bool = False) -> list[str]:
+    return [tool for tool in (FLAKE_TOOLS if flake else LOCAL_TOOLS)
+            if shutil.which(tool) is None]
 
 
 def build_step(target: Target, vm: bool, offline: bool, extra: Sequence[str] = ()) -> Step:
@@ -141,18 +152,41 @@ def build_step(target: Target, vm: bool, offline: bool, extra: Sequence[str] = (
             argv += ["-I", entry]
     if offline:
         argv += ["--option", "substituters", ""]
-    return Step("build", (*argv, "--no-out-link", *extra))
+    return Step("build", (*argv, "--no-out-link", *extra), sets_out=True)
 
 
-def plan(target: Target, remote: Remote, action: str, *, vm: bool = False,
+def flake_build_steps(target: FlakeTarget, vm: bool, offline: bool,
+                      extra: Sequence[str] = (), features: bool = True) -> list[Step]:
+    """``nix build`` of ``nixosConfigurations.NAME``'s toplevel, as
+    ``nixos-rebuild --flake`` builds it (for ``vm``, that of its
+    ``virtualisation.vmVariant``, the system ``build-vm --flake``'s VM runs),
+    then ``nix path-info`` of it for its path: Nix 2.8's ``nix build`` prints none."""
+    attr = (f"{target.installable}."
+            + ("config.virtualisation.vmVariant." if vm else "config.")
+            + "system.build.toplevel")
+    nix = ["nix", *(["--extra-experimental-features", " ".join(build.FLAKE_FEATURES)]
+                    if features else [])]
+    inputs: list[str] = []
+    for name, path in target.overrides.items():
+        prefix = "path:" if path.startswith("path:") else ""
+        inputs += ["--override-input", name,
+                   prefix + os.path.abspath(path.removeprefix("path:"))]
+    if offline:
+        inputs += ["--option", "substituters", ""]
+    return [Step("build", (*nix, "build", attr, "--no-link", *inputs, *extra)),
+            Step("build", (*nix, "path-info", attr, *inputs), sets_out=True)]
+
+
+def plan(target: Target | FlakeTarget, remote: Remote, action: str, *, vm: bool = False,
          offline: bool = False, profile: str = SYSTEM_PROFILE,
-         extra: Sequence[str] = ()) -> list[Step]:
+         extra: Sequence[str] = (), features: bool = True) -> list[Step]:
     """The commands of a deployment, in order. The first asks the target for its
     Nix, so an unreachable machine, a refused login or a target without Nix is
     reported before anything is built."""
     sshopts = " ".join(remote.ssh_options())
     steps = [remote.ssh("check", "nix-store", "--version"),
-             build_step(target, vm, offline, extra),
+             *(flake_build_steps(target, vm, offline, extra, features)
+               if isinstance(target, FlakeTarget) else [build_step(target, vm, offline, extra)]),
              Step("copy", ("nix-copy-closure", "--to", remote.host, "--gzip", Out()),
                   (("NIX_SSHOPTS", sshopts),) if sshopts else ())]
     if action in SETS_PROFILE:
