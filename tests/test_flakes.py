@@ -547,3 +547,46 @@ def test_nixos_tree_input_of_another_name(tmp_path, nixpkgs):
                     f"{flake}#web1", "--override-input", "nixos", str(nixpkgs), env=NO_CACHE)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["value"] is False
+
+
+HOME = """\
+{ inputs.nixpkgs.url = "path:@NIXPKGS@";
+  inputs.nixpkgs.flake = false;
+  outputs = { self, nixpkgs }: let lib = import "${nixpkgs}/lib"; in {
+    homeConfigurations.alice = lib.evalModules {
+      modules = [ ./home.nix {
+        options.home.username = lib.mkOption { type = lib.types.str; };
+      } ];
+    };
+  };
+}
+"""
+
+
+def test_home_configuration_and_path_flake(tmp_path, nixpkgs):
+    """DIR#homeConfigurations.NAME: any evalModules result; path:DIR takes
+    every file of a git work tree (home.nix is not tracked), a plain DIR
+    only what git tracks."""
+    flake = tmp_path / "home"
+    flake.mkdir()
+    (flake / "flake.nix").write_text(HOME.replace("@NIXPKGS@", str(nixpkgs)))
+    (flake / "home.nix").write_text('{ home.username = "alice"; }\n')
+    (flake / "flake.lock").write_text(json.dumps({"nodes": {
+        "nixpkgs": {"flake": False, "locked": {"narHash": nar_hash_of_nothing(),
+                                               "path": str(nixpkgs), "type": "path"},
+                    "original": {"path": str(nixpkgs), "type": "path"}},
+        "root": {"inputs": {"nixpkgs": "nixpkgs"}}}, "root": "root", "version": 7}))
+    git("init", "-q", cwd=flake)
+    git("add", "flake.nix", "flake.lock", cwd=flake)
+    args = ["option", "home.username", "--json", "--override-input", "nixpkgs", str(nixpkgs)]
+    r = run_nixeval(*args, "--flake", f"path:{flake}#homeConfigurations.alice", env=NO_CACHE)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["value"] == "alice"
+    r = run_nixeval(*args, "--flake", f"{flake}#homeConfigurations.alice", env=NO_CACHE)
+    assert r.returncode == 1
+    assert "Path 'home.nix' in the repository" in r.stderr
+    assert "is not tracked by Git" in r.stderr and "add home.nix" in r.stderr
+    r = run_nixeval(*args, "--vm", "--flake", f"path:{flake}#homeConfigurations.alice",
+                    env=NO_CACHE)
+    assert r.returncode == 1
+    assert "--vm is for NixOS configurations" in r.stderr

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ class SourceCopy:
     # positions in its files are shown at their file-system paths (a flake's
     # own source: the files the user edits, not a store copy that may not exist)
     shown: bool = False
+    # the message for a path below it that the filter left out, given the path
+    # relative to the copy (a git flake's untracked file: what to run)
+    left_out: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -81,6 +85,15 @@ def split_store_path(state: EvalState, path: str) -> tuple[str, str] | None:
 
 def source_copy(state: EvalState, store_path: str) -> SourceCopy | None:
     return store_objects(state).sources.get(store_path)
+
+
+def left_out_message(state: EvalState, path: str) -> str | None:
+    """Why ``path`` is not in the source copy it lies in, where the copy says."""
+    split = split_store_path(state, path)
+    copy = source_copy(state, split[0]) if split is not None else None
+    if copy is None or copy.left_out is None or split is None:
+        return None
+    return copy.left_out(split[1].lstrip("/"))
 
 
 def references(state: EvalState, path: str) -> frozenset[str]:

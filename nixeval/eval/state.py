@@ -237,6 +237,12 @@ class EvalState:
         from .builtins.io import locate
 
         found = locate(self, path)
+        if found is None:
+            from .derivations import left_out_message
+
+            message = left_out_message(self, path)
+            if message is not None:  # e.g. a file git does not track, in a flake
+                raise NixError(message, pos)
         try:
             if found is not None and found.data is not None:  # e.g. a toFile result
                 source = Source(path, found.data.decode("utf-8", "surrogateescape"))

@@ -19,6 +19,9 @@ from ..eval.values import Attrs, force
 from .locate import QEMU_VM_MODULE, LocateError
 
 OUTPUT = "nixosConfigurations"
+# other outputs of evalModules results the commands read (home-manager,
+# nix-darwin), named in full: DIR#homeConfigurations.alice
+OTHER_OUTPUTS = ("homeConfigurations", "darwinConfigurations")
 EVAL_CONFIG = os.path.join("nixos", "lib", "eval-config.nix")
 
 
@@ -33,6 +36,8 @@ class FlakeTarget:
     nixpkgs: str = ""
     search_path: tuple[str, ...] = ()  # a flake is evaluated purely: no search path
     named: bool = True  # False: NAME is the host name, as none was given
+    output: str = OUTPUT
+    as_path: bool = False  # path:DIR: every file, even in a git work tree
 
     @property
     def config(self) -> str:
@@ -45,7 +50,7 @@ class FlakeTarget:
     @property
     def installable(self) -> str:
         """What ``nix build`` is given for the configuration."""
-        return f"{self.directory}#{OUTPUT}.{show_attr_name(self.name)}"
+        return f"{self.directory}#{self.output}.{show_attr_name(self.name)}"
 
 
 def host_name() -> str:
@@ -59,27 +64,33 @@ def host_name() -> str:
 
 
 def parse_flake_arg(ref: str, overrides: list[list[str]] | None = None) -> FlakeTarget:
-    """``DIR#NAME`` (or ``path:DIR#NAME``; NAME optional) → a target."""
+    """``DIR#NAME`` (``path:DIR``, ``git+file://DIR``; NAME optional, or
+    ``homeConfigurations.NAME``…) → a target."""
     where, _, name = ref.partition("#")
-    where = where.removeprefix("path:") or "."
+    as_path = where.startswith("path:")
+    where = where.removeprefix("path:").removeprefix("git+file://") or "."
     if "://" in where or (":" in where and not os.path.exists(where)):
         raise LocateError(f"--flake '{ref}': nixeval reads local flakes only (a directory "
                           "with flake.nix and flake.lock); clone it and pass its directory")
     directory = os.path.realpath(where)
     if not os.path.isfile(os.path.join(directory, "flake.nix")):
         raise LocateError(f"--flake '{ref}': '{directory}' has no flake.nix")
-    name = name.removeprefix(OUTPUT + ".")
+    output = OUTPUT
+    for known in (OUTPUT, *OTHER_OUTPUTS):
+        if name.startswith(known + "."):
+            output, name = known, name[len(known) + 1:]
     if len(name) > 1 and name[0] == name[-1] == '"':
         name = name[1:-1]
-    return FlakeTarget(directory, name or host_name(),
-                       {n: p for n, p in (overrides or [])}, named=bool(name))
+    return FlakeTarget(directory, name or host_name(), {n: p for n, p in (overrides or [])},
+                       named=bool(name), output=output, as_path=as_path)
 
 
 def load(state: EvalState, target: FlakeTarget) -> Attrs:
     """The flake's value; fills in ``target.nixpkgs``: the input named
     ``nixpkgs``, else the first that is a NixOS tree (inputs that cannot be
     had are passed over: Nix fetches only those the configuration uses)."""
-    flake = force(Flake.local(state, target.directory, target.overrides).value())
+    flake = force(Flake.local(state, target.directory, target.overrides,
+                              target.as_path).value())
     inputs = force(flake.vals["inputs"])
     if type(inputs) is Attrs:
         for name in sorted(inputs.vals, key=lambda n: n != "nixpkgs"):
@@ -95,19 +106,19 @@ def load(state: EvalState, target: FlakeTarget) -> Attrs:
 
 
 def configuration(flake: Attrs, target: FlakeTarget) -> Any:
-    """``nixosConfigurations.NAME``: an ``evalModules`` result."""
-    if OUTPUT not in flake.vals:
-        outputs = [n for n in force(flake.vals["outputs"]).names()]
-        raise FlakeError(f"flake '{target.directory}' has no '{OUTPUT}' output (its outputs: "
-                         f"{', '.join(outputs) or 'none'})")
-    configs = force(flake.vals[OUTPUT])
+    """``nixosConfigurations.NAME`` (or another output's): an ``evalModules`` result."""
+    if target.output not in flake.vals:
+        outputs = force(flake.vals["outputs"]).names()
+        raise FlakeError(f"flake '{target.directory}' has no '{target.output}' output (its "
+                         f"outputs: {', '.join(outputs) or 'none'})")
+    configs = force(flake.vals[target.output])
     if type(configs) is not Attrs:
-        raise FlakeError(f"'{OUTPUT}' of flake '{target.directory}' is not a set")
+        raise FlakeError(f"'{target.output}' of flake '{target.directory}' is not a set")
     if target.name not in configs.vals:
         names = configs.names()
-        have = ("it has " + ", ".join(names)) if names else f"its {OUTPUT} is empty"
+        have = ("it has " + ", ".join(names)) if names else f"its {target.output} is empty"
         which = "" if target.named else ", this machine's host name"
         raise FlakeError(f"flake '{target.directory}' has no configuration "
-                         f"'{OUTPUT}.{show_attr_name(target.name)}'{which} ({have}); pass "
-                         f"--flake '{target.directory}#NAME'")
+                         f"'{target.output}.{show_attr_name(target.name)}'{which} ({have}); "
+                         f"pass --flake '{target.directory}#NAME'")
     return force(configs.vals[target.name])

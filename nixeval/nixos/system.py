@@ -25,6 +25,7 @@ from ..eval.values import Attrs, NixPath, force
 from ..modules.evaluation import Evaluation
 from ..modules.graph import Graph, Loc
 from ..modules.interpreted import LibEvaluation, Record
+from .flake import OUTPUT as FLAKE_OUTPUT
 from .flake import FlakeTarget, configuration, load
 from .locate import QEMU_VM_MODULE, Target
 from .placeholder import placeholder_pkgs
@@ -98,6 +99,9 @@ class System:
             raise NixError(f"'{self.target.installable}' is not a NixOS configuration "
                            "(an evalModules result, as lib.nixosSystem returns)")
         if self.vm:
+            if self.target.output != FLAKE_OUTPUT:
+                raise NixError(f"--vm is for NixOS configurations, not for "
+                               f"'{self.target.installable}'")
             if "extendModules" not in result.vals:
                 raise NixError(f"'{self.target.installable}' has no extendModules, so "
                                "its VM variant cannot be made")

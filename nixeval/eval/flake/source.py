@@ -9,6 +9,7 @@ NAR, name ``source``) and the evaluator is told which directory holds it.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from collections.abc import Callable
@@ -85,7 +86,7 @@ def _tracked_filter(top: str) -> tuple[Callable[[str, str], bool], set[str]]:
 
 
 def _copy(state: EvalState, path: str, accept: Callable[[str, str], bool] | None,
-          shown: bool) -> tuple[str, str]:
+          shown: bool, left_out: Callable[[str], str] | None = None) -> tuple[str, str]:
     """(store path, SRI NAR hash) of ``path`` copied under the name ``source``."""
     try:
         digest = store.nar_hash(path, accept).digest
@@ -93,7 +94,7 @@ def _copy(state: EvalState, path: str, accept: Callable[[str, str], bool] | None
         raise FlakeError(f"cannot copy '{path}': {e}") from None
     sp = store.make_fixed_output_path(SOURCE_NAME, "recursive", "sha256", digest,
                                       store_dir=state.store_dir)
-    store_objects(state).sources[sp] = SourceCopy(path, accept, shown)
+    store_objects(state).sources[sp] = SourceCopy(path, accept, shown, left_out)
     return sp, store.Hash("sha256", digest).to_string("sri")
 
 
@@ -125,7 +126,11 @@ def local_source(state: EvalState, path: str, as_path: bool = False,
     if os.path.exists(os.path.join(path, "flake.nix")) and flake_nix not in files:
         raise FlakeError(f"'{os.path.join(path, 'flake.nix')}' is not tracked by git, and Nix "
                          f"copies only the files git tracks: run `git add {flake_nix}`")
-    sp, nar = _copy(state, top, accept, shown)
+    def untracked(rel: str) -> str:  # current Nix's words
+        return (f"Path '{rel}' in the repository '{top}' is not tracked by Git; to make it "
+                f"visible to Nix, run: git -C {shlex.quote(top)} add {shlex.quote(rel)}")
+
+    sp, nar = _copy(state, top, accept, shown, untracked)
     attrs: dict[str, Any] = {"submodules": False}
     head = _git(["rev-parse", "--verify", "-q", "HEAD"], top)
     status = _git(["status", "--porcelain", "--untracked-files=no"], top)
