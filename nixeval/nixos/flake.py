@@ -50,7 +50,8 @@ class FlakeTarget:
     @property
     def installable(self) -> str:
         """What ``nix build`` is given for the configuration."""
-        return f"{self.directory}#{self.output}.{show_attr_name(self.name)}"
+        where = ("path:" if self.as_path else "") + self.directory
+        return f"{where}#{self.output}.{show_attr_name(self.name)}"
 
 
 def host_name() -> str:
