@@ -452,6 +452,8 @@ def test_lint_errors_refuse_before_anything_runs(tmp_path):
     (["--target", "root@h", "--action", "reboot"], "invalid choice: 'reboot'"),
     ([], "the following arguments are required: --target"),
     (["--target", "root@h", "--flake", ".#web1"], "--flake takes the configuration from the flake"),
+    (["--target", "root@h", "--no-lint", "--override-input", "nixpkgs", "/x"],
+     "--override-input is for --flake"),
 ])
 def test_usage_errors(tmp_path, args, message):
     r = run_nixeval("deploy", str(CONFIGS / "fixed.nix"), *TREE, *args, "--dry-run",

@@ -97,6 +97,8 @@ def main(argv: list[str]) -> int:
     if (problem := deploy.check_target(args.target)) is not None:
         ap.error(problem)
     flake = args.flake is not None
+    if args.override_input and not flake:
+        ap.error("--override-input is for --flake")
     if flake and (args.config is not None or args.include):
         ap.error("--flake takes the configuration from the flake: drop CONFIG, --config "
                  "and -I (a flake is evaluated without a search path)")
