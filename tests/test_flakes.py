@@ -134,6 +134,7 @@ def machine(tmp_path_factory, nixpkgs) -> Path:
 def our_value(flake: str, option: str, *extra: str) -> object:
     r = run_nixeval("option", option, "--json", "--flake", flake, *extra, env=NO_CACHE)
     assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr  # a lock Nix wrote is what flake.nix asks for
     return json.loads(r.stdout)["value"]
 
 
@@ -590,3 +591,18 @@ def test_home_configuration_and_path_flake(tmp_path, nixpkgs):
                     env=NO_CACHE)
     assert r.returncode == 1
     assert "--vm is for NixOS configurations" in r.stderr
+
+
+def test_lock_behind_flake_nix_is_a_warning(tmp_path, nixpkgs):
+    """flake.nix asks for another url than the lock has: said, the lock used."""
+    flake = hand_locked(tmp_path / "f", nixpkgs)
+    (flake / "flake.nix").write_text((flake / "flake.nix").read_text().replace(
+        f"path:{nixpkgs}", "github:NixOS/nixpkgs/nixos-24.11", 1))
+    r = run_nixeval("option", "networking.hostName", "--json", "--flake", f"{flake}#web1",
+                    "--override-input", "nixpkgs", str(nixpkgs), env=NO_CACHE)
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr  # the input is overridden: the lock does not matter
+    r = run_nixeval("option", "networking.hostName", "--flake", f"{flake}#web1",
+                    env=NO_CACHE)
+    assert "input 'nixpkgs'" in r.stderr and "github:NixOS/nixpkgs/nixos-24.11" in r.stderr
+    assert f"flake.lock locked path:{nixpkgs}" in r.stderr and "nix flake lock" in r.stderr

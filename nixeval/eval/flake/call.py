@@ -10,6 +10,7 @@ The value of a flake node (current Nix's ``call-flake.nix``, written anew):
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -171,6 +172,34 @@ class Flake:
                 f"{', '.join(repr(n) for n in missing)}, but {where}: run `nix flake lock` in "
                 f"'{self.display}' (nixeval reads the lock; it never fetches), or pass "
                 f"`--override-input {missing[0]} PATH` to use a checkout")
+        self._check_stale(flake)
+
+    def _check_stale(self, flake: Attrs) -> None:
+        """Warns of an input whose ``url`` in flake.nix is not what the lock
+        locked: Nix would lock it anew; nixeval goes on with the lock's."""
+        if self.lock is None or "inputs" not in flake.vals:
+            return
+        from ..builtins.flakes import FlakeRefs
+
+        refs = FlakeRefs(self.state.experimental_features)
+        root = self.lock.nodes[self.lock.root]
+        declared = force_attrs(flake.vals["inputs"])
+        for name in declared.names():
+            spec = force(declared.vals[name])
+            key = root.inputs.get(name)
+            if type(spec) is not Attrs or "url" not in spec.vals or not isinstance(key, str) \
+                    or name in {n.split("/")[0] for n, _ in self._overrides.values()}:
+                continue
+            url = force(spec.vals["url"])
+            original = self.lock.nodes[key].original
+            try:
+                wanted = refs.parse(str(url))
+            except NixError:
+                continue  # Nix will say what is wrong with it when it locks
+            if original is not None and wanted != original:
+                print(f"warning: input '{name}' of flake '{self.display}' is '{url}', but "
+                      f"flake.lock locked {refs.to_string(original)}: run `nix flake lock` "
+                      "(nixeval uses what the lock has)", file=sys.stderr)
 
     def _node_value(self, key: str, src: SourceInfo, flake: Attrs | None = None) -> Thunk:
         cached = self._values.get(key)
