@@ -873,7 +873,7 @@ def test_a_replaced_secret(tmp_path, monkeypatch, how):
     known = replace_secret(how, tmp_path)
     f = tmp_path / "genuine.nix"
     if how == "another key":
-        monkeypatch.setattr(cache, "_secrets", {})  # this process read the old one
+        monkeypatch.setattr(keyed, "_secrets", {})  # this process read the old one
         assert cache.load(Source(str(f), FORGED_TEXT), key) is None
     elif known is not None:
         forge_under(known, key, changed_constant(t))
@@ -890,7 +890,7 @@ def test_a_replaced_secret(tmp_path, monkeypatch, how):
         assert not path.is_symlink() and path.is_file()
         assert path.stat().st_uid == os.geteuid() and path.stat().st_mode & 0o777 == 0o600
         assert path.read_bytes() not in (before, known)
-    monkeypatch.setattr(cache, "_secrets", {})  # this process read the old one
+    monkeypatch.setattr(keyed, "_secrets", {})  # this process read the old one
     assert cache.load(Source(str(f), FORGED_TEXT), key) is not None  # rewritten under it
 
 
@@ -921,7 +921,7 @@ def test_forged_fingerprints_are_misses(tmp_path):
     """A lib's fingerprint decides whether its module system is bound
     natively: a forged entry (without the key) is a miss, computed again."""
     args = ["option", "services.timesyncd.enable", *TREE, "--config", str(FIXED)]
-    env = {"NIXEVAL_SHOW_MODULES": "1"}
+    env = {"NIXEVAL_SHOW_MODULES": "1", "NIXEVAL_NO_CACHE": "1"}  # evaluated each time
     first = nixeval(*args, env=env)
     assert first.returncode == 0, first.stderr
     entries = cache_files("fingerprint")
