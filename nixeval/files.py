@@ -1,13 +1,15 @@
 """Reading a file's contents safely: regular files only (a FIFO would block
 for ever, a device never end), at most ``MAX_FILE_BYTES``. Every reader of
 file contents, from Nix files to ``readFile`` and the caches, opens through
-``open_regular``, which also reports the read to ``inputs``."""
+``open_regular``, which also reports the read to ``inputs``, and honours
+its overlays (an editor's unsaved buffer in place of a file's contents)."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+import tempfile
 
 from . import inputs
 
@@ -49,7 +51,13 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     a FIFO would wait for a writer) and the check is made on the descriptor
     itself (``fstat``), so a file replaced by a FIFO or a device between a
     look and the open is refused too. The look before (``stat``) spares
-    devices an open (some act on one)."""
+    devices an open (some act on one).
+
+    A file with an overlay opens as an anonymous file holding the overlay's
+    contents, so readers that take a descriptor need no second path."""
+    data = inputs.overlay(path)
+    if data is not None:
+        return _buffer(path, data)
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise NotARegularFile(os.fspath(path))
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
@@ -62,6 +70,17 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
         raise
     inputs.read(path, st)
     return fd, st
+
+
+def _buffer(path: str | os.PathLike[str], data: bytes) -> tuple[int, os.stat_result]:
+    """A descriptor on an unnamed regular file holding ``data``."""
+    inputs.impure(f"'{os.fspath(path)}' is an unsaved buffer")  # no disk state to check
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        fd = os.dup(f.fileno())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd, os.fstat(fd)
 
 
 def read_fd(fd: int, size: int, path: str | os.PathLike[str],

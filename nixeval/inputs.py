@@ -11,6 +11,11 @@ the clock, a download, a machine's memory running out).
 
 Nothing is recorded unless a recorder is installed (``recording``); the
 queries then cost one check of a module global.
+
+Unsaved editor buffers (``nixeval.api``'s overlays) live here too, below
+every layer: a file's contents as the editor holds them replace the disk's
+for every read (``files.open_regular``) and every look, so a buffer for a
+file not yet saved makes it exist.
 """
 
 from __future__ import annotations
@@ -28,21 +33,48 @@ Listing = tuple[tuple[str, str], ...]
 Signature = tuple[int, int, int, int]
 
 
-def _kind(mode: int) -> str:
+def file_type(mode: int) -> str:
+    """A file's type as Nix names it (``readFileType``, ``readDir``, path filters)."""
     if stat.S_ISREG(mode):
         return "regular"
     if stat.S_ISDIR(mode):
         return "directory"
     if stat.S_ISLNK(mode):
         return "symlink"
-    return "other"
+    return "unknown"
+
+
+# absolute path -> contents, in place of the file's on disk
+_overlays: dict[str, bytes] = {}
+
+
+def overlay(path: str | os.PathLike[str]) -> bytes | None:
+    """The unsaved contents that stand for the file ``path``, if any."""
+    if not _overlays:
+        return None
+    return _overlays.get(os.path.abspath(os.fspath(path)))
+
+
+@contextmanager
+def overlaid(buffers: dict[str, bytes]) -> Iterator[None]:
+    """Reads and looks in the block see ``buffers`` (absolute paths) in place
+    of the files on disk; those in effect before are back after it."""
+    global _overlays
+    before = _overlays
+    _overlays = buffers
+    try:
+        yield
+    finally:
+        _overlays = before
 
 
 def observe(path: str) -> Observation:
     """What a look at ``path`` can learn: its own kind (``missing`` if it is
     not there), a link's target, and the kind of what it leads to."""
+    if overlay(path) is not None:
+        return ("regular", None, "regular")
     try:
-        own = _kind(os.lstat(path).st_mode)
+        own = file_type(os.lstat(path).st_mode)
     except (OSError, ValueError):
         return ("missing", None, "missing")
     if own != "symlink":
@@ -52,7 +84,7 @@ def observe(path: str) -> Observation:
     except OSError:
         target = None
     try:
-        followed = _kind(os.stat(path).st_mode)
+        followed = file_type(os.stat(path).st_mode)
     except (OSError, ValueError):
         followed = "missing"
     return (own, target, followed)
@@ -62,7 +94,7 @@ def listing(path: str) -> Listing | None:
     """A directory's entries with their own kinds, sorted; None if it can't be read."""
     try:
         with os.scandir(path) as it:
-            return tuple(sorted((e.name, _kind(e.stat(follow_symlinks=False).st_mode))
+            return tuple(sorted((e.name, file_type(e.stat(follow_symlinks=False).st_mode))
                                 for e in it))
     except OSError:
         return None
@@ -173,37 +205,39 @@ def look(path: str | os.PathLike[str]) -> Observation:
     """Look at a path (and record what was seen)."""
     p = os.fspath(path)
     seen = observe(p)
-    if recorder is not None:
+    if recorder is not None and overlay(p) is not None:
+        impure(f"'{p}' is an unsaved buffer")
+    elif recorder is not None:
         recorder.note_look(os.path.abspath(p), seen)
     return seen
 
 
 # os.path's questions, answered from one recorded look
 def lexists(path: str | os.PathLike[str]) -> bool:
-    if recorder is None:
+    if recorder is None and not _overlays:
         return os.path.lexists(path)
     return look(path)[0] != "missing"
 
 
 def exists(path: str | os.PathLike[str]) -> bool:
-    if recorder is None:
+    if recorder is None and not _overlays:
         return os.path.exists(path)
     return look(path)[2] != "missing"
 
 
 def isdir(path: str | os.PathLike[str]) -> bool:
-    if recorder is None:
+    if recorder is None and not _overlays:
         return os.path.isdir(path)
     return look(path)[2] == "directory"
 
 
 def isfile(path: str | os.PathLike[str]) -> bool:
-    if recorder is None:
+    if recorder is None and not _overlays:
         return os.path.isfile(path)
     return look(path)[2] == "regular"
 
 
 def islink(path: str | os.PathLike[str]) -> bool:
-    if recorder is None:
+    if recorder is None and not _overlays:
         return os.path.islink(path)
     return look(path)[0] == "symlink"

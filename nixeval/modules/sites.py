@@ -35,6 +35,12 @@ def definition_site(path: str, loc: Loc) -> Pos:
     return None
 
 
+def forget() -> None:
+    """Read every file again on the next question (a file changed, or an
+    editor's unsaved buffer stands for it now)."""
+    _sites.cache_clear()
+
+
 @functools.lru_cache(maxsize=256)
 def _sites(path: str) -> dict[Loc, Pos]:
     try:

@@ -67,6 +67,16 @@ class Source:
         line = bisect_right(starts, offset)
         return line, offset - starts[line - 1] + 1
 
+    def offset(self, line: int, column: int) -> int | None:
+        """The character offset of a 1-based line and column (the inverse of
+        ``line_col``); a column past the line's end is its end; None past
+        the last line."""
+        starts = self._lines()
+        if not 1 <= line <= len(starts) or column < 1:
+            return None
+        text = self.line_text(line) or ""
+        return starts[line - 1] + min(column - 1, len(text))
+
     def byte_offset(self, offset: int) -> int:
         if self.text.isascii():
             return offset

@@ -1,0 +1,449 @@
+"""Sessions: one system opened (a NixOS configuration, its VM variant, a
+flake's configuration, or any ``evalModules`` call) and the questions asked
+of it. A session holds its evaluation until an overlay changes (then the next
+question evaluates again, from scratch for now; parses come from the cache)."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .. import inputs
+from ..eval.errors import NixError, evaluation_limits
+from ..eval.values import Attrs, force
+from ..modules.graph import Loc
+from ..nixos.locate import LocateError, locate
+from ..nixos.system import System
+from ..syntax import Source, read_source
+from .cursor import attribute_path_at
+from .errors import ApiError, EvalError, NotFound, OptionNotFound
+from .results import AttributePath, Completion, Definition, Finding, Option, OptionAt, Position
+
+T = TypeVar("T")
+
+# Evaluating deeply nested Nix recurses deeply in Python: questions are
+# answered on a thread with a large stack (as the command line runs), so that
+# depth ends in Nix's own error, not a crash.
+_STACK_BYTES = 512 * 1024 * 1024
+_RECURSION_LIMIT = 100_000
+_limit_lock = threading.Lock()
+
+
+def split_path(path: str | Loc) -> Loc:
+    """``'a.b."c.d"'`` → ``("a", "b", "c.d")``; a tuple or list is taken as it is."""
+    if not isinstance(path, str):
+        return tuple(path)
+    if not path:
+        return ()
+    out, cur, quoted = [], "", False
+    for ch in path:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return tuple(out)
+
+
+class Session:
+    """One system and the questions asked of it. Made by ``open_nixos``,
+    ``open_flake`` or ``open_modules``; ``close()`` (or ``with``) ends it.
+
+    Every method answers from the current evaluation (made on first need)
+    and raises ``ApiError`` for anything that goes wrong: the system not
+    evaluating (``EvalError``, with Nix's text and position), an option not
+    there (``OptionNotFound``), a file or line not there (``NotFound``)."""
+
+    def __init__(self, make_system: Callable[[], System]) -> None:
+        self._make_system = make_system
+        self._system: System | None = None
+        self._overlays: dict[str, bytes] = {}
+        self._executor: ThreadPoolExecutor | None = None
+
+    # life ----------------------------------------------------------------------
+    def close(self) -> None:
+        """Drop the evaluation and the worker thread."""
+        self._system = None
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def invalidate(self) -> None:
+        """Forget the evaluation: the next question evaluates again (files
+        changed on disk are read again)."""
+        from ..modules import sites
+
+        self._system = None
+        sites.forget()
+
+    def _run(self, fn: Callable[[], T]) -> T:
+        """``fn()`` on the session's worker thread, with its overlays in
+        effect, errors as ``ApiError``."""
+        if self._executor is None:
+            with _limit_lock:
+                before = threading.stack_size(_STACK_BYTES)
+                try:
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="nixeval-api")
+                    self._executor.submit(lambda: None).result()  # the thread starts now
+                finally:
+                    threading.stack_size(before)
+        with _limit_lock:
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+        try:
+            with inputs.overlaid(self._overlays):
+                return self._executor.submit(_guarded, fn).result()
+        finally:
+            with _limit_lock:
+                sys.setrecursionlimit(limit)
+
+    @property
+    def system(self) -> System:
+        """The evaluated system, for code that needs the layers below."""
+        return self._run(self._evaluated)
+
+    def _evaluated(self) -> System:
+        """The system, evaluated now if it is not (on the worker thread)."""
+        if self._system is None:
+            system = self._make_system()
+            system.evaluation  # noqa: B018 - evaluates the module tree now
+            self._system = system
+        return self._system
+
+    # overlays ------------------------------------------------------------------
+    def set_overlay(self, path: str | os.PathLike[str], text: str) -> None:
+        """Use ``text`` as the contents of the file ``path`` (an editor's
+        unsaved buffer; the file need not exist) in every later answer."""
+        self._overlays[os.path.abspath(os.fspath(path))] = text.encode(
+            "utf-8", "surrogateescape")
+        self.invalidate()
+
+    def clear_overlay(self, path: str | os.PathLike[str]) -> None:
+        """Back to the file's contents on disk."""
+        if self._overlays.pop(os.path.abspath(os.fspath(path)), None) is not None:
+            self.invalidate()
+
+    @property
+    def overlays(self) -> list[str]:
+        """The files with overlays (absolute paths)."""
+        return sorted(self._overlays)
+
+    # options -------------------------------------------------------------------
+    def option_names(self, prefix: str | Loc = "") -> list[str]:
+        """Every declared option under ``prefix``, in name order, as lib's
+        ``showOption`` writes them (options inside submodule instances are
+        not listed: they belong to each instance)."""
+        from ..nixos.query import show_loc
+
+        loc = split_path(prefix)
+        return self._run(lambda: [show_loc(r.loc) for r in self._evaluated().options(loc)])
+
+    def children(self, path: str | Loc = "") -> list[str]:
+        """The names directly under ``path`` when it is a set of options."""
+        loc = split_path(path)
+        return self._run(lambda: self._evaluated().children(loc))
+
+    def option(self, path: str | Loc, *, value: bool = True) -> Option:
+        """The option at ``path`` (inside a submodule instance too, such as
+        ``users.users.alice.home``): declarations, type, description,
+        default, example, definitions and, with ``value``, its value."""
+        from ..nixos.query import describe, show_loc, suggestions
+
+        loc = split_path(path)
+
+        def answer() -> Option:
+            system = self._evaluated()
+            record = system.option(loc)
+            if record is None:
+                children = system.children(loc)
+                what = "is a set of options, not one option" if children else "is no option"
+                raise OptionNotFound(f"`{show_loc(loc)}' {what}", children,
+                                     [] if children else suggestions(system, loc))
+            return Option.of(describe(system, record, with_value=value))
+        return self._run(answer)
+
+    def options(self, prefix: str | Loc = "", *, include_hidden: bool = False,
+                values: bool = True) -> list[Option]:
+        """The options under ``prefix`` (every option when empty), as
+        ``nixeval options --json`` lists them: internal and invisible ones
+        only with ``include_hidden``. A prefix that is an option inside a
+        submodule instance gives that one option."""
+        from ..nixos.query import describe
+
+        loc = split_path(prefix)
+
+        def answer() -> list[Option]:
+            system = self._evaluated()
+            records = list(system.options(loc))
+            if not records and loc:
+                one = system.option(loc)
+                if one is None:
+                    raise self._not_found(system, loc)
+                records = [one]
+            return [Option.of(describe(system, r, with_value=values)) for r in records
+                    if include_hidden or not hidden(r)]
+        return self._run(answer)
+
+    def _not_found(self, system: System, loc: Loc) -> OptionNotFound:
+        from ..nixos.query import show_loc
+
+        names: set[str] = set()
+        for p in system.all_option_paths():
+            names.update(show_loc(p[:i]) for i in range(1, len(p) + 1))
+        near = difflib.get_close_matches(show_loc(loc), sorted(names), n=5, cutoff=0.6)
+        return OptionNotFound(f"no option or set of options `{show_loc(loc)}'", [], near)
+
+    def value(self, path: str | Loc) -> Any:
+        """The value of ``config.<path>`` as JSON data (derivations by name)."""
+        from ..nixos import render
+
+        loc = split_path(path)
+        return self._run(lambda: render.to_data(self._value(loc)))
+
+    def value_text(self, path: str | Loc) -> str:
+        """The value of ``config.<path>`` as Nix text, as ``nixeval option`` shows it."""
+        from ..nixos import render
+
+        loc = split_path(path)
+        return self._run(lambda: render.to_text(self._value(loc)))
+
+    def _value(self, loc: Loc) -> Any:
+        from ..nixos.query import show_loc
+
+        v: Any = force(self._evaluated().evaluation.config_t)
+        for i, name in enumerate(loc):
+            if type(v) is not Attrs or name not in v.vals:
+                raise OptionNotFound(f"config has no attribute `{show_loc(loc[:i + 1])}'",
+                                     [], [])
+            v = force(v.vals[name])
+        return v
+
+    def definitions(self, path: str | Loc) -> list[Definition]:
+        """Every definition of the option at ``path``: place, priority, and
+        whether it won, was overridden or sits under a false ``mkIf``."""
+        return list(self.option(path, value=False).definitions)
+
+    # lint ----------------------------------------------------------------------
+    def lint(self, *, every_option: bool = False) -> list[Finding]:
+        """Lint's findings, errors first, as ``nixeval lint --format json``
+        gives them. Lint computes values: it evaluates afresh, so earlier
+        answers' forced values do not change what it sees."""
+        from ..lint import lint
+
+        def answer() -> list[Finding]:
+            self._system = None  # lint reads the whole state it is given
+            findings = lint(self._evaluated(), every_option=every_option)
+            return [Finding.of(f) for f in findings]
+        return self._run(answer)
+
+    # positions -----------------------------------------------------------------
+    def attribute_path_at(self, file: str | os.PathLike[str], line: int,
+                          column: int) -> AttributePath | None:
+        """The attribute path at ``line``:``column`` of ``file`` (its overlay
+        when it has one), read from the syntax alone."""
+        source = self._source(file)
+        return self._run(lambda: attribute_path_at(source, line, column))
+
+    def option_at(self, file: str | os.PathLike[str], line: int,
+                  column: int) -> OptionAt | None:
+        """The option that the attribute at ``line``:``column`` of the
+        module ``file`` defines (None when it defines none: not module
+        structure, or no option there)."""
+        from ..nixos.query import definitions, show_loc
+
+        source = self._source(file)
+
+        def answer() -> OptionAt | None:
+            at = attribute_path_at(source, line, column)
+            if at is None or at.module_path is None or at.declares:
+                return None
+            system = self._evaluated()
+            loc = at.module_path
+            for n in range(len(loc), 0, -1):
+                record = system.option(loc[:n])
+                if record is None:
+                    continue
+                defs = [Definition.of(d) for d in definitions(record)
+                        if os.path.realpath(d.place.file) == os.path.realpath(source.name)]
+                here = [d for d in defs if (d.position.line, d.position.column) == (
+                    at.start.line, at.start.column)]
+                return OptionAt(loc[:n], show_loc(loc[:n]), loc[n:],
+                                (here or defs or [None])[0])
+            return None
+        return self._run(answer)
+
+    def completions(self, prefix: str) -> list[Completion]:
+        """Option paths that complete ``prefix`` (``services.open`` →
+        ``services.openssh``…): the names under its set part that start
+        with its last part, each an option or a set of options."""
+        from ..nixos.query import show_loc, type_description
+
+        loc = split_path(prefix)
+        parent, partial = (loc[:-1], loc[-1]) if loc else ((), "")
+
+        def answer() -> list[Completion]:
+            system = self._evaluated()
+            out = []
+            for name in system.children(parent):
+                if not name.startswith(partial):
+                    continue
+                full = (*parent, name)
+                record = system.option(full) if not system.children(full) else None
+                out.append(Completion(full, show_loc(full), "set" if record is None
+                                      else "option",
+                                      None if record is None else type_description(record)))
+            return out
+        return self._run(answer)
+
+    def _source(self, file: str | os.PathLike[str]) -> Source:
+        path = os.path.abspath(os.fspath(file))
+        try:
+            with inputs.overlaid(self._overlays):
+                return read_source(path)
+        except OSError as e:
+            raise NotFound(f"cannot read '{path}': {e.strerror or e}", Position(path)) \
+                from None
+
+
+def hidden(record: Any) -> bool:
+    """``internal = true`` or ``visible = false`` (or "transparent": only its
+    sub-options are documented), as the NixOS manual leaves them out."""
+    vals = record.decl.vals
+    try:
+        internal = force(vals["internal"]) if "internal" in vals else False
+        visible = force(vals["visible"]) if "visible" in vals else True
+    except NixError:
+        return False
+    return internal is True or visible is False or visible == "transparent"
+
+
+def _guarded(fn: Callable[[], T]) -> T:
+    """``fn()`` with every failure of the Nix code an ``ApiError``."""
+    try:
+        with evaluation_limits():  # out of stack or memory: Nix's error
+            return fn()
+    except ApiError:
+        raise
+    except NixError as e:
+        raise EvalError(e) from None
+    except LocateError as e:
+        raise NotFound(str(e)) from None
+
+
+# opening -------------------------------------------------------------------------
+def open_nixos(config: str | os.PathLike[str] | None = None, *,
+               nixpkgs: str | os.PathLike[str] | None = None,
+               include: list[str] | tuple[str, ...] = (), vm: bool = False,
+               pkgs: str = "auto") -> Session:
+    """A NixOS configuration, found as ``nixeval option`` finds it: ``include``
+    is ``-I`` (``nixpkgs=PATH``, ``nixos-config=FILE``), then ``NIX_PATH``;
+    ``nixpkgs`` is the same as ``-I nixpkgs=PATH`` first; ``config`` as
+    ``--config`` (default: ``<nixos-config>``, ``$NIXOS_CONFIG``,
+    ``/etc/nixos/configuration.nix``). ``vm``: its VM variant (with
+    ``qemu-vm.nix``, as ``nixos-rebuild build-vm``). ``pkgs``: ``auto``,
+    ``placeholder`` or ``real``, as ``--pkgs``. ``NotFound`` when nixpkgs or
+    the configuration is not there."""
+    entries = ([f"nixpkgs={os.fspath(nixpkgs)}"] if nixpkgs is not None else []) + \
+        list(include)
+    try:
+        target = locate(entries, os.fspath(config) if config is not None else None)
+    except LocateError as e:
+        raise NotFound(str(e)) from None
+    return Session(functools.partial(System, target, vm=vm, pkgs=pkgs))
+
+
+def open_flake(ref: str, *, overrides: dict[str, str] | None = None,
+               vm: bool = False) -> Session:
+    """``nixosConfigurations.NAME`` of the local flake ``DIR#NAME`` (NAME:
+    the host name by default), its inputs as ``flake.lock`` locks them;
+    ``overrides`` as ``--override-input NAME PATH``."""
+    from ..nixos.flake import parse_flake_arg
+
+    try:
+        target = parse_flake_arg(ref, [[k, v] for k, v in (overrides or {}).items()])
+    except LocateError as e:
+        raise NotFound(str(e)) from None
+    return Session(lambda: System(target, vm=vm))
+
+
+@dataclass(frozen=True)
+class ModulesTarget:
+    """What lint and the queries read of a target, for an ``evalModules``
+    expression: ``config`` is the file it came from (or its name),
+    ``nixpkgs`` the tree whose ``nixos/``, ``lib/``, ``pkgs/`` are not the
+    user's files."""
+
+    expr: str | None  # None: the file ``config`` holds it
+    config: str
+    nixpkgs: str
+    search_path: tuple[str, ...]
+    base_dir: str
+    qemu_vm_module: str = ""
+
+
+class ModulesSystem(System):
+    """A ``System`` whose evaluation is any ``evalModules`` result: a
+    home-manager or nix-darwin configuration, or a plain module set."""
+
+    def __init__(self, target: ModulesTarget) -> None:
+        from ..eval.state import EvalState
+
+        self.target = target  # type: ignore[assignment]
+        self.vm = False
+        self.state = EvalState(list(target.search_path))
+        self.pkgs_mode = "real"
+        self._evaluation = None
+        self.result = None
+
+    def _result(self, target: Any) -> Attrs:
+        if target.expr is None:  # read now: an overlay of the file counts
+            result = force(self.state.eval_file(target.config))
+        else:
+            result = force(self.state.eval_source(Source(target.config, target.expr),
+                                                  target.base_dir))
+        if type(result) is not Attrs or "config" not in result.vals or \
+                "options" not in result.vals:
+            raise NixError(f"the expression in '{target.config}' is not an evalModules result "
+                           "(a set with config and options)")
+        return result
+
+
+def open_modules(expr: str | None = None, *, file: str | os.PathLike[str] | None = None,
+                 include: list[str] | tuple[str, ...] = (),
+                 base_dir: str | os.PathLike[str] | None = None,
+                 tree: str | os.PathLike[str] | None = None) -> Session:
+    """Any ``evalModules`` call: the Nix expression ``expr`` (or the file
+    ``file`` holding one) must evaluate to an ``evalModules`` result, as
+    home-manager's and nix-darwin's entry points return. ``include`` is the
+    search path (``-I``; ``<nixeval/lib>`` is the embedded lib);
+    relative paths in ``expr`` are from ``base_dir`` (default: the working
+    directory); ``tree``: the checkout whose own modules lint should not
+    report as the user's (``nixos/``, ``lib/``, ``pkgs/`` below it)."""
+    if (expr is None) == (file is None):
+        raise ApiError("give the expression or the file holding it, one of the two")
+    if file is not None:
+        name = os.path.abspath(os.fspath(file))
+        where = os.path.dirname(name)
+    else:
+        where = os.path.abspath(os.fspath(base_dir or os.getcwd()))
+        name = os.path.join(where, "«expression»")
+    target = ModulesTarget(expr, name, os.path.abspath(os.fspath(tree or where)),
+                           tuple(include), where)
+    return Session(lambda: ModulesSystem(target))
+
