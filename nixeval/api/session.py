@@ -159,10 +159,11 @@ class Session:
         loc = split_path(path)
         return self._run(lambda: self._evaluated().children(loc))
 
-    def option(self, path: str | Loc, *, value: bool = True) -> Option:
+    def option(self, path: str | Loc) -> Option:
         """The option at ``path`` (inside a submodule instance too, such as
         ``users.users.alice.home``): declarations, type, description,
-        default, example, definitions and, with ``value``, its value."""
+        default, example, its value and its definitions (known once the
+        value is computed, so it is)."""
         from ..nixos.query import describe, show_loc, suggestions
 
         loc = split_path(path)
@@ -175,11 +176,11 @@ class Session:
                 what = "is a set of options, not one option" if children else "is no option"
                 raise OptionNotFound(f"`{show_loc(loc)}' {what}", children,
                                      [] if children else suggestions(system, loc))
-            return Option.of(describe(system, record, with_value=value))
+            return Option.of(describe(system, record))
         return self._run(answer)
 
-    def options(self, prefix: str | Loc = "", *, include_hidden: bool = False,
-                values: bool = True) -> list[Option]:
+    def options(self, prefix: str | Loc = "", *, include_hidden: bool = False
+                ) -> list[Option]:
         """The options under ``prefix`` (every option when empty), as
         ``nixeval options --json`` lists them: internal and invisible ones
         only with ``include_hidden``. A prefix that is an option inside a
@@ -196,7 +197,7 @@ class Session:
                 if one is None:
                     raise self._not_found(system, loc)
                 records = [one]
-            return [Option.of(describe(system, r, with_value=values)) for r in records
+            return [Option.of(describe(system, r)) for r in records
                     if include_hidden or not hidden(r)]
         return self._run(answer)
 
@@ -237,7 +238,7 @@ class Session:
     def definitions(self, path: str | Loc) -> list[Definition]:
         """Every definition of the option at ``path``: place, priority, and
         whether it won, was overridden or sits under a false ``mkIf``."""
-        return list(self.option(path, value=False).definitions)
+        return list(self.option(path).definitions)
 
     # lint ----------------------------------------------------------------------
     def lint(self, *, every_option: bool = False) -> list[Finding]:
@@ -263,14 +264,17 @@ class Session:
     def option_at(self, file: str | os.PathLike[str], line: int,
                   column: int) -> OptionAt | None:
         """The option that the attribute at ``line``:``column`` of the
-        module ``file`` defines (None when it defines none: not module
-        structure, or no option there)."""
-        from ..nixos.query import definitions, show_loc
+        module ``file`` defines: its whole key counts (on ``a`` of ``a.b.c =
+        …;`` too). None when it defines none: not module structure, or no
+        option there."""
+        from ..nixos.query import describe, show_loc
 
         source = self._source(file)
 
         def answer() -> OptionAt | None:
             at = attribute_path_at(source, line, column)
+            if at is not None:  # the whole key defines, whichever name the cursor is on
+                at = attribute_path_at(source, at.end.line, at.end.column)
             if at is None or at.module_path is None or at.declares:
                 return None
             system = self._evaluated()
@@ -279,7 +283,8 @@ class Session:
                 record = system.option(loc[:n])
                 if record is None:
                     continue
-                defs = [Definition.of(d) for d in definitions(record)
+                # definitions are known once the value is computed: describe does
+                defs = [Definition.of(d) for d in describe(system, record).definitions
                         if os.path.realpath(d.place.file) == os.path.realpath(source.name)]
                 here = [d for d in defs if (d.position.line, d.position.column) == (
                     at.start.line, at.start.column)]
