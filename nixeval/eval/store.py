@@ -364,16 +364,6 @@ def _nar_str(data: bytes) -> bytes:
     return len(data).to_bytes(8, "little") + data + b"\0" * (-len(data) % 8)
 
 
-def _file_type(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "regular"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    return "unknown"
-
-
 def _nar_chunks(path: str, filter: PathFilter | None) -> Iterator[bytes]:
     inputs.look(path)
     st = os.lstat(path)
@@ -393,7 +383,7 @@ def _nar_chunks(path: str, filter: PathFilter | None) -> Iterator[bytes]:
         inputs.listed(path)
         for entry in sorted(os.listdir(path), key=_b):
             child = path + "/" + entry
-            if filter is not None and not filter(child, _file_type(os.lstat(child).st_mode)):
+            if filter is not None and not filter(child, inputs.file_type(os.lstat(child).st_mode)):
                 continue
             yield _nar_str(b"entry") + _nar_str(b"(") + _nar_str(b"name") + _nar_str(_b(entry))
             yield _nar_str(b"node")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,16 +90,6 @@ class _Found:
     shown: bool = False  # name the file by ``fs`` in positions (SourceCopy.shown)
 
 
-def _file_type(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "regular"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    return "unknown"
-
-
 def locate(state: EvalState, path: str) -> _Found | None:
     """Where ``path`` is; None if it cannot exist (below a text file, or
     left out of a filtered copy)."""
@@ -118,7 +107,7 @@ def locate(state: EvalState, path: str) -> _Found | None:
     for name in rest.split("/")[1:]:
         fs += "/" + name
         if copy.accept is not None and inputs.lexists(fs) and \
-                not copy.accept(fs, _file_type(os.lstat(fs).st_mode)):
+                not copy.accept(fs, inputs.file_type(os.lstat(fs).st_mode)):
             return None
     return _Found(fs, accept=copy.accept, shown=copy.shown)
 
@@ -243,7 +232,7 @@ def read_file_type(state: EvalState, arg: Any) -> str:
         return "directory"
     if found is None or not inputs.lexists(found.fs):
         raise _missing(path)
-    return _file_type(os.lstat(found.fs).st_mode)
+    return inputs.file_type(os.lstat(found.fs).st_mode)
 
 
 @primop("__readDir", 1)
@@ -261,7 +250,7 @@ def read_dir(state: EvalState, arg: Any) -> Attrs:
         inputs.listed(real)
         with os.scandir(real) as it:
             for entry in it:
-                file_type = _file_type(entry.stat(follow_symlinks=False).st_mode)
+                file_type = inputs.file_type(entry.stat(follow_symlinks=False).st_mode)
                 if found.accept is None or found.accept(found.fs + "/" + entry.name, file_type):
                     entries[entry.name] = file_type
     except OSError as e:
