@@ -201,6 +201,20 @@ class Session:
                     if include_hidden or not hidden(r)]
         return self._run(answer)
 
+    def hidden_count(self, prefix: str | Loc = "") -> int:
+        """How many options under ``prefix`` ``options()`` leaves out
+        (internal or invisible ones) unless ``include_hidden``."""
+        loc = split_path(prefix)
+
+        def answer() -> int:
+            system = self._evaluated()
+            records = list(system.options(loc))
+            if not records and loc:
+                one = system.option(loc)
+                records = [one] if one is not None else []
+            return sum(hidden(r) for r in records)
+        return self._run(answer)
+
     def _not_found(self, system: System, loc: Loc) -> OptionNotFound:
         from ..nixos.query import show_loc
 

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..api import Session
     from ..nixos.system import System
 
 # exit status when nixpkgs or the configuration cannot be found
@@ -53,6 +54,14 @@ def make_system(args: argparse.Namespace) -> System:
                           "and -I (a flake is evaluated without a search path)")
     return System(parse_flake_arg(args.flake, args.override_input), vm=args.vm,
                   pkgs=args.pkgs)
+
+
+def make_session(args: argparse.Namespace) -> Session:
+    """An API session over the system the arguments name (evaluated when
+    first asked; a LocateError then is the API's NotFound)."""
+    from ..api import Session
+
+    return Session(lambda: make_system(args))
 
 
 def relative(path: str) -> str:

@@ -10,9 +10,10 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..api import Option, Position
     from ..nixos.query import OptionInfo, Place
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, relative
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_session, relative
 
 
 def main(argv: list[str]) -> int:
@@ -22,27 +23,21 @@ def main(argv: list[str]) -> int:
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
 
-    from ..eval.errors import NixError, evaluation_limits
-    from ..nixos.locate import LocateError
-    from ..nixos.query import describe, show_loc, suggestions
+    from ..api import EvalError, NotFound, OptionNotFound
+    from ..nixos.query import show_loc
 
     loc = tuple(split_path(args.path))
     try:
-        with evaluation_limits():  # out of stack or memory: Nix's error, reported below
-            system = make_system(args)
-            record = system.option(loc)
-            if record is None:
-                children = system.children(loc)
-                if children:
-                    return _print_children(args, loc, children)
-                hint = suggestions(system, loc)
-                more = "; did you mean " + ", ".join(f"`{h}'" for h in hint) + "?" if hint \
-                    else ""
-                return fail(f"no option `{show_loc(loc)}'{more}")
-            info = describe(system, record)
-    except LocateError as e:
+        info = make_session(args).option(loc)
+    except OptionNotFound as e:
+        if e.children:
+            return _print_children(args, loc, e.children)
+        more = "; did you mean " + ", ".join(f"`{h}'" for h in e.suggestions) + "?" \
+            if e.suggestions else ""
+        return fail(f"no option `{show_loc(loc)}'{more}")
+    except NotFound as e:
         return fail(str(e), NOT_FOUND)
-    except NixError as e:
+    except EvalError as e:
         print(e.render(args.show_trace), file=sys.stderr)
         return 1
     if args.json:
@@ -54,17 +49,9 @@ def main(argv: list[str]) -> int:
 
 def split_path(path: str) -> list[str]:
     """``a.b."c.d"`` → ["a", "b", "c.d"]."""
-    out, cur, quoted = [], "", False
-    for ch in path:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "." and not quoted:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    out.append(cur)
-    return out
+    from ..api import split_path as api_split_path
+
+    return list(api_split_path(path)) if path else [""]
 
 
 def _print_children(args: argparse.Namespace, loc: tuple, children: list[str]) -> int:
@@ -79,7 +66,7 @@ def _print_children(args: argparse.Namespace, loc: tuple, children: list[str]) -
     return 0
 
 
-def format_info(info: OptionInfo) -> str:
+def format_info(info: Option | OptionInfo) -> str:
     lines = [info.name]
     value = info.value_text if info.error is None else f"error: {info.error}"
     rows = [("Value", value), ("Type", info.type)]
@@ -109,7 +96,7 @@ def format_info(info: OptionInfo) -> str:
     return "\n".join(lines)
 
 
-def definitions_table(info: OptionInfo) -> list[str]:
+def definitions_table(info: Option | OptionInfo) -> list[str]:
     """The rows of the definitions table (none when there are none): where,
     priority, value (first line), and whether it won."""
     from tabulate import tabulate
@@ -131,6 +118,6 @@ def definitions_table(info: OptionInfo) -> list[str]:
                     disable_numparse=True).splitlines()
 
 
-def place_text(place: Place) -> str:
+def place_text(place: Position | Place) -> str:
     text = relative(place.file)
     return text if place.line is None else f"{text}:{place.line}:{place.column}"

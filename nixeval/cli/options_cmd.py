@@ -9,12 +9,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..api import Option
     from ..modules.graph import Loc
-    from ..modules.interpreted import Record
-    from ..nixos.query import OptionInfo
     from ..nixos.system import System
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, relative
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_session, relative
 from .option_cmd import split_path
 
 VALUE_WIDTH = 40  # the value column is cut here so one option stays one line
@@ -34,51 +33,31 @@ def main(argv: list[str]) -> int:
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
 
-    from ..eval.errors import NixError, evaluation_limits
-    from ..nixos.locate import LocateError
-    from ..nixos.query import describe, show_loc
+    from ..api import EvalError, NotFound, OptionNotFound
+    from ..nixos.query import show_loc
 
     loc: Loc = tuple(split_path(args.prefix)) if args.prefix else ()
+    session = make_session(args)
     try:
-        with evaluation_limits():  # out of stack or memory: Nix's error, reported below
-            system = make_system(args)
-            records = list(system.options(loc))
-            if not records and loc:
-                one = system.option(loc)  # an option inside a submodule instance
-                if one is None:
-                    return fail(f"no option or set of options `{show_loc(loc)}'"
-                                f"{did_you_mean(system, loc)}")
-                records = [one]
-            shown = [r for r in records if args.all or not hidden(r)]
-            infos = [describe(system, r) for r in shown]
-    except LocateError as e:
+        infos = session.options(loc, include_hidden=args.all)
+        left_out = 0 if args.all else session.hidden_count(loc)
+    except OptionNotFound as e:
+        near = "; did you mean " + ", ".join(f"`{h}'" for h in e.suggestions) + "?" \
+            if e.suggestions else ""
+        return fail(f"no option or set of options `{show_loc(loc)}'{near}")
+    except NotFound as e:
         return fail(str(e), NOT_FOUND)
-    except NixError as e:  # evaluating the module tree itself failed
+    except EvalError as e:  # evaluating the module tree itself failed
         print(e.render(args.show_trace), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps([i.to_json() for i in infos], indent=2))
     elif infos:
         print(table(infos))
-    if len(shown) < len(records):
-        print(f"({len(records) - len(shown)} internal or invisible options not shown; "
+    if left_out:
+        print(f"({left_out} internal or invisible options not shown; "
               "--all shows them)", file=sys.stderr)
     return 0
-
-
-def hidden(record: Record) -> bool:
-    """``internal = true`` or ``visible = false`` (or "transparent": only its
-    sub-options are documented), as the NixOS manual leaves them out."""
-    from ..eval.errors import NixError
-    from ..eval.values import force
-
-    vals = record.decl.vals
-    try:
-        internal = force(vals["internal"]) if "internal" in vals else False
-        visible = force(vals["visible"]) if "visible" in vals else True
-    except NixError:
-        return False
-    return internal is True or visible is False or visible == "transparent"
 
 
 def did_you_mean(system: System, loc: Loc, limit: int = 5) -> str:
@@ -100,7 +79,7 @@ def short(text: str, width: int) -> str:
     return line if len(line) <= width else line[:width - 1] + "…"
 
 
-def where_set(info: OptionInfo) -> str:
+def where_set(info: Option) -> str:
     """The winning definitions' places (the first few), or "default" when only
     the option's default won ("" when nothing defines it)."""
     won = [d for d in info.definitions if d.status == "won"]
@@ -113,7 +92,7 @@ def where_set(info: OptionInfo) -> str:
     return ", ".join(places[:MAX_PLACES]) + more
 
 
-def row(info: OptionInfo) -> list[Any]:
+def row(info: Option) -> list[Any]:
     if info.error is None:
         value = info.value_text or ""
     else:  # its first line, without "The option `x'": the row already names x
@@ -123,7 +102,7 @@ def row(info: OptionInfo) -> list[Any]:
             where_set(info)]
 
 
-def table(infos: list[OptionInfo]) -> str:
+def table(infos: list[Option]) -> str:
     from tabulate import tabulate
 
     return tabulate([row(i) for i in infos], headers=["option", "type", "value", "set at"],
