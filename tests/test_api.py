@@ -379,3 +379,19 @@ def test_real_tree_vm_lint_and_overlay(tree_1703: Path, tmp_path: Path):
         session.set_overlay(config, SERVER)  # the fix, not yet saved
         assert not [f for f in session.lint() if f.kind == "conflict"]
         assert session.value("services.timesyncd.enable") is False
+
+
+# the documentation's examples ------------------------------------------------------------
+
+def test_api_md_examples_run(monkeypatch: pytest.MonkeyPatch):
+    """docs/API.md's Python blocks, in order, from the repository root (they
+    assert what they show)."""
+    import re
+
+    text = (ROOT / "docs" / "API.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 6
+    monkeypatch.chdir(ROOT)
+    scope: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/API.md", "exec"), scope)
