@@ -99,6 +99,59 @@ def test_definitions_with_priorities(fixed: api.Session):
     assert any(d.is_default and d.status == "overridden" for d in defs)
 
 
+def test_hidden_options_are_counted(fixed: api.Session):
+    shown = fixed.options("networking")
+    every = fixed.options("networking", include_hidden=True)
+    assert fixed.hidden_count("networking") == len(every) - len(shown)
+    assert fixed.hidden_count() == len(fixed.option_names()) - len(fixed.options())
+
+
+def test_the_configuration_from_the_search_path(fixed: api.Session):
+    with api.open_nixos(include=[f"nixpkgs={EXAMPLES}", f"nixos-config={FIXED}"]) as session:
+        assert session.option("networking.hostName").to_json() == \
+            fixed.option("networking.hostName").to_json()
+
+
+def test_open_flake(tmp_path: Path):
+    """A flake whose nixpkgs input is the example tree (given as an
+    override: the lock names a store path this machine need not have)."""
+    import shutil
+
+    nixpkgs = tmp_path / "nixpkgs"
+    shutil.copytree(EXAMPLES, nixpkgs, symlinks=False)
+    flake = tmp_path / "machine"
+    flake.mkdir()
+    (flake / "flake.nix").write_text(
+        '{ inputs.nixpkgs.url = "path:' + str(nixpkgs) + '";\n'
+        "  outputs = { self, nixpkgs }: {\n"
+        "    nixosConfigurations.web1 = nixpkgs.lib.nixosSystem {\n"
+        '      system = "x86_64-linux"; modules = [ ./configuration.nix ]; }; };\n}\n')
+    shutil.copy(FIXED, flake / "configuration.nix")
+    lock = {"nodes": {"nixpkgs": {"locked": {"lastModified": 1700000000, "narHash":
+                                             "sha256-" + "A" * 43 + "=", "path": str(nixpkgs),
+                                             "type": "path"},
+                                  "original": {"path": str(nixpkgs), "type": "path"}},
+                      "root": {"inputs": {"nixpkgs": "nixpkgs"}}},
+            "root": "root", "version": 7}
+    (flake / "flake.lock").write_text(json.dumps(lock))
+    overrides = {"nixpkgs": str(nixpkgs)}
+    with api.open_flake(f"{flake}#web1", overrides=overrides) as session:
+        answer = session.option("networking.hostName")
+        assert answer.value == "web1"
+        cli = run_nixeval("option", "--json", "networking.hostName", "--flake", f"{flake}#web1",
+                          "--override-input", "nixpkgs", str(nixpkgs))
+        assert answer.to_json() == json.loads(cli.stdout)
+        at = session.option_at(flake / "configuration.nix", line_of(FIXED, "hostName"), 3)
+        assert at is not None and at.name == "networking.hostName"
+    with api.open_flake(f"{flake}#web1", overrides=overrides, vm=True) as vm:
+        assert vm.value("services.timesyncd.enable") is False
+    with api.open_flake(f"{flake}#db9", overrides=overrides) as session, \
+            pytest.raises(api.EvalError, match="no configuration"):
+        session.option_names()
+    with pytest.raises(api.NotFound, match=r"has no flake\.nix"):
+        api.open_flake(f"{tmp_path}#web1")
+
+
 # errors ----------------------------------------------------------------------------
 
 def test_an_option_not_there_suggests(fixed: api.Session):

@@ -22,6 +22,7 @@ from ..modules.graph import Loc
 from ..nixos.locate import LocateError, locate
 from ..nixos.system import System
 from ..syntax import Source, read_source
+from ..syntax.errors import NixSyntaxError
 from .cursor import attribute_path_at
 from .errors import ApiError, EvalError, NotFound, OptionNotFound
 from .results import AttributePath, Completion, Definition, Finding, Option, OptionAt, Position
@@ -363,6 +364,9 @@ def _guarded(fn: Callable[[], T]) -> T:
         raise EvalError(e) from None
     except LocateError as e:
         raise NotFound(str(e)) from None
+    except NixSyntaxError as e:
+        raise ApiError(e.message, Position(e.source.name, *e.source.line_col(e.offset))) \
+            from None
 
 
 # opening -------------------------------------------------------------------------
