@@ -305,6 +305,25 @@ def test_an_overlay_changes_the_answer_and_clearing_restores_it():
     assert files.read_bytes(FIXED).decode() == text
 
 
+def test_overlays_belong_to_their_session(fixed: api.Session):
+    text = FIXED.read_text()
+    with api.open_nixos(FIXED, nixpkgs=EXAMPLES) as edited:
+        edited.set_overlay(FIXED, text.replace('"web1"', '"web7"'))
+        for _ in range(2):  # interleaved questions
+            assert edited.value("networking.hostName") == "web7"
+            assert fixed.value("networking.hostName") == "web1"
+        line = line_of(FIXED, "networking.hostName")
+        assert edited.option_at(FIXED, line, 3).definition.value == "web7"
+        assert fixed.option_at(FIXED, line, 3).definition.value == "web1"
+
+
+def test_positions_in_a_file_not_there(fixed: api.Session, tmp_path: Path):
+    with pytest.raises(api.NotFound, match="cannot read"):
+        fixed.option_at(tmp_path / "nothing.nix", 1, 1)
+    with pytest.raises(api.NotFound, match="has no line 999"):
+        fixed.attribute_path_at(FIXED, 999, 1)
+
+
 def test_an_overlay_of_a_file_not_on_disk(tmp_path: Path):
     config = tmp_path / "configuration.nix"
     config.write_text(FIXED.read_text())

@@ -34,7 +34,7 @@ T = TypeVar("T")
 # depth ends in Nix's own error, not a crash.
 _STACK_BYTES = 512 * 1024 * 1024
 _RECURSION_LIMIT = 100_000
-_limit_lock = threading.Lock()
+_answering = threading.Lock()
 
 
 def split_path(path: str | Loc) -> Loc:
@@ -95,23 +95,22 @@ class Session:
 
     def _run(self, fn: Callable[[], T]) -> T:
         """``fn()`` on the session's worker thread, with its overlays in
-        effect, errors as ``ApiError``."""
-        if self._executor is None:
-            with _limit_lock:
+        effect, errors as ``ApiError``. One question at a time across all
+        sessions: the overlays and the recursion limit are process-wide."""
+        with _answering:
+            if self._executor is None:
                 before = threading.stack_size(_STACK_BYTES)
                 try:
                     self._executor = ThreadPoolExecutor(1, thread_name_prefix="nixeval-api")
                     self._executor.submit(lambda: None).result()  # the thread starts now
                 finally:
                     threading.stack_size(before)
-        with _limit_lock:
             limit = sys.getrecursionlimit()
             sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
-        try:
-            with inputs.overlaid(self._overlays):
-                return self._executor.submit(_guarded, fn).result()
-        finally:
-            with _limit_lock:
+            try:
+                with inputs.overlaid(self._overlays):
+                    return self._executor.submit(_guarded, fn).result()
+            finally:
                 sys.setrecursionlimit(limit)
 
     @property
@@ -273,8 +272,7 @@ class Session:
                           column: int) -> AttributePath | None:
         """The attribute path at ``line``:``column`` of ``file`` (its overlay
         when it has one), read from the syntax alone."""
-        source = self._source(file)
-        return self._run(lambda: attribute_path_at(source, line, column))
+        return self._run(lambda: attribute_path_at(_source(file), line, column))
 
     def option_at(self, file: str | os.PathLike[str], line: int,
                   column: int) -> OptionAt | None:
@@ -284,9 +282,8 @@ class Session:
         option there."""
         from ..nixos.query import describe, show_loc
 
-        source = self._source(file)
-
         def answer() -> OptionAt | None:
+            source = _source(file)
             at = attribute_path_at(source, line, column)
             if at is not None:  # the whole key defines, whichever name the cursor is on
                 at = attribute_path_at(source, at.end.line, at.end.column)
@@ -331,14 +328,15 @@ class Session:
             return out
         return self._run(answer)
 
-    def _source(self, file: str | os.PathLike[str]) -> Source:
-        path = os.path.abspath(os.fspath(file))
-        try:
-            with inputs.overlaid(self._overlays):
-                return read_source(path)
-        except OSError as e:
-            raise NotFound(f"cannot read '{path}': {e.strerror or e}", Position(path)) \
-                from None
+
+
+def _source(file: str | os.PathLike[str]) -> Source:
+    """A file's text (its overlay when it has one: read while answering)."""
+    path = os.path.abspath(os.fspath(file))
+    try:
+        return read_source(path)
+    except OSError as e:
+        raise NotFound(f"cannot read '{path}': {e.strerror or e}", Position(path)) from None
 
 
 def hidden(record: Any) -> bool:

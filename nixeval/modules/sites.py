@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from .. import inputs
 from ..eval.errors import Pos
 from ..syntax import ast, parse, read_source
 from ..syntax.errors import NixSyntaxError
@@ -27,7 +28,8 @@ _NOT_CONFIG = ("imports", "options", "_file", "key", "disabledModules", "meta", 
 def definition_site(path: str, loc: Loc) -> Pos:
     """The position of the definition of ``loc`` in the module ``path``:
     the attribute itself, or else the deepest set on the way to it."""
-    sites = _sites(path)
+    # an editor's unsaved buffer is other contents: its own cache entry
+    sites = _sites(path, inputs.overlay(path))
     for n in range(len(loc), 0, -1):
         hit = sites.get(tuple(loc[:n]))
         if hit is not None:
@@ -36,13 +38,12 @@ def definition_site(path: str, loc: Loc) -> Pos:
 
 
 def forget() -> None:
-    """Read every file again on the next question (a file changed, or an
-    editor's unsaved buffer stands for it now)."""
+    """Read every file again on the next question (files changed on disk)."""
     _sites.cache_clear()
 
 
 @functools.lru_cache(maxsize=256)
-def _sites(path: str) -> dict[Loc, Pos]:
+def _sites(path: str, _buffer: bytes | None) -> dict[Loc, Pos]:
     try:
         source = read_source(path)
         root = parse(source)
