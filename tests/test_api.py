@@ -391,6 +391,18 @@ def test_open_modules_file_and_its_overlay(tmp_path: Path):
         assert session.value("greeting") == "hey"
 
 
+def test_lint_of_a_module_set():
+    expr = MODULES.replace('{ greeting = lib.mkForce "hi"; }',
+                           "{ greeting = 80; }\n    { greting = \"hi\"; }")
+    with api.open_modules(expr) as session:
+        findings = {f.kind: f for f in session.lint()}
+    assert set(findings) == {"type-error", "unknown-option"}
+    lines = expr.splitlines()
+    assert lines[findings["type-error"].position.line - 1].strip() == "{ greeting = 80; }"
+    assert "greeting" in findings["unknown-option"].message
+    assert lines[findings["unknown-option"].position.line - 1].strip() == '{ greting = "hi"; }'
+
+
 def test_open_modules_not_an_evaluation():
     with api.open_modules("{ a = 1; }") as session, \
             pytest.raises(api.EvalError, match="not an evalModules result"):
