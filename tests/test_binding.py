@@ -207,3 +207,18 @@ def real_libs() -> list:
 def test_nixpkgs_libs_as_nix(lib: Path, expr: str) -> None:
     ours, nix = both(expr.replace("LIB", str(lib)), ROOT)
     assert ours == nix
+
+
+@needs_nix
+def test_native_asked_for_a_lib_lacking_what_it_calls_runs_the_libs_code(tmp_path: Path) -> None:
+    # a lib from before options.showDefs existed (nixpkgs 18.03, say): named otherwise here
+    lib = copy_lib(tmp_path)
+    for f in lib.glob("*.nix"):
+        f.write_text(f.read_text().replace("showDefs", "showDefinitions"))
+    expr = ("let lib = import ./lib; in (lib.evalModules { modules = [ "
+            "{ options.a = lib.mkOption { default = 1; }; } ]; }).config.a")
+    env = {"NIXEVAL_MODULES": "native", "NIXEVAL_SHOW_MODULES": "1"}
+    ours = run_nixeval("instantiate", "--eval", "--strict", "-E", expr, cwd=tmp_path, env=env)
+    assert "lacks options.showDefs, which nixeval's module system calls; its own code runs" \
+        in ours.stderr, ours.stderr
+    assert both(expr, tmp_path, env)[0] == both(expr, tmp_path)[1] == (0, "1", [])

@@ -29,9 +29,10 @@ from typing import Any
 
 from .. import inputs
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
+from ..files import read_bytes
 from ..syntax.fingerprint import file_fingerprint
 from .nix import Lib, lazy
-from .parts import PARTS
+from .parts import CALLED, PARTS
 
 _PROVEN_FILE = os.path.join(os.path.dirname(__file__), "proven.json")
 
@@ -84,6 +85,22 @@ def lib_fingerprints(folder: str) -> tuple[str, ...] | None:
                                                                   strict=True))
 
 
+def _lacking(folder: str) -> list[str]:
+    """The functions of ``CALLED`` that the lib in ``folder`` does not have: a
+    name that its file never mentions is not defined there (a read of the
+    text, as a lib's files are never other than their contents)."""
+    import re
+
+    out = []
+    for part, names in CALLED.items():
+        try:
+            text = read_bytes(os.path.join(folder, part)).decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        out.extend(f"{part[:-4]}.{n}" for n in names if not re.search(rf"\b{n}\b", text))
+    return out
+
+
 def decide(folder: str) -> Decision:
     """Whether the lib in ``folder`` is bound (decided once per process)."""
     hit = _decisions.get(folder)
@@ -98,7 +115,11 @@ def decide(folder: str) -> Decision:
         if fps is None:
             decision = Decision(folder, False, "not a lib: it lacks one of " + ", ".join(PARTS))
         elif chosen == "native":
-            decision = Decision(folder, True, "NIXEVAL_MODULES=native", fps)
+            lacking = _lacking(folder)
+            decision = Decision(folder, True, "NIXEVAL_MODULES=native", fps) if not lacking \
+                else Decision(folder, False, "NIXEVAL_MODULES=native, but this lib lacks "
+                              + ", ".join(lacking) + ", which nixeval's module system calls; "
+                              "its own code runs", fps)
         elif source is not None:
             decision = Decision(folder, True, f"proven with {source}", fps)
         else:

@@ -337,7 +337,8 @@ class Evaluation:
 
         merge_t = lazy(res)
         t = force(ov["type"])
-        message = force(t.vals["deprecationMessage"])
+        # a type of a lib from before deprecationMessage (2018) has none
+        message = force(t.vals.get("deprecationMessage"))
         if message is not None:
             lib.warn(f"The type `types.{to_string(lib.state, t.vals['name'])}' of option "
                      f"`{lib.show_option(loc)}' defined in "

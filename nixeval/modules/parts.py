@@ -25,3 +25,15 @@ PARTS: dict[str, tuple[str, ...]] = {
     "options.nix": NATIVE_OPTION_MERGES,
     "types.nix": NATIVE_NAMES,
 }
+
+# lib functions the native implementation calls (for messages and helpers),
+# by the lib file that defines each: a lib without one of them (one from
+# before 2020, say) can't be bound, even when native is asked for
+CALLED: dict[str, tuple[str, ...]] = {
+    "options.nix": ("showDefs", "showFiles", "showOption", "mkOption"),
+    "modules.nix": ("mkForce",),
+    "trivial.nix": ("warn", "isFunction", "functionArgs"),
+    "strings.nix": ("isStorePath", "escapeNixString", "escapeNixIdentifier"),
+    "attrsets.nix": ("toDerivation", "recursiveUpdate", "setAttrByPath"),
+    "types.nix": ("submoduleWith", "unspecified"),
+}
