@@ -1,9 +1,11 @@
 """nixeval against nix-instantiate on real module trees (benchmarks/realtrees).
 
-One test per tree, lib, workload and nixeval module-system mode ("native":
-nixeval's own module system bound to the lib; "interpreted": the lib's code;
-left alone nixeval picks one of the two per lib): nixeval must give Nix's value,
-or Nix's final error message, for the same command line. The trees are public
+One test per tree, lib, workload and nixeval module-system mode ("auto": as
+users run nixeval, its own module system where proven for the lib, the lib's
+code elsewhere; "interpreted": the lib's code always): nixeval must give Nix's
+value, or Nix's final error message, for the same command line. Forcing the
+native module system on a lib it is not proven for ("native") is what proving
+a lib version means, not a promise: benchmarks/realtrees/run.py reports it. The trees are public
 repositories extracted outside the project and found through NIXEVAL_TREE_*
 variables (benchmarks/realtrees/README.md); without them, or without
 nix-instantiate, each tree's test skips saying which.
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks" / "
 import realtrees
 
 TIMEOUT = 1800  # seconds per evaluation: a NixOS system takes nixeval tens of seconds
+TESTED_MODES = ("auto", "interpreted")
 
 
 def workload_params() -> list:
@@ -44,7 +47,7 @@ def workload_params() -> list:
     for _, _, workload in realtrees.iter_workloads(work):
         params += [pytest.param(workload, mode, id=f"{workload.id}/{mode}",
                                 marks=[pytest.mark.slow] if workload.slow else [])
-                   for mode in realtrees.MODES]
+                   for mode in TESTED_MODES]
     return params
 
 

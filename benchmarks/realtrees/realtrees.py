@@ -36,7 +36,10 @@ LIBS_VARIABLE = "NIXEVAL_TREE_LIBS"
 # nixeval's module system, per evaluation: "native" binds nixeval's own to the
 # lib's modules.nix on every lib; "interpreted" runs the lib's code. By default
 # nixeval binds only the libs it is proven for (default_mode says which ran).
-MODES = {"native": {"NIXEVAL_MODULES": "native"},
+# "auto" is nixeval as users run it: native where proven for the lib, the
+# lib's own code elsewhere; "native" forces nixeval's module system on any lib
+# (a diagnostic: where only it differs, nixeval's module system is at fault)
+MODES = {"auto": {}, "native": {"NIXEVAL_MODULES": "native"},
          "interpreted": {"NIXEVAL_INTERPRETED_MODULES": "1"}}
 MODE_VARIABLES = ("NIXEVAL_MODULES", "NIXEVAL_INTERPRETED_MODULES", "NIXEVAL_SHOW_MODULES")
 
