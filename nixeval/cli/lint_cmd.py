@@ -17,7 +17,6 @@ an error was (or more warnings than --max-warnings), 2 on usage errors
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from ..eval.errors import NixError
     from ..lint.rules import Finding
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system
+from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, take_config_argument
 
 FORMATS = ("text", "json", "sarif")
 
@@ -46,12 +45,9 @@ def main(argv: list[str]) -> int:
         args = ap.parse_args(argv)
     except SystemExit as e:  # argparse's usage error (2) or --help (0), as a status
         return e.code if isinstance(e.code, int) else NOT_FOUND
-    if args.file is not None:
-        if args.config is not None and os.path.abspath(args.config) != os.path.abspath(
-                args.file):
-            return fail("give the configuration once: as CONFIG or as --config FILE",
-                        NOT_FOUND)
-        args.config = args.file
+    status = take_config_argument(args)
+    if status is not None:
+        return status
 
     from ..eval.errors import NixError, evaluation_limits, is_limit_error
     from ..lint import lint, report

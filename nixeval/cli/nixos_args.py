@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 NOT_FOUND = 2
 
 
+def take_config_argument(args: argparse.Namespace) -> int | None:
+    """A command's CONFIG argument (``args.file``) as ``--config``: the exit
+    status of a failure when both are given and name different files."""
+    if args.file is not None:
+        if args.config is not None and os.path.abspath(args.config) != os.path.abspath(
+                args.file):
+            return fail("give the configuration once: as CONFIG or as --config FILE",
+                        NOT_FOUND)
+        args.config = args.file
+    return None
+
+
 def add_nixos_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("-I", "--include", action="append", default=[], metavar="PATH",
                     help="add to the search path, as nix-build does (nixpkgs=PATH, "

@@ -18,7 +18,14 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, relative
+from .nixos_args import (
+    NOT_FOUND,
+    add_nixos_arguments,
+    fail,
+    make_system,
+    relative,
+    take_config_argument,
+)
 
 if TYPE_CHECKING:
     from ..nixos.system import System
@@ -31,12 +38,9 @@ def main(argv: list[str]) -> int:
                     help="the configuration (the same as --config FILE)")
     add_nixos_arguments(ap)
     args = ap.parse_args(argv)
-    if args.file is not None:
-        if args.config is not None and os.path.abspath(args.config) != os.path.abspath(
-                args.file):
-            return fail("give the configuration once: as CONFIG or as --config FILE",
-                        NOT_FOUND)
-        args.config = args.file
+    status = take_config_argument(args)
+    if status is not None:
+        return status
 
     from .. import __version__
     from ..eval.errors import NixError
