@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,3 +32,23 @@ def run_nixeval(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
 nix_instantiate = shutil.which("nix-instantiate")
 needs_nix = pytest.mark.skipif(nix_instantiate is None,
                                reason="nix-instantiate not installed (apt-get install nix-bin)")
+
+
+# bytes of address space for a hostile-input child (its 512 MiB stack included)
+CHILD_MEMORY = 2 << 30
+
+
+def limit_child_memory() -> None:
+    """preexec_fn for a child that must not take the machine down."""
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+
+def run_limited(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """The command line as run_nixeval runs it, memory-limited and timed; a
+    hostile input must still end well: no internal error, no traceback."""
+    r = subprocess.run([sys.executable, "-m", "nixeval", *args], capture_output=True,
+                       text=True, cwd=ROOT, timeout=timeout, preexec_fn=limit_child_memory)
+    for stream in (r.stdout, r.stderr):
+        assert "internal error" not in stream
+        assert "Traceback" not in stream
+    return r

@@ -22,22 +22,19 @@ comparisons stay far below both.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, needs_nix, nix_instantiate
+from conftest import ROOT, limit_child_memory, needs_nix, nix_instantiate, run_limited
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nixeval.eval import regex as rx
 
-MEMORY = 2 << 30  # bytes of address space for a child (its 512 MiB stack included)
 TIMEOUT = 120  # seconds: generous on a loaded machine, far below a runaway run
 EXAMPLES = ROOT / "examples"
 
@@ -45,25 +42,14 @@ STACK_OVERFLOW = "error: stack overflow; max-call-depth exceeded"
 OUT_OF_MEMORY = "error: out of memory"
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
 def nixeval(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
-    """The command line as conftest's run_nixeval runs it, with a memory limit
-    and a timeout (run_nixeval has no place for either); it must end well."""
-    r = subprocess.run([sys.executable, "-m", "nixeval", *args], capture_output=True,
-                       text=True, cwd=ROOT, timeout=timeout, preexec_fn=_limit_memory)
-    for stream in (r.stdout, r.stderr):
-        assert "internal error" not in stream
-        assert "Traceback" not in stream
-    return r
+    return run_limited(*args, timeout=timeout)
 
 
 def nix(*args: str) -> subprocess.CompletedProcess[str]:
     assert nix_instantiate is not None
     return subprocess.run([nix_instantiate, *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, preexec_fn=_limit_memory)
+                          timeout=TIMEOUT, preexec_fn=limit_child_memory)
 
 
 def errors(stderr: str) -> list[str]:

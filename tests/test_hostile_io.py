@@ -21,7 +21,6 @@ import hmac
 import marshal
 import os
 import re
-import resource
 import select
 import signal
 import subprocess
@@ -32,20 +31,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, needs_nix, nix_instantiate
+from conftest import ROOT, limit_child_memory, needs_nix, nix_instantiate
 
 from nixeval import keyed
 from nixeval.syntax import MAX_FILE_BYTES, Source, ast, cache, parse, read_source
 
-MEMORY = 2 << 30  # bytes of address space for a child (its 512 MiB stack included)
 TIMEOUT = 60  # seconds: generous on a loaded machine; nothing here should take 10
 EXAMPLES = ROOT / "examples"
 TREE = ["-I", f"nixpkgs={EXAMPLES}"]
 FIXED = EXAMPLES / "configs" / "fixed.nix"
-
-
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
 def well_ended(stderr: str) -> None:
@@ -58,7 +52,7 @@ def nixeval(*args: str, cwd: Path = ROOT,
     """The command line as conftest's run_nixeval runs it, with a memory limit
     and a timeout; it must end well."""
     r = subprocess.run([sys.executable, "-m", "nixeval", *args], capture_output=True,
-                       text=True, cwd=cwd, timeout=TIMEOUT, preexec_fn=_limit_memory,
+                       text=True, cwd=cwd, timeout=TIMEOUT, preexec_fn=limit_child_memory,
                        env={**os.environ, **(env or {})})
     well_ended(r.stderr)
     return r
@@ -282,7 +276,7 @@ def redirected(command: list[str], redirection: str, *, limit: bool = True,
                cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     r = subprocess.run(["bash", "-c", f'exec "$@" {redirection}', "bash", *command],
                        capture_output=True, text=True, cwd=cwd, timeout=TIMEOUT,
-                       preexec_fn=_limit_memory if limit else None)
+                       preexec_fn=limit_child_memory if limit else None)
     well_ended(r.stderr)
     return r
 
@@ -345,7 +339,7 @@ def test_closed_stdout_never_lands_in_a_file_nixeval_opens(tmp_path):
 
 def read_a_little_then_close(command: list[str], *, limit: bool = True) -> tuple[int, str]:
     p = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-                         preexec_fn=_limit_memory if limit else None)
+                         preexec_fn=limit_child_memory if limit else None)
     try:
         assert p.stdout is not None
         p.stdout.read(10)
@@ -432,7 +426,7 @@ def interrupt(args: list[str], delay: float, *, from_spawn: bool = False,
         else:
             command = [sys.executable, "-c", ENTRY_SAYING_READY, str(write_end), *args]
         p = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             cwd=ROOT, preexec_fn=_limit_memory, pass_fds=(write_end,))
+                             cwd=ROOT, preexec_fn=limit_child_memory, pass_fds=(write_end,))
         os.close(write_end)
         write_end = -1
         try:
@@ -483,7 +477,7 @@ def test_ctrl_c_ignored_by_the_parent_stays_ignored(tmp_path):
     # nohup, a background job: SIGINT ignored before nixeval starts is left so
     p = subprocess.Popen([*NIXEVAL, "eval", "1 + 1"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, cwd=ROOT, preexec_fn=lambda: (
-                             _limit_memory(), signal.signal(signal.SIGINT, signal.SIG_IGN)))
+                             limit_child_memory(), signal.signal(signal.SIGINT, signal.SIG_IGN)))
     time.sleep(0.2)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=TIMEOUT)

@@ -17,41 +17,29 @@ below the one and leave out the other.
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, needs_nix, nix_instantiate
+from conftest import limit_child_memory, needs_nix, nix_instantiate, run_limited
 
 from nixeval.eval.base_env import BASE_NAMES
 from nixeval.syntax import NixSyntaxError, parse_text
 from nixeval.syntax.printer import to_source
 from nixeval.syntax.scope import check_scopes
 
-MEMORY = 2 << 30  # bytes of address space for a child (its 512 MiB stack included)
 TIMEOUT = 60  # seconds: generous on a loaded machine, far below a quadratic run
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
 def nixeval(*args: str, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
-    """The command line as conftest's run_nixeval runs it, with a memory limit
-    and a timeout (run_nixeval has no place for either); it must end well."""
-    r = subprocess.run([sys.executable, "-m", "nixeval", *args], capture_output=True,
-                       text=True, cwd=ROOT, timeout=timeout, preexec_fn=_limit_memory)
-    assert "internal error" not in r.stderr
-    assert "Traceback" not in r.stderr
-    return r
+    return run_limited(*args, timeout=timeout)
 
 
 def nix(*args: str) -> subprocess.CompletedProcess[str]:
     assert nix_instantiate is not None
     return subprocess.run([nix_instantiate, *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, preexec_fn=_limit_memory)
+                          timeout=TIMEOUT, preexec_fn=limit_child_memory)
 
 
 def last_error(stderr: str) -> str:

@@ -361,13 +361,7 @@ class _BriefPrinter:
             else:
                 out.append(show_string(v))
         elif t is Lambda:
-            fc = v.fn
-            name = f" {fc.name}" if fc.name else ""
-            where = ""
-            if fc.pos is not None:
-                line, col = fc.pos[0].line_col(fc.pos[1])
-                where = f" @ {fc.pos[0].name}:{line}:{col}"
-            out.append(f"«lambda{name}{where}»")
+            out.append(lambda_text(v))
         elif t is PrimOp:
             out.append(f"«primop {v.name}»")
         elif t is PrimOpApp:
@@ -597,3 +591,14 @@ def _show_bindings(node: Any, out: list[str], path: Any) -> None:
         out.append('}" = ')
         _show(d.value, out, path)
         out.append("; ")
+
+
+def lambda_text(v: Lambda) -> str:
+    """A function as current Nix shows it: ``«lambda NAME @ FILE:LINE:COL»``."""
+    fc = v.fn
+    name = f" {fc.name}" if fc.name else ""
+    where = ""
+    if fc.pos is not None:
+        line, col = fc.pos[0].line_col(fc.pos[1])
+        where = f" @ {fc.pos[0].name}:{line}:{col}"
+    return f"«lambda{name}{where}»"

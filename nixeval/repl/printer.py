@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..eval.errors import NixError
-from ..eval.printer import show_attr_name, show_float, show_string
+from ..eval.printer import lambda_text, show_attr_name, show_float, show_string
 from ..eval.values import Attrs, ContextStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk, force
 from ..nixos.placeholder import MARK
 
@@ -150,13 +150,7 @@ def _function(v: Any) -> str:
             return f"«primop {v.name}»"
         return _function(v.formals) if type(v.formals) is Lambda else f"«lambda {v.name}»"
     if type(v) is Lambda:
-        fc = v.fn
-        name = f" {fc.name}" if fc.name else ""
-        where = ""
-        if fc.pos is not None:
-            line, col = fc.pos[0].line_col(fc.pos[1])
-            where = f" @ {fc.pos[0].name}:{line}:{col}"
-        return f"«lambda{name}{where}»"
+        return lambda_text(v)
     if type(v) is Thunk:  # not reached: values are forced first
         return "«thunk»"
     raise TypeError(f"not a Nix value: {v!r}")
