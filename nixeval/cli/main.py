@@ -72,6 +72,7 @@ commands:
   deploy [CONFIG] --target USER@HOST
                         lint, build with nix-build, copy over ssh and activate
   repl [CONFIG]         explore a configuration: config, options, pkgs, lib in scope
+  lsp                   the language server (LSP over standard input and output)
 
 Run 'nixeval COMMAND --help' for a command's options.
 
@@ -90,7 +91,7 @@ _RECURSION_LIMIT = 100_000
 COMMANDS = {"eval": "eval_cmd", "parse": "parse_cmd", "instantiate": "instantiate",
             "option": "option_cmd", "options": "options_cmd", "lint": "lint_cmd",
             "why": "why_cmd", "build-vm": "build_vm_cmd", "repl": "repl_cmd",
-            "deploy": "deploy_cmd"}
+            "deploy": "deploy_cmd", "lsp": "lsp_cmd"}
 
 
 def _command(name: str) -> Callable[[list[str]], int] | None:

@@ -1,0 +1,1 @@
+"""``nixeval lsp``: the language server (pygls) over ``nixeval.api``."""
