@@ -11,9 +11,6 @@ import time
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
 from lsp_client import (
     FIXTURES,
     SERVER,
@@ -29,6 +26,8 @@ from lsp_client import (
     until,
     uri,
 )
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,6 +6,7 @@ newer edit made stale is not published, and the next one starts at once."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -131,7 +132,7 @@ class Worker:
                 findings = session.lint()
             except ApiError as e:  # the system does not evaluate at all
                 path, diagnostic = diagnostics.api_error(e, _texts(buffers, e))
-                if path is None:
+                if path is None or (path not in buffers and not os.path.isfile(path)):
                     return Outcome(generation, {}, buffers, f"nixeval: {e}", None)
                 return Outcome(generation, {path: [diagnostic]}, buffers, None, None)
             if self.cancelled.is_set():
@@ -155,7 +156,7 @@ class Worker:
                     if r.file not in texts:
                         texts[r.file] = diagnostics.read_text(r.file)
                 path, diagnostic = diagnostics.finding(f, texts)
-                if path is None:
+                if path is None or (path not in buffers and not os.path.isfile(path)):
                     message = (message + "\n" if message else "") + f.message
                 else:
                     by_file.setdefault(path, []).append(diagnostic)
