@@ -74,7 +74,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
 
 def _buffer(path: str | os.PathLike[str], data: bytes) -> tuple[int, os.stat_result]:
     """A descriptor on an unnamed regular file holding ``data``."""
-    inputs.impure(f"'{os.fspath(path)}' is an unsaved buffer")  # no disk state to check
+    inputs.read_buffer(path)
     with tempfile.TemporaryFile() as f:
         f.write(data)
         f.flush()

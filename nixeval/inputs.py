@@ -131,10 +131,14 @@ class Recorder:
     ways in one run (a file changed while it was read) makes the run impure:
     no single state of the world produced its answer."""
 
-    def __init__(self, ignored: tuple[str, ...] = ()) -> None:
+    def __init__(self, ignored: tuple[str, ...] = (), outer: Recorder | None = None) -> None:
         self.ignored = ignored  # prefixes of nixeval's own files (its caches)
+        # a recording in force when this one began (the answer cache's around a
+        # session's): it is told everything too
+        self.outer = outer
         self.looked: dict[str, Observation] = {}
         self.read: dict[str, Signature] = {}
+        self.buffers: set[str] = set()  # files whose overlay was read
         self.listed: dict[str, Listing | None] = {}
         self.env: dict[str, str | None] = {}
         self.impure: str | None = None
@@ -143,35 +147,64 @@ class Recorder:
         return path.startswith(self.ignored) if self.ignored else False
 
     def note_look(self, path: str, seen: Observation) -> None:
+        if self.outer is not None:
+            self.outer.note_look(path, seen)
         if self._skip(path):
             return
         if self.looked.setdefault(path, seen) != seen:
-            self.impure = f"'{path}' changed during the run"
+            self.note_impure(f"'{path}' changed during the run")
 
     def note_read(self, path: str, sig: Signature) -> None:
+        if self.outer is not None:
+            self.outer.note_read(path, sig)
         if self._skip(path):
             return
         if self.read.setdefault(path, sig) != sig:
-            self.impure = f"'{path}' changed during the run"
+            self.note_impure(f"'{path}' changed during the run")
+
+    def note_buffer(self, path: str) -> None:
+        if self.outer is not None:
+            self.outer.note_buffer(path)
+        self.buffers.add(path)
+        self.note_impure(f"'{path}' is an unsaved buffer")  # no disk state to check
 
     def note_listing(self, path: str) -> None:
+        if self.outer is not None:
+            self.outer.note_listing(path)
         if self._skip(path) or path in self.listed:
             return
         self.listed[path] = listing(path)
+
+    def note_env(self, name: str, value: str | None) -> None:
+        if self.outer is not None:
+            self.outer.note_env(name, value)
+        self.env.setdefault(name, value)
+
+    def note_impure(self, why: str) -> None:
+        if self.outer is not None:
+            self.outer.note_impure(why)
+        if self.impure is None:
+            self.impure = why
 
 
 recorder: Recorder | None = None
 
 
 @contextmanager
-def recording(ignored: tuple[str, ...] = ()) -> Iterator[Recorder]:
-    """Record the inputs of the block."""
+def recording(ignored: tuple[str, ...] = (), into: Recorder | None = None
+              ) -> Iterator[Recorder]:
+    """Record the inputs of the block (``into`` an existing record, to add a
+    later question's to it); a recording in force goes on seeing them."""
     global recorder
-    recorder = Recorder(ignored)
+    before = recorder
+    this = into if into is not None else Recorder(ignored)
+    this.outer = before
+    recorder = this
     try:
-        yield recorder
+        yield this
     finally:
-        recorder = None
+        this.outer = None
+        recorder = before
 
 
 def read(path: str | os.PathLike[str], st: os.stat_result) -> None:
@@ -186,19 +219,25 @@ def listed(path: str) -> None:
         recorder.note_listing(os.path.abspath(path))
 
 
+def read_buffer(path: str | os.PathLike[str]) -> None:
+    """An overlay (an unsaved buffer) was read in place of a file."""
+    if recorder is not None:
+        recorder.note_buffer(os.path.abspath(os.fspath(path)))
+
+
 def env(name: str) -> str | None:
     """An environment variable's value, recorded."""
     value = os.environ.get(name)
     if recorder is not None:
-        recorder.env.setdefault(name, value)
+        recorder.note_env(name, value)
     return value
 
 
 def impure(why: str) -> None:
     """The run used something no record can check (the clock, the network,
     the machine's memory): its answer is not kept."""
-    if recorder is not None and recorder.impure is None:
-        recorder.impure = why
+    if recorder is not None:
+        recorder.note_impure(why)
 
 
 def look(path: str | os.PathLike[str]) -> Observation:

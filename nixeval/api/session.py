@@ -1,12 +1,14 @@
 """Sessions: one system opened (a NixOS configuration, its VM variant, a
 flake's configuration, or any ``evalModules`` call) and the questions asked
-of it. A session holds its evaluation until an overlay changes (then the next
-question evaluates again, from scratch for now; parses come from the cache)."""
+of it. A session holds its evaluation until a file it read changes (an
+overlay set or cleared, ``files_changed``, ``refresh``); the next question
+then evaluates again in the same evaluator, which keeps the imports that
+cannot depend on the changed files (``EvalState.next_generation``)."""
 
 from __future__ import annotations
 
 import difflib
-import functools
+import gc
 import os
 import sys
 import threading
@@ -15,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .. import inputs
+from .. import inputs, keyed
 from ..eval.errors import NixError, evaluation_limits
+from ..eval.state import EvalState
 from ..eval.values import Attrs, force
 from ..modules.graph import Loc
 from ..nixos.locate import LocateError, locate
@@ -35,6 +38,10 @@ T = TypeVar("T")
 _STACK_BYTES = 512 * 1024 * 1024
 _RECURSION_LIMIT = 100_000
 _answering = threading.Lock()
+# Evaluation runs with Python's cycle collector off (it would rescan millions of
+# live objects); a dropped evaluation's cycles are collected after this many
+# (each holds about 120 MB on nixpkgs 17.03, and a collection takes seconds)
+_COLLECT_AFTER = 4
 
 
 def split_path(path: str | Loc) -> Loc:
@@ -65,16 +72,25 @@ class Session:
     evaluating (``EvalError``, with Nix's text and position), an option not
     there (``OptionNotFound``), a file or line not there (``NotFound``)."""
 
-    def __init__(self, make_system: Callable[[], System]) -> None:
+    def __init__(self, make_system: Callable[[EvalState | None], System], *,
+                 carries: bool = True) -> None:
+        # make_system(state): a new System, in ``state`` (begun anew) if given
         self._make_system = make_system
+        self._carries = carries  # False (a flake): any change means a fresh evaluator
         self._system: System | None = None
+        # the evaluator, kept across evaluations, and everything it has read
+        self._state: EvalState | None = None
+        self._record: inputs.Recorder | None = None
+        self._changed: set[str] = set()  # read files changed since the last evaluation
         self._overlays: dict[str, bytes] = {}
         self._executor: ThreadPoolExecutor | None = None
+        self.evaluations = 0  # how many times the system was evaluated (for tests, tools)
+        self._dropped = 0  # evaluations dropped since garbage was last collected
 
     # life ----------------------------------------------------------------------
     def close(self) -> None:
         """Drop the evaluation and the worker thread."""
-        self._system = None
+        self._forget()
         if self._executor is not None:
             self._executor.shutdown()
             self._executor = None
@@ -85,13 +101,102 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def collect(self) -> None:
+        """Free what earlier evaluations left (their cycles of thunks and
+        scopes), now: a client calls it when idle. What the session keeps is
+        then frozen, so later collections do not scan it again. Done every
+        few evaluations anyway, which bounds the memory a session holds."""
+        with _answering:
+            self._collect()
+
+    def _collect(self) -> None:
+        gc.collect()
+        gc.freeze()
+        self._dropped = 0
+
     def invalidate(self) -> None:
-        """Forget the evaluation: the next question evaluates again (files
-        changed on disk are read again)."""
+        """Forget the evaluation and the evaluator: the next question
+        evaluates again from nothing (every file is read again)."""
+        self._forget()
+
+    def _forget(self) -> None:
         from ..modules import sites
 
         self._system = None
+        self._state = None
+        self._record = None
+        self._changed.clear()
         sites.forget()
+
+    def files_changed(self, paths: list[str] | tuple[str, ...] | set[str]) -> None:
+        """The files ``paths`` changed on disk (an editor's save, a watcher's
+        event): the next question evaluates again if the evaluation read any
+        of them, reusing what cannot depend on them."""
+        changes = {}
+        for p in paths:
+            path = os.path.abspath(os.fspath(p))
+            if path not in self._overlays:  # a buffer stands for it: the disk is no matter
+                changes[path] = self._kind_changed(path)
+        self._apply(changes)
+
+    def refresh(self) -> list[str]:
+        """Check every file and path the evaluation read or looked at against
+        the disk now; what changed is taken as ``files_changed`` would. Returns
+        the changed paths."""
+        record = self._record
+        if record is None:
+            return []
+        changes: dict[str, bool] = {}
+        for path, sig in list(record.read.items()):
+            if path in self._overlays:
+                continue
+            try:
+                now: inputs.Signature | None = inputs.signature(os.stat(path))
+            except OSError:
+                now = None
+            if now != sig:
+                changes[path] = now is None or inputs.observe(path) != record.looked.get(
+                    path, ("regular", None, "regular"))
+        for path, seen in list(record.looked.items()):
+            if path not in self._overlays and inputs.observe(path) != seen:
+                changes[path] = True
+        for path, entries in list(record.listed.items()):
+            if inputs.listing(path) != entries:
+                changes[path] = True
+        self._apply(changes)
+        return sorted(changes)
+
+    def _kind_changed(self, path: str) -> bool:
+        """Whether ``path`` is now of another kind (or there, or not) than the
+        evaluation saw: then not only contents changed."""
+        record = self._record
+        if record is None:
+            return False
+        seen = record.looked.get(path)
+        if seen is None:
+            seen = ("regular", None, "regular") if path in record.read else None
+        return seen is not None and inputs.observe(path) != seen
+
+    def _apply(self, changes: dict[str, bool]) -> None:
+        """``changes``: path → whether its kind changed (or it appeared or
+        went). A changed kind, or any change in a flake, starts afresh; a
+        changed file the evaluation read starts a new evaluation that keeps
+        what cannot depend on it; a file it never read changes nothing."""
+        record = self._record
+        if record is None or not changes:
+            return
+        from ..modules import binding, sites
+
+        read = {p for p in changes if p in record.read or p in record.buffers}
+        listed = {p for p in changes if os.path.dirname(p) in record.listed}
+        if any(changes.values()) or listed or (read and not self._carries):
+            self._forget()
+            return
+        if read:
+            self._system = None
+            self._changed |= read
+            sites.forget()
+            binding.forget({os.path.dirname(p) for p in read})
 
     def _run(self, fn: Callable[[], T]) -> T:
         """``fn()`` on the session's worker thread, with its overlays in
@@ -107,11 +212,24 @@ class Session:
                     threading.stack_size(before)
             limit = sys.getrecursionlimit()
             sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+            # evaluation makes millions of objects and almost no cyclic garbage:
+            # the cycle collector rescanning them would take half the time
+            collecting = gc.isenabled()
+            gc.disable()
             try:
                 with inputs.overlaid(self._overlays):
-                    return self._executor.submit(_guarded, fn).result()
+                    return self._executor.submit(_guarded, self._recorded, fn).result()
             finally:
                 sys.setrecursionlimit(limit)
+                if collecting:
+                    gc.enable()
+
+    def _recorded(self, fn: Callable[[], T]) -> T:
+        """``fn()``, what it reads added to the record of the evaluator's inputs."""
+        if self._record is None:
+            self._record = inputs.Recorder((keyed.cache_root() + os.sep,))
+        with inputs.recording(into=self._record):
+            return fn()
 
     @property
     def system(self) -> System:
@@ -121,7 +239,16 @@ class Session:
     def _evaluated(self) -> System:
         """The system, evaluated now if it is not (on the worker thread)."""
         if self._system is None:
-            system = self._make_system()
+            state = self._state
+            if state is not None:
+                state.next_generation(frozenset(self._changed))
+                self._dropped += 1
+                if self._dropped >= _COLLECT_AFTER:
+                    self._collect()
+            self._changed.clear()
+            system = self._make_system(state)
+            self._state = system.state
+            self.evaluations += 1
             system.evaluation  # noqa: B018 - evaluates the module tree now
             self._system = system
         return self._system
@@ -130,14 +257,25 @@ class Session:
     def set_overlay(self, path: str | os.PathLike[str], text: str) -> None:
         """Use ``text`` as the contents of the file ``path`` (an editor's
         unsaved buffer; the file need not exist) in every later answer."""
-        self._overlays[os.path.abspath(os.fspath(path))] = text.encode(
-            "utf-8", "surrogateescape")
-        self.invalidate()
+        path = os.path.abspath(os.fspath(path))
+        data = text.encode("utf-8", "surrogateescape")
+        before = self._overlays.get(path)
+        self._overlays[path] = data
+        if before is None:
+            disk = _disk_contents(path)
+            if disk != data:
+                self._apply({path: disk is None})
+        elif before != data:
+            self._apply({path: False})
 
     def clear_overlay(self, path: str | os.PathLike[str]) -> None:
         """Back to the file's contents on disk."""
-        if self._overlays.pop(os.path.abspath(os.fspath(path)), None) is not None:
-            self.invalidate()
+        path = os.path.abspath(os.fspath(path))
+        before = self._overlays.pop(path, None)
+        if before is not None:
+            disk = _disk_contents(path)
+            if disk != before:
+                self._apply({path: disk is None})
 
     @property
     def overlays(self) -> list[str]:
@@ -330,6 +468,16 @@ class Session:
 
 
 
+def _disk_contents(path: str) -> bytes | None:
+    """A regular file's contents on disk (None: not one, or unreadable)."""
+    from ..files import read_bytes
+
+    try:
+        return read_bytes(path) if os.path.isfile(path) else None
+    except OSError:
+        return None
+
+
 def _source(file: str | os.PathLike[str]) -> Source:
     """A file's text (its overlay when it has one: read while answering)."""
     path = os.path.abspath(os.fspath(file))
@@ -351,11 +499,11 @@ def hidden(record: Any) -> bool:
     return internal is True or visible is False or visible == "transparent"
 
 
-def _guarded(fn: Callable[[], T]) -> T:
-    """``fn()`` with every failure of the Nix code an ``ApiError``."""
+def _guarded(run: Callable[[Callable[[], T]], T], fn: Callable[[], T]) -> T:
+    """``run(fn)`` with every failure of the Nix code an ``ApiError``."""
     try:
         with evaluation_limits():  # out of stack or memory: Nix's error
-            return fn()
+            return run(fn)
     except ApiError:
         raise
     except NixError as e:
@@ -386,7 +534,7 @@ def open_nixos(config: str | os.PathLike[str] | None = None, *,
         target = locate(entries, os.fspath(config) if config is not None else None)
     except LocateError as e:
         raise NotFound(str(e)) from None
-    return Session(functools.partial(System, target, vm=vm, pkgs=pkgs))
+    return Session(lambda state: System(target, vm=vm, pkgs=pkgs, state=state))
 
 
 def open_flake(ref: str, *, overrides: dict[str, str] | None = None,
@@ -400,7 +548,8 @@ def open_flake(ref: str, *, overrides: dict[str, str] | None = None,
         target = parse_flake_arg(ref, [[k, v] for k, v in (overrides or {}).items()])
     except LocateError as e:
         raise NotFound(str(e)) from None
-    return Session(lambda: System(target, vm=vm))
+    # a flake's source is a copy of its whole tree: any change changes every path
+    return Session(lambda state: System(target, vm=vm), carries=False)
 
 
 @dataclass(frozen=True)
@@ -422,12 +571,10 @@ class ModulesSystem(System):
     """A ``System`` whose evaluation is any ``evalModules`` result: a
     home-manager or nix-darwin configuration, or a plain module set."""
 
-    def __init__(self, target: ModulesTarget) -> None:
-        from ..eval.state import EvalState
-
+    def __init__(self, target: ModulesTarget, state: EvalState | None = None) -> None:
         self.target = target  # type: ignore[assignment]
         self.vm = False
-        self.state = EvalState(list(target.search_path))
+        self.state = state if state is not None else EvalState(list(target.search_path))
         self.pkgs_mode = "real"
         self._evaluation = None
         self.result = None
@@ -466,5 +613,5 @@ def open_modules(expr: str | None = None, *, file: str | os.PathLike[str] | None
         name = os.path.join(where, "«expression»")
     target = ModulesTarget(expr, name, os.path.abspath(os.fspath(tree or where)),
                            tuple(include), where)
-    return Session(lambda: ModulesSystem(target))
+    return Session(lambda state: ModulesSystem(target, state))
 

@@ -73,7 +73,7 @@ def make_session(args: argparse.Namespace) -> Session:
     first asked; a LocateError then is the API's NotFound)."""
     from ..api import Session
 
-    return Session(lambda: make_system(args))
+    return Session(lambda _state: make_system(args))  # one evaluation per run
 
 
 def relative(path: str) -> str:

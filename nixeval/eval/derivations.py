@@ -74,6 +74,11 @@ def store_objects(state: EvalState) -> StoreObjects:
     return objects
 
 
+def forget_store_objects(state: EvalState) -> None:
+    """A new evaluation in ``state`` starts with no store objects made."""
+    _OBJECTS.pop(state, None)
+
+
 def split_store_path(state: EvalState, path: str) -> tuple[str, str] | None:
     """``/nix/store/h-n/a/b`` → (``/nix/store/h-n``, ``/a/b``); None outside the store."""
     prefix = state.store_dir + "/"

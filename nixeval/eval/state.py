@@ -224,6 +224,25 @@ class EvalState:
         self._imports[path] = value
         return value
 
+    def next_generation(self, changed: frozenset[str]) -> None:
+        """Begin another evaluation in this state after the files ``changed``
+        changed (contents only). Kept: what provably depends on no file's
+        contents but its own, the value of an unchanged file that is a
+        function of nothing else (its compiled code comes with it). Every
+        other import (sets, partly forced values, which may hold values of
+        changed files), the layers' per-evaluation state and store copies of
+        changed trees are dropped."""
+        self._imports = {path: value for path, value in self._imports.items()
+                         if path not in changed and _closed(value)}
+        self.extensions = {}
+        self._store_copies = {path: copy for path, copy in self._store_copies.items()
+                              if not any(c == path or c.startswith(path.rstrip("/") + "/")
+                                         for c in changed)}
+        from .derivations import forget_store_objects
+
+        forget_store_objects(self)
+        self.call_depth = 0
+
     def resolve_import(self, path: str, pos: Pos) -> str:
         from .builtins.io import locate
 
@@ -280,6 +299,15 @@ class EvalState:
 
 
 _MISSING = object()
+
+
+def _closed(value: Any) -> bool:
+    """A file's value that holds nothing computed: a plain constant, or a
+    function whose body's scope is the file's top level with no bindings
+    (``{ config, ... }: …``: nearly every module and package file)."""
+    t = type(value)
+    return (t is Lambda and value.env is None) or t in (int, float, bool, str, NixPath) \
+        or value is None
 
 
 class _FailedImport:

@@ -129,6 +129,12 @@ def decide(folder: str) -> Decision:
     return decision
 
 
+def forget(folders: set[str]) -> None:
+    """Decide again for libs in ``folders``, whose files changed."""
+    for folder in folders:
+        _decisions.pop(folder, None)
+
+
 def _settle(decision: Decision) -> Decision:
     """The decision as it stands, said once per lib (NIXEVAL_SHOW_MODULES)."""
     _decisions[decision.folder] = decision

@@ -41,7 +41,10 @@ class System:
     """One evaluation of a configuration (plain, or the VM variant)."""
 
     def __init__(self, target: Target | FlakeTarget, vm: bool = False,
-                 pkgs: str = "auto") -> None:
+                 pkgs: str = "auto", state: EvalState | None = None) -> None:
+        """``state``: an evaluator an earlier evaluation of the same
+        configuration used, begun anew (``EvalState.next_generation``), whose
+        kept imports spare this one their work (not for a flake)."""
         self.target = target
         self.vm = vm
         if isinstance(target, FlakeTarget):
@@ -54,7 +57,7 @@ class System:
             return
         include = [f"nixpkgs={target.nixpkgs}", f"nixos-config={target.config}",
                    *target.search_path]
-        self.state = EvalState(include)
+        self.state = state if state is not None else EvalState(include)
         self.pkgs_mode = pkgs if pkgs != "auto" else (
             "placeholder" if inputs.isfile(os.path.join(
                 target.nixpkgs, "pkgs", "top-level", "all-packages.nix")) else "real")
