@@ -120,14 +120,18 @@ def _type_problems(snapshot: Snapshot, site: Site, option: OptionData, path: str
     name = show_loc(site.loc)  # an instance's own (accounts.alice.shell, not <name>)
     if verdict is False:
         shown = text[site.value.start:site.value.end]
-        if snapshot.modern_messages:
+        template = snapshot.type_error_template
+        if template is None:
             message = (f"A definition for option `{name}' is not of type "
                        f"`{shape.description}'. Definition values:\n- In `{path}': {shown}")
-        else:
-            message = (f"The option value `{name}' in `{path}' is not of type "
-                       f"`{shape.description}'.")
+        else:  # the old lib's own words
+            message = template.replace("${showOption loc}", name).replace(
+                "${def.file}", path).replace("${type.description}", shape.description).replace(
+                "${type.name}", shape.name)
         return [Problem("type-error", message, site.node.start, site.node.end, name)]
-    if verdict is True and shape.name == "listOf" and shape.nested and \
+    # elements: as lint words them where the lib names the element (2020 on)
+    if verdict is True and snapshot.type_error_template is None and shape.name == "listOf" \
+            and shape.nested and \
             isinstance(site.value, ast.List):
         element = shape.nested[0]
         out = []

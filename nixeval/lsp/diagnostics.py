@@ -56,8 +56,10 @@ def finding(f: Finding, texts: dict[str, str]) -> tuple[str | None, types.Diagno
     lines = Lines(text)
     if path and where is not None and where.line is not None:
         rng = lines.word_range(where)
-    else:
-        rng = types.Range(types.Position(0, 0), types.Position(0, 0))
+    else:  # old libs name the file only: the option's definition in it, when it is there
+        at = _definition_of(f.option, path, text) if path and f.option else None
+        rng = lines.range(*at) if at else types.Range(types.Position(0, 0),
+                                                      types.Position(0, 0))
     related = [types.DiagnosticRelatedInformation(
         types.Location(uri_of(r.file), Lines(texts.get(r.file, "")).word_range(r)),
         _related_text(f)) for r in f.related if r.file.startswith("/")]
@@ -69,6 +71,17 @@ def finding(f: Finding, texts: dict[str, str]) -> tuple[str | None, types.Diagno
         source=SOURCE, code=f.kind, related_information=related or None,
         tags=[types.DiagnosticTag.Deprecated] if f.kind in ("renamed-option",) else None,
         data={"actions": actions, "fix": f.fix, "option": f.option})
+
+
+def _definition_of(option: str, path: str, text: str) -> tuple[int, int] | None:
+    """The key span of the attribute defining ``option`` in a module's text."""
+    root = parse_buffer(path, text)
+    if not isinstance(root, ast.Node):
+        return None
+    for site in module_sites(root):
+        if show_loc(site.loc) == option:
+            return site.node.start, site.node.end
+    return None
 
 
 def api_error(e: ApiError, texts: dict[str, str]) -> tuple[str | None, types.Diagnostic]:

@@ -29,7 +29,8 @@ from .worker import Outcome, Worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# the kinds the fast checks report: lint's own replace them once it is current
+# the kinds the fast checks report: lint's own, of the text it read, are stale once
+# the buffer changes
 _FAST_KINDS = frozenset({"unknown-option", "type-error"})
 
 
@@ -60,30 +61,25 @@ class NixevalServer(LanguageServer):
 
     # diagnostics ---------------------------------------------------------------
     def publish(self, path: str) -> None:
-        """The file's diagnostics: a syntax error alone; else lint's (those
-        the fast checks redo only while lint read this very text) and the
-        fast checks' against the snapshot."""
+        """The file's diagnostics: a syntax error alone; else lint's, which
+        are the word on the text lint read; while the buffer differs from it,
+        the fast checks' against the snapshot in place of lint's findings of
+        the kinds they redo."""
         uri = diagnostics.uri_of(path)
         doc = self.workspace.text_documents.get(uri)
         found = list(self.lint.get(path, []))
         if doc is not None:
             text = doc.source
-            lines = Lines(text)
             root = parse_buffer(path, text)
             if not isinstance(root, ast.Node):
-                found = [diagnostics.syntax(root, lines)]
-            else:
-                if self.linted.get(path) != text:
-                    found = [d for d in found if d.code not in _FAST_KINDS
-                             and d.code != "syntax-error"]
+                found = [diagnostics.syntax(root, Lines(text))]
+            elif self.linted.get(path) != text:
+                found = [d for d in found if d.code not in _FAST_KINDS
+                         and d.code not in ("syntax-error", "eval-error")]
                 if self.snapshot is not None and self.snapshot.is_module_file(path):
-                    seen = {(d.code, d.range.start.line, d.range.start.character, d.message)
-                            for d in found}
-                    for p in checks.check(root, path, text, self.snapshot):
-                        d = diagnostics.problem(p, text, lines, root)
-                        if (d.code, d.range.start.line, d.range.start.character,
-                                d.message) not in seen:
-                            found.append(d)
+                    lines = Lines(text)
+                    found += [diagnostics.problem(p, text, lines, root)
+                              for p in checks.check(root, path, text, self.snapshot)]
         if found or path in self.published:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri, found, version=doc.version if doc is not None else None))

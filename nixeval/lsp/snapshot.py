@@ -6,6 +6,7 @@ evaluation of a real tree takes seconds)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -87,7 +88,7 @@ class Snapshot:
     names: list[str]  # every top-level option's shown name (for "did you mean")
     instances: dict[tuple[str, ...], OptionData]  # computed options, by loc
     module_files: frozenset[str]  # files that are modules of this system (real paths)
-    modern_messages: bool  # the lib writes "A definition for option …" type errors
+    type_error_template: str | None  # an old lib's wording of a type error (None: 2020 on)
     pkgs_names: tuple[str, ...] = ()
     lib_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "" and lib.X
 
@@ -174,7 +175,7 @@ def extract(system: Any) -> Snapshot:
             continue
         data.value_text = _value_text(system, loc)
         instances[loc] = data
-    return Snapshot(root, names, instances, frozenset(files), _modern_messages(root),
+    return Snapshot(root, names, instances, frozenset(files), _type_error_template(root),
                     _names(system, "pkgs"), _lib_names(system))
 
 
@@ -309,21 +310,26 @@ def _module_files(merge: Any) -> Iterator[str]:
             yield os.path.realpath(path)
 
 
-def _modern_messages(root: Node) -> bool:
-    """Whether the lib writes type errors as "A definition for option `x' is
-    not of type" (2020 on) or as "The option value `x' in `file' is not of
-    type" (before): read from its modules.nix, found by ``_module.args``'s
-    declaration."""
+def _type_error_template(root: Node) -> str | None:
+    """How the lib words a definition of the wrong type: None for "A
+    definition for option `x' is not of type" (2020 on), else its older
+    template ("The option value `${showOption loc}' in `${def.file}' is not
+    a ${type.description}." and the like), read from its modules.nix, found
+    by ``_module.args``'s declaration."""
     node = root.children.get("_module")
     args = node.children.get("args") if node is not None else None
     decls = args.option.declarations if args is not None and args.option else ()
     for p in decls:
         try:
             with open(p.file, encoding="utf-8", errors="replace") as f:
-                return "A definition for option" in f.read()
+                text = f.read()
         except OSError:
             continue
-    return True
+        if "A definition for option" in text:
+            return None
+        m = re.search(r'"(The option value `\$\{showOption loc\}[^"]*)"', text)
+        return m.group(1) if m else None
+    return None
 
 
 _EMBEDDED_LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
