@@ -42,6 +42,9 @@ _answering = threading.Lock()
 # live objects); a dropped evaluation's cycles are collected after this many
 # (each holds about 120 MB on nixpkgs 17.03, and a collection takes seconds)
 _COLLECT_AFTER = 4
+# an evaluator was dropped since the last collection froze what was kept: the
+# next collection looks at every object again
+_thaw = False
 
 
 def split_path(path: str | Loc) -> Loc:
@@ -89,8 +92,12 @@ class Session:
 
     # life ----------------------------------------------------------------------
     def close(self) -> None:
-        """Drop the evaluation and the worker thread."""
+        """Drop the evaluation and the worker thread (and free its memory)."""
+        kept = self._state is not None
         self._forget()
+        if kept and gc.get_freeze_count():
+            with _answering:
+                self._collect()
         if self._executor is not None:
             self._executor.shutdown()
             self._executor = None
@@ -110,6 +117,10 @@ class Session:
             self._collect()
 
     def _collect(self) -> None:
+        global _thaw
+        if _thaw:  # what a closed or restarted session kept is frozen: its cycles too
+            gc.unfreeze()
+            _thaw = False
         gc.collect()
         gc.freeze()
         self._dropped = 0
@@ -120,8 +131,10 @@ class Session:
         self._forget()
 
     def _forget(self) -> None:
+        global _thaw
         from ..modules import sites
 
+        _thaw = _thaw or self._state is not None
         self._system = None
         self._state = None
         self._record = None

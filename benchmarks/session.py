@@ -1,0 +1,228 @@
+"""A live ``nixeval.api`` session on a real tree: re-lint after a one-line
+edit against a cold lint, and many edit-and-requery cycles (answers checked,
+resident memory watched).
+
+    python benchmarks/session.py [--tree NAME ...] [--edits K] [--cycles N] [--json]
+
+Trees: ``examples`` (the bundled NixOS-shaped tree, always there);
+``nixpkgs-1703`` (NIXEVAL_TREE_NIXPKGS_1703, a server configuration written
+here); ``home-manager`` (NIXEVAL_TREE_HOME_MANAGER with the first lib of
+NIXEVAL_TREE_LIBS and the stub package set of benchmarks/realtrees, its
+``user.nix`` configuration copied here). A tree whose variables are not set
+is skipped, saying so.
+
+Measured, in one process:
+
+- cold lint: a new session's first lint (the parse cache filled by an
+  untimed run before, as after any earlier use);
+- re-lint: after a one-line edit of the configuration (an overlay, as an
+  editor sends it), ``lint()`` in the live session. Two conditions: as the
+  session runs by itself (every few evaluations it collects what the dropped
+  ones left, and that edit pays for it), and with ``collect()`` called between
+  edits (an editor's idle time);
+- cycles: N times an edit of the configuration and the question of the value
+  it sets; each answer must be the value written, and every 100th cycle the
+  option's whole answer must equal a cold session's. Resident memory (RSS)
+  after each cycle: the highest over cycles 1-50 against the highest over the
+  last 50 (the issue's bound: at most 10% more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tabulate import tabulate
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks" / "realtrees"))
+
+from nixeval import api  # noqa: E402
+
+SERVER = """{ config, pkgs, lib, ... }:
+{
+  boot.loader.grub.device = "/dev/sda";
+  fileSystems."/".device = "/dev/sda1";
+  networking.hostName = "HOST";
+  services.openssh.enable = true;
+  services.timesyncd.enable = true;
+  networking.firewall.allowedTCPPorts = [ 22 80 ];
+  users.users.alice = { isNormalUser = true; extraGroups = [ "wheel" ]; };
+}
+"""
+
+
+@dataclass
+class Subject:
+    """A system to edit: how to open it, the configuration file, and the
+    line to change (``HOST`` stands for the value written) with the option
+    it sets."""
+
+    name: str
+    open: Callable[[], api.Session]
+    config: Path
+    text: str  # the configuration, HOST in place of the value
+    value: str  # the attribute of config the line sets
+    option: str  # the option that holds it
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
+    found, skipped = [], []
+    for name in names:
+        if name == "examples":
+            config = work / "examples.nix"
+            text = (ROOT / "examples/configs/fixed.nix").read_text().replace('"web1"',
+                                                                            '"HOST"')
+            found.append(Subject(name, lambda c=config: api.open_nixos(
+                c, nixpkgs=ROOT / "examples"), config, text, "networking.hostName",
+                "networking.hostName"))
+        elif name == "nixpkgs-1703":
+            tree = os.environ.get("NIXEVAL_TREE_NIXPKGS_1703")
+            if not tree or not os.path.isdir(tree):
+                skipped.append(f"{name}: NIXEVAL_TREE_NIXPKGS_1703 is not set")
+                continue
+            config = work / "server.nix"
+            found.append(Subject(name, lambda c=config, t=tree: api.open_nixos(c, nixpkgs=t),
+                                 config, SERVER.replace("HOST", '"HOST"'),
+                                 "networking.hostName", "networking.hostName"))
+        elif name == "home-manager":
+            subject = home_manager(work)
+            if isinstance(subject, str):
+                skipped.append(f"{name}: {subject}")
+            else:
+                found.append(subject)
+        else:
+            skipped.append(f"{name}: no such tree")
+    return found, skipped
+
+
+def home_manager(work: Path) -> Subject | str:
+    import realtrees
+
+    tree = os.environ.get("NIXEVAL_TREE_HOME_MANAGER")
+    libs = realtrees.configured_libs()
+    if not tree or not os.path.isdir(tree):
+        return "NIXEVAL_TREE_HOME_MANAGER is not set"
+    if not libs:
+        return f"{realtrees.LIBS_VARIABLE} names no nixpkgs lib"
+    hm = next(t for t in realtrees.TREES if t.name == "home-manager")
+    names = realtrees.write_package_names(hm, Path(tree), work)
+    lib = next(iter(libs.values()))
+    configs = realtrees.CONFIGS / "home-manager"
+    base = work / "base.nix"
+    base.write_text((configs / "base.nix").read_text())
+    config = work / "home.nix"
+    text = (configs / "user.nix").read_text()
+    marker = 'EDITOR = "vim";'
+    if marker not in text:
+        return "its user.nix no longer sets EDITOR (the line this edits)"
+    expr = (f"import {tree}/modules {{ pkgs = import <nixpkgs> {{ system = \"x86_64-linux\"; }};"
+            f" configuration = {config}; }}")
+    include = [f"realtrees-lib={lib}", f"realtrees-names={names}",
+               f"nixpkgs={realtrees.STUB_NIXPKGS}"]
+    return Subject("home-manager", lambda: api.open_modules(expr, include=include,
+                                                            base_dir=work, tree=tree),
+                   config, text.replace(marker, 'EDITOR = "HOST";'),
+                   "home.sessionVariables.EDITOR", "home.sessionVariables")
+
+
+def write(subject: Subject, value: str) -> str:
+    return subject.text.replace("HOST", value)
+
+
+def relint(subject: Subject, edits: int) -> dict[str, float]:
+    subject.config.write_text(write(subject, "h0"))
+    with subject.open() as warmup:  # fills the parse cache
+        warmup.lint()
+    with subject.open() as session:
+        start = time.perf_counter()
+        cold_findings = [f.to_json() for f in session.lint()]
+        cold = time.perf_counter() - start
+        as_runs, idle = [], []
+        for k in range(1, 2 * edits + 1):
+            session.set_overlay(subject.config, write(subject, f"h{k}"))
+            if k > edits:
+                session.collect()  # the editor's idle time between edits
+            start = time.perf_counter()
+            findings = [f.to_json() for f in session.lint()]
+            (as_runs if k <= edits else idle).append(time.perf_counter() - start)
+            if findings != cold_findings:
+                raise SystemExit(f"{subject.name}: lint after edit {k} differs from the cold one")
+    return {"cold lint": cold, "re-lint": statistics.median(as_runs),
+            "re-lint max": max(as_runs), "re-lint (collected while idle)": statistics.median(idle)}
+
+
+def cycles(subject: Subject, n: int) -> dict[str, float]:
+    subject.config.write_text(write(subject, "c0"))
+    memory: list[float] = []
+    times: list[float] = []
+    with subject.open() as session:
+        session.value(subject.value)
+        for k in range(1, n + 1):
+            value = f"c{k}"
+            session.set_overlay(subject.config, write(subject, value))
+            start = time.perf_counter()
+            got = session.value(subject.value)
+            times.append(time.perf_counter() - start)
+            if got != value:
+                raise SystemExit(f"{subject.name}: cycle {k} answered {got!r}, not {value!r}")
+            if k % 100 == 0:
+                subject.config.write_text(write(subject, value))
+                with subject.open() as cold:
+                    if cold.option(subject.option).to_json() != \
+                            session.option(subject.option).to_json():
+                        raise SystemExit(f"{subject.name}: cycle {k}: the answer differs "
+                                         "from a cold session's")
+            memory.append(rss_mb())
+    first, last = max(memory[:50]), max(memory[-50:])
+    return {"cycles": n, "requery median": statistics.median(times),
+            "requery p95": sorted(times)[int(0.95 * (len(times) - 1))],
+            "RSS max first 50 (MB)": first, "RSS max last 50 (MB)": last,
+            "RSS growth": last / first - 1}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tree", action="append",
+                    help="examples, nixpkgs-1703, home-manager (default: all)")
+    ap.add_argument("--edits", type=int, default=5, help="re-lints per condition")
+    ap.add_argument("--cycles", type=int, default=1000, help="edit-and-requery cycles")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    names = args.tree or ["examples", "nixpkgs-1703", "home-manager"]
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="nixeval-session-") as tmp:
+        found, skipped = subjects(names, Path(tmp))
+        for line in skipped:
+            print(f"skipped {line}")
+        for subject in found:
+            numbers = relint(subject, args.edits)
+            if args.cycles:
+                numbers.update(cycles(subject, args.cycles))
+            numbers["re-lint / cold"] = numbers["re-lint"] / numbers["cold lint"]
+            numbers["re-lint (idle) / cold"] = \
+                numbers["re-lint (collected while idle)"] / numbers["cold lint"]
+            results[subject.name] = numbers
+            print(tabulate([[k, f"{v:.3f}" if isinstance(v, float) else v]
+                            for k, v in numbers.items()],
+                           headers=[subject.name, "seconds, MB or ratio"]), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
