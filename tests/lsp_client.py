@@ -5,7 +5,6 @@ pytest-lsp's client."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -103,9 +102,3 @@ async def complete(client: LanguageClient, doc_uri: str,
 
 def labels(items: list[types.CompletionItem]) -> list[str]:
     return [i.label for i in items]
-
-
-def env_without_nix_path() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("NIX_PATH", None)
-    return env

@@ -175,8 +175,11 @@ async def test_option_completion(client: LanguageClient, old: str, new: str,
     for item in items:
         if item.label in expected and item.kind == types.CompletionItemKind.Property:
             assert item.detail  # the type
-            assert isinstance(item.documentation, types.MarkupContent)
-            assert item.documentation.value.startswith("**")
+            resolved = await client.completion_item_resolve_async(item)
+            assert isinstance(resolved.documentation, types.MarkupContent)
+            doc_text = resolved.documentation.value
+            assert doc_text.startswith("**") and f".{item.label}**" in doc_text
+            assert item.detail in doc_text
     await restore(client)
 
 

@@ -41,9 +41,10 @@ def errors(client: LanguageClient) -> list[str]:
     return [m.message for m in client.messages if m.type == types.MessageType.Error]
 
 
-async def still_answers(client: LanguageClient) -> None:
+async def still_answers(client: LanguageClient, pull: bool = False) -> None:
     """A request after the failure is answered, and once the settings name a
-    good system, answered from it."""
+    good system, answered from it (``pull``: the client says only that its
+    settings changed, and the server asks for them: workspace/configuration)."""
     text, pos = cursor(CONFIG.read_text().replace("services.web.enable = true;",
                                                   "services.web.|"))
     doc = open_doc(client, CONFIG, text)
@@ -51,8 +52,10 @@ async def still_answers(client: LanguageClient) -> None:
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
         types.TextDocumentIdentifier(doc)))
     assert symbols  # from the buffer's syntax alone
+    if pull:
+        client.set_configuration({"nixeval": GOOD})
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"nixeval": GOOD}))
+        settings=None if pull else {"nixeval": GOOD}))
 
     async def completed() -> list[str]:
         return labels(await complete(client, doc, pos))
@@ -77,7 +80,7 @@ async def test_nixpkgs_not_there(client: LanguageClient, tmp_path):
     found = await until(lambda: errors(client), what="the message")
     assert "nixpkgs" in found[0] or "no-nixpkgs" in found[0]
     assert "Traceback" not in found[0]
-    await still_answers(client)
+    await still_answers(client, pull=True)
 
 
 async def test_a_module_that_fails_while_evaluating(client: LanguageClient):

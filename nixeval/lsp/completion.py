@@ -47,17 +47,27 @@ def _options(node: Node, parent: tuple[str, ...], replace: types.Range,
             continue
         label = name if _PLAIN.fullmatch(name) else f'"{name}"'
         option = child.option
-        if option is not None:
+        if option is not None:  # its description comes with completionItem/resolve
             out.append(types.CompletionItem(
                 label, kind=types.CompletionItemKind.Property, detail=option.type,
-                documentation=documentation(option),
-                text_edit=types.TextEdit(replace, label)))
+                text_edit=types.TextEdit(replace, label), data={"option": list(option.loc)}))
         else:
             out.append(types.CompletionItem(
                 label, kind=types.CompletionItemKind.Module,
                 detail=f"set of options ({show_loc((*parent, name))})",
                 text_edit=types.TextEdit(replace, label)))
     return out
+
+
+def resolve(snapshot: Snapshot | None, item: types.CompletionItem) -> types.CompletionItem:
+    """An option's item with its documentation: type, description, default
+    (sent on demand: a set of options can have hundreds of names)."""
+    data = item.data if isinstance(item.data, dict) else {}
+    loc = data.get("option")
+    node = snapshot.node(tuple(loc)) if snapshot is not None and isinstance(loc, list) else None
+    if node is not None and node.option is not None:
+        item.documentation = documentation(node.option)
+    return item
 
 
 def documentation(option: OptionData) -> types.MarkupContent:

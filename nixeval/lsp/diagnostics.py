@@ -4,7 +4,6 @@ diagnostic's ``data``, which code actions turn into actions)."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -177,7 +176,3 @@ def read_text(path: str) -> str:
             return f.read()
     except OSError:
         return ""
-
-
-def same_file(a: str, b: str) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)

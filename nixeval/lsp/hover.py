@@ -4,12 +4,13 @@ value, and every definition with its priority and how it fared."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from lsprotocol import types
 
 from ..nixos.query import priority_name, show_loc
 from .context import loc_at
-from .snapshot import OptionData, Snapshot
+from .snapshot import Node, OptionData, Snapshot
 from .text import Lines
 
 
@@ -34,7 +35,7 @@ def hover(snapshot: Snapshot | None, path: str, text: str,
     return _markdown(body)
 
 
-def _options_below(node):  # type: ignore[no-untyped-def]
+def _options_below(node: Node) -> Iterator[OptionData]:
     if node.option is not None:
         yield node.option
     for child in node.children.values():

@@ -14,7 +14,7 @@ from ..syntax import ast
 from .context import loc_at
 from .diagnostics import uri_of
 from .sites import leaves, module_sites, parse_buffer
-from .snapshot import Snapshot
+from .snapshot import OptionData, Snapshot
 from .text import Lines
 
 TextOf = Callable[[str], str]  # a file's text: its open buffer, else the disk
@@ -42,7 +42,9 @@ def references(snapshot: Snapshot | None, path: str, text: str, position: types.
 
 
 def _option_at(snapshot: Snapshot | None, path: str, text: str,
-               position: types.Position):  # type: ignore[no-untyped-def]
+               position: types.Position) -> tuple[OptionData, str] | None:
+    """The option under the cursor and its last name (to find an old lib's
+    declaration by)."""
     if snapshot is None:
         return None
     loc = loc_at(path, text, Lines(text).offset(position))

@@ -103,6 +103,15 @@ class NixevalServer(LanguageServer):
         for path in sorted(before | set(self.lint) | set(self.buffers())):
             self.publish(path)
 
+    def configure(self, data: Any) -> None:
+        """New settings (``{"nixeval": {…}}`` or the inner set): the session
+        they name is opened and evaluated."""
+        if data is None:
+            return
+        self.settings = Settings.of(data, self.settings.root)
+        if self.worker is not None:
+            self.worker.configure(self.settings)
+
     # from the worker thread ----------------------------------------------------
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         if self.loop is not None and not self.loop.is_closed():
@@ -195,11 +204,23 @@ def shutdown(ls: NixevalServer, params: Any) -> None:
 @guarded(None)
 def did_change_configuration(ls: NixevalServer,
                              params: types.DidChangeConfigurationParams) -> None:
-    if params.settings is None:
+    if isinstance(params.settings, dict) and "nixeval" in params.settings:
+        ls.configure(params.settings)
         return
-    ls.settings = Settings.of(params.settings, ls.settings.root)
-    if ls.worker is not None:
-        ls.worker.configure(ls.settings)
+    # the pull model: the notification only says that something changed
+    caps = ls.client_capabilities.workspace
+    if caps is not None and caps.configuration:
+        ls.workspace_configuration(
+            types.ConfigurationParams([types.ConfigurationItem(section="nixeval")]),
+            callback=lambda found: ls.configure(found[0] if found else None))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded(None)
+def did_change_watched_files(ls: NixevalServer,
+                             params: types.DidChangeWatchedFilesParams) -> None:
+    if ls.worker is not None:  # files changed on disk: evaluate them again
+        ls.worker.request(reread=True)
 
 
 @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
@@ -245,11 +266,17 @@ def did_close(ls: NixevalServer, params: types.DidCloseTextDocumentParams) -> No
 
 # questions --------------------------------------------------------------------------
 @server.feature(types.TEXT_DOCUMENT_COMPLETION,
-                types.CompletionOptions(trigger_characters=[".", '"', " "]))
+                types.CompletionOptions(trigger_characters=[".", '"'], resolve_provider=True))
 @guarded(types.CompletionList(is_incomplete=False, items=[]))
 def complete(ls: NixevalServer, params: types.CompletionParams) -> types.CompletionList:
     path, text = _doc(params.text_document.uri)
     return completion.complete(ls.snapshot, path, text, params.position)
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+@guarded(None)
+def complete_resolve(ls: NixevalServer, item: types.CompletionItem) -> types.CompletionItem:
+    return completion.resolve(ls.snapshot, item)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

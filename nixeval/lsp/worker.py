@@ -48,6 +48,7 @@ class Worker:
         self._last_request = 0.0
         self._settings: Settings | None = None
         self._settings_changed = False
+        self._reread = False  # files changed on disk since the last evaluation
         self._stop = False
         self.cancelled = threading.Event()  # the client cancelled the progress
         self._session: Session | None = None
@@ -66,9 +67,11 @@ class Worker:
             self._settings_changed = True
         self.request()
 
-    def request(self) -> int:
-        """Ask for an evaluation of the current buffers; its generation."""
+    def request(self, reread: bool = False) -> int:
+        """Ask for an evaluation of the current buffers (``reread``: files
+        on disk changed too); its generation."""
         with self._cond:
+            self._reread = self._reread or reread
             self._wanted += 1
             self._last_request = time.monotonic()
             self._cond.notify()
@@ -93,10 +96,11 @@ class Worker:
                     continue
                 generation = self._wanted
                 reopen = self._settings_changed
+                reread, self._reread = self._reread, False
                 self._settings_changed = False
                 settings = self._settings
             try:
-                self._done(self._evaluate(generation, settings, reopen))
+                self._done(self._evaluate(generation, settings, reopen, reread))
             except Exception as e:  # a bug of ours must not end the thread: say it
                 log.exception("evaluation failed")
                 self._done(Outcome(generation, {}, {}, f"nixeval: internal error: "
@@ -108,7 +112,8 @@ class Worker:
     def stale(self, generation: int) -> bool:
         return generation != self._wanted or self.cancelled.is_set()
 
-    def _evaluate(self, generation: int, settings: Settings, reopen: bool) -> Outcome:
+    def _evaluate(self, generation: int, settings: Settings, reopen: bool,
+                  reread: bool) -> Outcome:
         self.cancelled.clear()
         if reopen or self._session is None:
             if self._session is not None:
@@ -119,6 +124,8 @@ class Worker:
             except ApiError as e:
                 return Outcome(generation, {}, {}, f"nixeval: {e}", None)
         session = self._session
+        if reread:
+            session.invalidate()
         buffers = self._buffers()
         for path in set(self._applied) - set(buffers):
             session.clear_overlay(path)
