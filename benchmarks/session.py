@@ -96,7 +96,7 @@ def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
                 continue
             config = work / "server.nix"
             found.append(Subject(name, lambda c=config, t=tree: api.open_nixos(c, nixpkgs=t),
-                                 config, SERVER.replace("HOST", '"HOST"'),
+                                 config, SERVER,
                                  "networking.hostName", "networking.hostName"))
         elif name == "home-manager":
             subject = home_manager(work)
@@ -160,7 +160,9 @@ def relint(subject: Subject, edits: int) -> dict[str, float]:
             findings = [f.to_json() for f in session.lint()]
             (as_runs if k <= edits else idle).append(time.perf_counter() - start)
             if findings != cold_findings:
-                raise SystemExit(f"{subject.name}: lint after edit {k} differs from the cold one")
+                raise SystemExit(f"{subject.name}: lint after edit {k} differs from the cold "
+                                 f"one:\n{json.dumps(findings, indent=1)}\ncold:\n"
+                                 f"{json.dumps(cold_findings, indent=1)}")
     return {"cold lint": cold, "re-lint": statistics.median(as_runs),
             "re-lint max": max(as_runs), "re-lint (collected while idle)": statistics.median(idle)}
 

@@ -251,3 +251,17 @@ def test_collect_keeps_the_session_answering(tmp_path: Path):
         session.collect()
         assert session.value("n") == 5 and session.evaluations == 6
         assert os.path.exists(tmp_path / "a.nix")
+
+
+def test_lint_again_with_nothing_changed_is_not_evaluated_again(tmp_path: Path):
+    write_tree(tmp_path)
+    with api.open_modules(file=tmp_path / "default.nix") as session:
+        session.set_overlay(tmp_path / "b.nix", VARIANTS["b.nix"][2])  # port 70000
+        first = [f.to_json() for f in session.lint()]
+        assert any("70000" in f["message"] for f in first)
+        made = session.evaluations
+        assert [f.to_json() for f in session.lint()] == first
+        assert session.evaluations == made
+        session.set_overlay(tmp_path / "b.nix", VARIANTS["b.nix"][0])
+        assert [f.to_json() for f in session.lint()] == []
+        assert session.evaluations == made + 1

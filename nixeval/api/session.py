@@ -89,6 +89,9 @@ class Session:
         self._executor: ThreadPoolExecutor | None = None
         self.evaluations = 0  # how many times the system was evaluated (for tests, tools)
         self._dropped = 0  # evaluations dropped since garbage was last collected
+        # lint's findings (by every_option) with the number of the evaluation
+        # it made for them
+        self._linted: dict[bool, tuple[int, list[Finding]]] = {}
 
     # life ----------------------------------------------------------------------
     def close(self) -> None:
@@ -409,13 +412,20 @@ class Session:
     def lint(self, *, every_option: bool = False) -> list[Finding]:
         """Lint's findings, errors first, as ``nixeval lint --format json``
         gives them. Lint computes values: it evaluates afresh, so earlier
-        answers' forced values do not change what it sees."""
+        answers' forced values do not change what it sees; asked again with
+        nothing changed, it answers what it found."""
         from ..lint import lint
 
         def answer() -> list[Finding]:
+            known = self._linted.get(every_option)
+            if known is not None and self._system is not None and \
+                    known[0] == self.evaluations:
+                return list(known[1])
             self._system = None  # lint reads the whole state it is given
-            findings = lint(self._evaluated(), every_option=every_option)
-            return [Finding.of(f) for f in findings]
+            system = self._evaluated()
+            findings = [Finding.of(f) for f in lint(system, every_option=every_option)]
+            self._linted[every_option] = (self.evaluations, findings)
+            return list(findings)
         return self._run(answer)
 
     # positions -----------------------------------------------------------------
