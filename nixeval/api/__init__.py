@@ -22,10 +22,19 @@ from .results import (
     OptionAt,
     Position,
 )
-from .session import Session, open_flake, open_modules, open_nixos, split_path
+from .session import (
+    Session,
+    open_darwin,
+    open_flake,
+    open_home_manager,
+    open_modules,
+    open_nixos,
+    split_path,
+)
 
 __all__ = [
     "ApiError", "AttributePath", "Completion", "Definition", "EvalError", "Finding",
     "NotFound", "Option", "OptionAt", "OptionNotFound", "Position", "Session",
-    "attribute_path_at", "open_flake", "open_modules", "open_nixos", "split_path",
+    "attribute_path_at", "open_darwin", "open_flake", "open_home_manager", "open_modules",
+    "open_nixos", "split_path",
 ]

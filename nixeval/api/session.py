@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .. import inputs, keyed
@@ -23,6 +22,13 @@ from ..eval.state import EvalState
 from ..eval.values import Attrs, force
 from ..modules.graph import Loc
 from ..nixos.locate import LocateError, locate
+from ..nixos.modules_system import (
+    ModulesSystem,
+    ModulesTarget,
+    darwin_target,
+    expression_target,
+    home_manager_target,
+)
 from ..nixos.system import System
 from ..syntax import Source, read_source
 from ..syntax.errors import NixSyntaxError
@@ -575,46 +581,6 @@ def open_flake(ref: str, *, overrides: dict[str, str] | None = None,
     return Session(lambda state: System(target, vm=vm), carries=False)
 
 
-@dataclass(frozen=True)
-class ModulesTarget:
-    """What lint and the queries read of a target, for an ``evalModules``
-    expression: ``config`` is the file it came from (or its name),
-    ``nixpkgs`` the tree whose ``nixos/``, ``lib/``, ``pkgs/`` are not the
-    user's files."""
-
-    expr: str | None  # None: the file ``config`` holds it
-    config: str
-    nixpkgs: str
-    search_path: tuple[str, ...]
-    base_dir: str
-    qemu_vm_module: str = ""
-
-
-class ModulesSystem(System):
-    """A ``System`` whose evaluation is any ``evalModules`` result: a
-    home-manager or nix-darwin configuration, or a plain module set."""
-
-    def __init__(self, target: ModulesTarget, state: EvalState | None = None) -> None:
-        self.target = target  # type: ignore[assignment]
-        self.vm = False
-        self.state = state if state is not None else EvalState(list(target.search_path))
-        self.pkgs_mode = "real"
-        self._evaluation = None
-        self.result = None
-
-    def _result(self, target: Any) -> Attrs:
-        if target.expr is None:  # read now: an overlay of the file counts
-            result = force(self.state.eval_file(target.config))
-        else:
-            result = force(self.state.eval_source(Source(target.config, target.expr),
-                                                  target.base_dir))
-        if type(result) is not Attrs or "config" not in result.vals or \
-                "options" not in result.vals:
-            raise NixError(f"the expression in '{target.config}' is not an evalModules result "
-                           "(a set with config and options)")
-        return result
-
-
 def open_modules(expr: str | None = None, *, file: str | os.PathLike[str] | None = None,
                  include: list[str] | tuple[str, ...] = (),
                  base_dir: str | os.PathLike[str] | None = None,
@@ -628,13 +594,31 @@ def open_modules(expr: str | None = None, *, file: str | os.PathLike[str] | None
     report as the user's (``nixos/``, ``lib/``, ``pkgs/`` below it)."""
     if (expr is None) == (file is None):
         raise ApiError("give the expression or the file holding it, one of the two")
-    if file is not None:
-        name = os.path.abspath(os.fspath(file))
-        where = os.path.dirname(name)
-    else:
-        where = os.path.abspath(os.fspath(base_dir or os.getcwd()))
-        name = os.path.join(where, "«expression»")
-    target = ModulesTarget(expr, name, os.path.abspath(os.fspath(tree or where)),
-                           tuple(include), where)
+    target = expression_target(expr, None if file is None else os.fspath(file), include,
+                               None if base_dir is None else os.fspath(base_dir),
+                               None if tree is None else os.fspath(tree))
     return Session(lambda state: ModulesSystem(target, state))
 
+
+
+def open_home_manager(config: str | os.PathLike[str], *,
+                      include: list[str] | tuple[str, ...] = ()) -> Session:
+    """A home-manager configuration (``home.nix``) as home-manager evaluates
+    it: ``<home-manager/modules>`` and ``<nixpkgs>`` from ``include`` (``-I``),
+    then ``NIX_PATH``."""
+    return _open_target(lambda: home_manager_target(os.fspath(config), list(include)))
+
+
+def open_darwin(config: str | os.PathLike[str], *,
+                include: list[str] | tuple[str, ...] = ()) -> Session:
+    """A nix-darwin configuration as ``darwin-rebuild`` evaluates it, through
+    ``<darwin>`` on the search path (``include``, then ``NIX_PATH``)."""
+    return _open_target(lambda: darwin_target(os.fspath(config), list(include)))
+
+
+def _open_target(make: Callable[[], ModulesTarget]) -> Session:
+    try:
+        target = make()
+    except LocateError as e:
+        raise NotFound(str(e)) from None
+    return Session(lambda state: ModulesSystem(target, state))

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from ..eval.errors import NixError
     from ..lint.rules import Finding
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system, take_config_argument
+from .nixos_args import (
+    NOT_FOUND,
+    add_module_system_arguments,
+    add_nixos_arguments,
+    fail,
+    make_system,
+    take_config_argument,
+)
 
 FORMATS = ("text", "json", "sarif")
 
@@ -41,6 +48,7 @@ def main(argv: list[str]) -> int:
                     help="compute every option's value, not only those the configuration "
                          "defines (also finds errors in modules that are not in use)")
     add_nixos_arguments(ap)
+    add_module_system_arguments(ap)
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:  # argparse's usage error (2) or --help (0), as a status

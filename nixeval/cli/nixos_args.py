@@ -50,11 +50,47 @@ def add_nixos_arguments(ap: argparse.ArgumentParser) -> None:
                     "input of an input); path:PATH takes every file, not git's")
 
 
+def add_module_system_arguments(ap: argparse.ArgumentParser) -> None:
+    """Other module systems than NixOS, for the commands that read any."""
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--home-manager", metavar="FILE",
+                      help="a home-manager configuration (home.nix), evaluated as "
+                      "home-manager does: <home-manager/modules> with <nixpkgs>'s packages")
+    what.add_argument("--darwin", metavar="FILE",
+                      help="a nix-darwin configuration, evaluated as darwin-rebuild does "
+                      "(<darwin> on the search path)")
+    what.add_argument("--modules", metavar="EXPR",
+                      help="any evalModules call: a Nix expression whose value is its result "
+                      "(relative paths from the working directory)")
+
+
 def make_system(args: argparse.Namespace) -> System:
     """Raises LocateError with a message saying what to pass."""
     from ..nixos.locate import LocateError, locate
     from ..nixos.system import System
 
+    other = [(flag, value) for flag, value in (
+        ("--home-manager", getattr(args, "home_manager", None)),
+        ("--darwin", getattr(args, "darwin", None)),
+        ("--modules", getattr(args, "modules", None))) if value is not None]
+    if other:
+        flag, value = other[0]
+        clashing = [f for f, on in (("--config", args.config is not None),
+                                    ("--flake", args.flake is not None), ("--vm", args.vm),
+                                    ("--override-input", bool(args.override_input))) if on]
+        if clashing:
+            raise LocateError(f"{flag} names the configuration: drop {', '.join(clashing)}")
+        from ..nixos.modules_system import (
+            ModulesSystem,
+            darwin_target,
+            expression_target,
+            home_manager_target,
+        )
+
+        target = home_manager_target(value, args.include) if flag == "--home-manager" else \
+            darwin_target(value, args.include) if flag == "--darwin" else \
+            expression_target(value, None, args.include, None, None)
+        return ModulesSystem(target)
     if args.flake is None:
         if args.override_input:
             raise LocateError("--override-input is for --flake")

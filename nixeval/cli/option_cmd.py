@@ -13,7 +13,14 @@ if TYPE_CHECKING:
     from ..api import Option, Position
     from ..nixos.query import OptionInfo, Place
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_session, relative
+from .nixos_args import (
+    NOT_FOUND,
+    add_module_system_arguments,
+    add_nixos_arguments,
+    fail,
+    make_session,
+    relative,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -21,6 +28,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("path", metavar="PATH", help="an option path, e.g. services.openssh.enable")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     add_nixos_arguments(ap)
+    add_module_system_arguments(ap)
     args = ap.parse_args(argv)
 
     from ..api import EvalError, NotFound, OptionNotFound

@@ -13,7 +13,14 @@ if TYPE_CHECKING:
     from ..modules.graph import Loc
     from ..nixos.system import System
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_session, relative
+from .nixos_args import (
+    NOT_FOUND,
+    add_module_system_arguments,
+    add_nixos_arguments,
+    fail,
+    make_session,
+    relative,
+)
 from .option_cmd import split_path
 
 VALUE_WIDTH = 40  # the value column is cut here so one option stays one line
@@ -31,6 +38,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--all", action="store_true",
                     help="include internal and invisible options")
     add_nixos_arguments(ap)
+    add_module_system_arguments(ap)
     args = ap.parse_args(argv)
 
     from ..api import EvalError, NotFound, OptionNotFound

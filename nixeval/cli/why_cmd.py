@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from ..nixos.query import OptionInfo
     from ..nixos.system import System
 
-from .nixos_args import NOT_FOUND, add_nixos_arguments, fail, make_system
+from .nixos_args import (
+    NOT_FOUND,
+    add_module_system_arguments,
+    add_nixos_arguments,
+    fail,
+    make_system,
+)
 from .option_cmd import definitions_table, split_path
 
 
@@ -25,6 +31,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("path", metavar="PATH", help="an option path, e.g. services.openssh.ports")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     add_nixos_arguments(ap)
+    add_module_system_arguments(ap)
     args = ap.parse_args(argv)
 
     from ..eval.errors import NixError, evaluation_limits

@@ -119,6 +119,10 @@ class _Linter:
         # definitions from these are NixOS' own; anything else is the user's
         # (a configuration may live inside the nixpkgs checkout itself)
         self.tree = tuple(os.path.join(tree, d) + os.sep for d in ("nixos", "lib", "pkgs"))
+        # a home-manager or nix-darwin target names its module system's trees
+        own = getattr(system.target, "own", ())
+        if own:
+            self.tree = tuple(os.path.realpath(d) + os.sep for d in own)
         self.qemu_vm = os.path.realpath(system.target.qemu_vm_module)
         self._by_name: dict[str, Record] = {}
         self._done: set[int] = set()  # evaluations linted, or not to lint
