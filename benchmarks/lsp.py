@@ -14,7 +14,8 @@ temporary directory. Measured, after the first evaluation (reported too):
 - time to diagnostics for the edited file after a change: the fast ones
   (an undeclared option, a string given to a Boolean: from the last good
   option tree, target 1 s) and lint's (a full evaluation), reported apart;
-- resident memory of the server process, now and at its peak (target: 1.5 GB).
+- resident memory of the server and its evaluator process, now and at
+  their peaks, summed (target: 1.5 GB).
 
 Skips with the reason when the tree is absent."""
 
@@ -73,6 +74,20 @@ def rss_mb(pid: int) -> tuple[float, float]:
             key, _, value = line.partition(":")
             fields[key] = value.strip()
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the server's evaluator)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
 
 
 async def run(tree: str, repeat: int) -> dict[str, Any]:
@@ -188,8 +203,15 @@ async def run(tree: str, repeat: int) -> dict[str, Any]:
         out["fast_diagnostics_s_median"] = round(statistics.median(fast), 3)
         out["lint_diagnostics_s"] = round(max(full), 2)
         out["lint_diagnostics_s_median"] = round(statistics.median(full), 2)
-        now, peak = rss_mb(client._server.pid)
-        out["rss_mb"] = round(now)
+        server = client._server.pid
+        now, peak = rss_mb(server)
+        out["rss_server_mb"] = round(now)
+        for child in children(server):  # the evaluator process
+            c_now, c_peak = rss_mb(child)
+            out["rss_evaluator_mb"] = round(c_now)
+            out["rss_evaluator_peak_mb"] = round(c_peak)
+            now, peak = now + c_now, peak + c_peak
+        out["rss_mb"] = round(now)  # both processes
         out["rss_peak_mb"] = round(peak)
         await client.shutdown_session()
     finally:

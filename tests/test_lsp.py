@@ -163,6 +163,10 @@ async def test_unknown_option_inside_a_submodule(client: LanguageClient):
     # a nested set
     ("services.web.enable = true;", "services = { web = { | }; };", {"enable", "greeting"},
      set()),
+    # inside lib.mkMerge's list and lib.mkForce's argument
+    ("services.web.enable = true;", "services.web = lib.mkMerge [ { enable = true; } { | } ];",
+     {"mode", "port"}, set()),
+    ("services.web.enable = true;", "accounts.dave = lib.mkForce { | };", {"shell"}, set()),
 ])
 async def test_option_completion(client: LanguageClient, old: str, new: str,
                                  expected: set[str], absent: set[str]):
@@ -237,6 +241,16 @@ async def test_hover_inside_a_submodule_instance(client: LanguageClient):
     text = result.contents.value
     assert "accounts.alice.shell" in text and "The login shell." in text
     assert '*Value:* `"zsh"`' in text
+
+
+async def test_positions_count_utf16_code_units(client: LanguageClient):
+    # a character outside the BMP is two UTF-16 code units before the key
+    text = TEXT.replace('fullName = "Alice";', 'fullName = "🦊 Alice"; uid = 7;')
+    doc = edit(client, text)
+    result = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(doc), position(text, "uid = 7")))
+    assert result is not None and "accounts.alice.uid" in result.contents.value
+    await restore(client)
 
 
 async def test_definition_goes_to_the_declaration(client: LanguageClient):

@@ -29,7 +29,8 @@ def hover(snapshot: Snapshot | None, path: str, text: str,
         count = sum(1 for _ in _options_below(node))
         return _markdown(f"**{show_loc(loc)}** — a set of {count} options")
     option, rest = found
-    body = describe(option)
+    # an instance's own path (accounts.alice.uid), not its declaration's (<name>)
+    body = describe(option, show_loc(loc[:len(loc) - len(rest)]))
     if rest:
         body = f"`{show_loc(rest)}` in the value of:\n\n" + body
     return _markdown(body)
@@ -42,9 +43,8 @@ def _options_below(node: Node) -> Iterator[OptionData]:
         yield from _options_below(child)
 
 
-def describe(option: OptionData) -> str:
-    parts = [f"**{option.name}** — `{option.type}`" + (" (read-only)" if option.read_only
-                                                         else "")]
+def describe(option: OptionData, name: str) -> str:
+    parts = [f"**{name}** — `{option.type}`" + (" (read-only)" if option.read_only else "")]
     if option.description:
         parts.append(option.description.strip())
     if option.default is not None:

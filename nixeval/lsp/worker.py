@@ -1,23 +1,27 @@
-"""The background evaluation: one thread owns the session, puts the open
-buffers in as overlays, lints (which evaluates), and hands back lint's
-diagnostics and a new snapshot. Edits are debounced; an evaluation that a
-newer edit made stale is not published, and the next one starts at once."""
+"""The background evaluation: one thread sends the open buffers to the
+evaluator process (evaluator.py, which owns the session: overlays, lint,
+the snapshot) and turns what comes back into diagnostics and a new
+snapshot. Edits are debounced; an evaluation that a newer edit made stale
+is not published, and the next one starts at once."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from lsprotocol import types
 
-from ..api import ApiError, Session
-from . import diagnostics
+from ..api import ApiError
+from . import diagnostics, evaluator
 from .settings import Settings
-from .snapshot import Snapshot, take
+from .snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.3
@@ -51,8 +55,8 @@ class Worker:
         self._reread = False  # files changed on disk since the last evaluation
         self._stop = False
         self.cancelled = threading.Event()  # the client cancelled the progress
-        self._session: Session | None = None
-        self._applied: dict[str, str] = {}
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
         self._thread = threading.Thread(target=self._run, name="nixeval-lsp-worker",
                                         daemon=True)
         self._thread.start()
@@ -106,70 +110,64 @@ class Worker:
                 self._done(Outcome(generation, {}, {}, f"nixeval: internal error: "
                                    f"{type(e).__name__}: {e}", None))
             done = generation
-        if self._session is not None:
-            self._session.close()
-
-    def stale(self, generation: int) -> bool:
-        return generation != self._wanted or self.cancelled.is_set()
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.send(None)  # the evaluator ends
+        if self._process is not None:
+            self._process.join(5)
+            if self._process.is_alive():
+                self._process.terminate()
 
     def _evaluate(self, generation: int, settings: Settings, reopen: bool,
                   reread: bool) -> Outcome:
         self.cancelled.clear()
-        if reopen or self._session is None:
-            if self._session is not None:
-                self._session.close()
-            self._session, self._applied = None, {}
-            try:
-                self._session = settings.open()
-            except ApiError as e:
-                return Outcome(generation, {}, {}, f"nixeval: {e}", None)
-        session = self._session
-        if reread:
-            session.invalidate()
         buffers = self._buffers()
-        for path in set(self._applied) - set(buffers):
-            session.clear_overlay(path)
-        for path, text in buffers.items():
-            if self._applied.get(path) != text:
-                session.set_overlay(path, text)
-        self._applied = dict(buffers)
         self._progress("begin", "evaluating the configuration")
         try:
-            try:
-                findings = session.lint()
-            except ApiError as e:  # the system does not evaluate at all
-                path, diagnostic = diagnostics.api_error(e, _texts(buffers, e))
-                if path is None or (path not in buffers and not os.path.isfile(path)):
-                    return Outcome(generation, {}, buffers, f"nixeval: {e}", None)
-                return Outcome(generation, {path: [diagnostic]}, buffers, None, None)
-            if self.cancelled.is_set():
-                return Outcome(generation, {}, buffers, None, None)
-            self._progress("report", "reading the option tree")
-            try:
-                snapshot: Snapshot | None = take(session)
-            except ApiError:  # the system evaluates no option tree: keep the last good one
-                snapshot = None
-            except Exception:  # a value our extraction cannot read: the findings still count
-                log.exception("reading the option tree failed")
-                snapshot = None
-            texts = dict(buffers)
-            by_file: dict[str, list[types.Diagnostic]] = {}
-            message = None
-            for f in findings:
-                for p in [f.position.file] if f.position is not None else []:
-                    if p not in texts:
-                        texts[p] = diagnostics.read_text(p)
-                for r in f.related:
-                    if r.file not in texts:
-                        texts[r.file] = diagnostics.read_text(r.file)
-                path, diagnostic = diagnostics.finding(f, texts)
-                if path is None or (path not in buffers and not os.path.isfile(path)):
-                    message = (message + "\n" if message else "") + f.message
-                else:
-                    by_file.setdefault(path, []).append(diagnostic)
-            return Outcome(generation, by_file, buffers, message, snapshot)
+            result = self._ask(evaluator.Job(settings, reopen, reread, buffers))
         finally:
             self._progress("end", None)
+        if result.findings is None:  # the system could not be opened or evaluated at all
+            e = ApiError(result.error or "the evaluation failed", result.error_position)
+            path, diagnostic = diagnostics.api_error(e, _texts(buffers, e))
+            if path is None or (path not in buffers and not os.path.isfile(path)):
+                return Outcome(generation, {}, buffers, f"nixeval: {e}", None)
+            return Outcome(generation, {path: [diagnostic]}, buffers, None, None)
+        if self.cancelled.is_set():
+            return Outcome(generation, {}, buffers, None, None)
+        texts = dict(buffers)
+        by_file: dict[str, list[types.Diagnostic]] = {}
+        message = None
+        for f in result.findings:
+            for p in [*([f.position.file] if f.position is not None else []),
+                      *(r.file for r in f.related)]:
+                if p not in texts:
+                    texts[p] = diagnostics.read_text(p)
+            path, diagnostic = diagnostics.finding(f, texts)
+            if path is None or (path not in buffers and not os.path.isfile(path)):
+                message = (message + "\n" if message else "") + f.message
+            else:
+                by_file.setdefault(path, []).append(diagnostic)
+        return Outcome(generation, by_file, buffers, message, result.snapshot)
+
+    def _ask(self, job: evaluator.Job) -> evaluator.Result:
+        """The evaluator process's answer to ``job`` (started, or started
+        again after it died, with the job's session opened anew)."""
+        if self._process is None or not self._process.is_alive():
+            if self._process is not None:
+                job.reopen = True  # a new process has no session yet
+                log.warning("the evaluator process ended (status %s): starting it again",
+                            self._process.exitcode)
+            self._process, self._conn = evaluator.start()
+        assert self._conn is not None
+        try:
+            self._conn.send(job)
+            return self._conn.recv()
+        except (EOFError, OSError):
+            code = self._process.exitcode if self._process is not None else None
+            self._process = None
+            return evaluator.Result(None, "the evaluation ended abruptly (exit status "
+                                    f"{code}): out of memory?", None, None)
 
 
 def _texts(buffers: dict[str, str], e: ApiError) -> dict[str, str]:
