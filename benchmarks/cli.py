@@ -29,6 +29,9 @@ Conditions, each the best wall time of --repeat runs:
 
 With --nixpkgs DIR --config FILE (a real nixpkgs tree, e.g. 17.03, and a
 configuration) the option query and nix-instantiate run on that tree too.
+With --home-manager FILE (and -I entries finding <home-manager> and
+<nixpkgs>), ``nixeval option home.username --home-manager FILE`` and
+nix-instantiate's evaluation of the same value.
 
 The default nixeval command is the console script beside this Python (not a
 shell shim in front of it), else ``python -m nixeval``.
@@ -126,6 +129,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON too")
     ap.add_argument("--nixpkgs", metavar="DIR", help="a real nixpkgs tree to query too")
     ap.add_argument("--config", metavar="FILE", help="the configuration for --nixpkgs")
+    ap.add_argument("--home-manager", metavar="FILE", help="a home-manager configuration")
+    ap.add_argument("-I", dest="include", action="append", default=[], metavar="ENTRY",
+                    help="search path entries for --home-manager")
     args = ap.parse_args()
     nixeval = args.nixeval.split()
 
@@ -142,12 +148,20 @@ def main() -> int:
             [*nixeval, *OPTION[:2], *real, "--config", config], args.repeat, "Value:",
             cold_runs=False)
         real.extend(["-I", f"nixos-config={config}"])
+    home: list[str] = []
+    if args.home_manager:
+        home = [a for entry in args.include for a in ("-I", entry)]
+        results["nixeval option (home-manager)"] = measure(
+            [*nixeval, "option", "home.username", "--home-manager",
+             os.path.abspath(args.home_manager), *home], args.repeat, "Value:",
+            cold_runs=False)
     rows = []
     for name, times in results.items():
         for cond, t in times.items():
             target = TARGETS["--version" if "--version" in name else
                              "answered" if cond == "answered" else "option"]
-            verdict = "-" if cond == "no bytecode" or ("real" in name and cond != "answered") \
+            verdict = "-" if cond == "no bytecode" or (
+                ("real" in name or "home" in name) and cond != "answered") \
                 else ("ok" if t <= target else "MISSED")
             rows.append([name, cond, f"{t:.3f}", f"{target:.2f}" if verdict != "-" else "",
                          verdict])
@@ -161,6 +175,14 @@ def main() -> int:
                                                    None))
             results["nix-instantiate --eval (real tree)"] = {"wall": t}
             rows.append(["nix-instantiate --eval (real tree)", "", f"{t:.3f}", "", ""])
+        if home:
+            expr = (f"(import <home-manager/modules> {{ configuration = "
+                    f"{os.path.abspath(args.home_manager)}; pkgs = import <nixpkgs> {{ }}; }})"
+                    ".config.home.username")
+            t = best(args.repeat, lambda: run_once([nix, "--eval", "-E", expr, *home],
+                                                   dict(os.environ), None))
+            results["nix-instantiate --eval (home-manager)"] = {"wall": t}
+            rows.append(["nix-instantiate --eval (home-manager)", "", f"{t:.3f}", "", ""])
     print(f"best of {args.repeat}, wall seconds, whole process ({' '.join(nixeval)})")
     print(tabulate(rows, headers=["command", "condition", "seconds", "target", ""],
                    disable_numparse=True))
