@@ -258,6 +258,13 @@ class Session:
         """The evaluated system, for code that needs the layers below."""
         return self._run(self._evaluated)
 
+    def with_system(self, fn: Callable[[System], T]) -> T:
+        """``fn(system)`` where the session answers (its worker thread, its
+        overlays in effect, failures of the Nix code as ``ApiError``): for
+        code that reads the layers below at length, as the language server's
+        snapshot of the option tree does."""
+        return self._run(lambda: fn(self._evaluated()))
+
     def _evaluated(self) -> System:
         """The system, evaluated now if it is not (on the worker thread)."""
         if self._system is None:
