@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import pickle
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -72,10 +73,12 @@ def _serve(conn: Connection) -> None:
             return
         try:
             result = state.run(job)
+            data = pickle.dumps(result)
         except Exception as e:  # a bug of ours: said, and the next job is served
             log.exception("evaluation failed")
-            result = Result(None, f"internal error: {type(e).__name__}: {e}", None, None)
-        conn.send(result)
+            data = pickle.dumps(Result(None, f"internal error: {type(e).__name__}: {e}",
+                                       None, None))
+        conn.send_bytes(data)
 
 
 class _State:

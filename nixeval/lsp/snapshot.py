@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import attrs
+
 from ..api import Session
 from ..api.results import Definition, Position
 from ..eval.errors import NixError
@@ -189,10 +191,28 @@ def _option(system: Any, decl: Attrs, loc: tuple[str, ...], record: Any) -> Opti
             shape = _shape(force(decl.vals["type"]), 0)
         except NixError:
             shape = None
-    return OptionData(tuple(loc), info.name, info.type, info.description, info.default,
-                      info.example, tuple(Position.of_place(p) for p in info.declarations),
-                      shape, tuple(Definition.of(d) for d in info.definitions),
-                      read_only=info.read_only)
+    # plain data only: the snapshot crosses from the evaluator's process to the server's
+    definitions = tuple(attrs.evolve(d, value=d.value if _plain(d.value) else None)
+                        for d in map(Definition.of, info.definitions))
+    return OptionData(tuple(loc), info.name, _str(info.type) or "?", _str(info.description),
+                      _str(info.default), _str(info.example),
+                      tuple(Position.of_place(p) for p in info.declarations), shape,
+                      definitions, read_only=bool(info.read_only))
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _plain(v: Any) -> bool:
+    """JSON-like data (what crosses between the processes as it is)."""
+    if v is None or isinstance(v, str | int | float | bool):
+        return True
+    if isinstance(v, list):
+        return all(map(_plain, v))
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x) for k, x in v.items())
+    return False
 
 
 def _shape(t: Any, depth: int) -> TypeShape | None:
@@ -209,7 +229,7 @@ def _shape(t: Any, depth: int) -> TypeShape | None:
             if type(payload) is Attrs and "values" in payload.vals:
                 payload = force(payload.vals["values"])
             if isinstance(payload, list):
-                members = tuple(force(v) for v in payload)
+                members = tuple(m for m in map(force, payload) if _plain(m))
         if "nestedTypes" not in t.vals and "wrapped" in functor.vals and \
                 "wrappedDeprecationMessage" not in functor.vals:  # libs before 2024
             wrapped = force(functor.vals["wrapped"])

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -162,7 +163,8 @@ class Worker:
         assert self._conn is not None
         try:
             self._conn.send(job)
-            return self._conn.recv()
+            result: evaluator.Result = pickle.loads(self._conn.recv_bytes())
+            return result
         except (EOFError, OSError):
             code = self._process.exitcode if self._process is not None else None
             self._process = None
