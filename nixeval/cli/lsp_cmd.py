@@ -27,7 +27,13 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="nixeval lsp: %(levelname)s %(name)s: %(message)s")
+    import gc
+
     from ..lsp.server import server
+
+    # unlike a command's run, the server lives long and evaluates nothing itself
+    # (its evaluator process does): its own garbage is small and must be freed
+    gc.enable()
 
     server.start_io(sys.stdin.buffer, protocol_out)
     return 0

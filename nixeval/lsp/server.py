@@ -126,13 +126,9 @@ class NixevalServer(LanguageServer):
             self.work_done_progress.create(token)
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
                 "nixeval", message=message, cancellable=True))
-        elif self.progress_token is not None:
-            if kind == "report":
-                self.work_done_progress.report(self.progress_token,
-                                               types.WorkDoneProgressReport(message=message))
-            else:
-                self.work_done_progress.end(self.progress_token, types.WorkDoneProgressEnd())
-                self.progress_token = None
+        elif self.progress_token is not None:  # end
+            self.work_done_progress.end(self.progress_token, types.WorkDoneProgressEnd())
+            self.progress_token = None
 
 
 server = NixevalServer()

@@ -7,6 +7,7 @@ is not published, and the next one starts at once."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,7 +48,7 @@ class Worker:
                  progress: Callable[[str, str | None], None]) -> None:
         self._buffers = buffers  # the open buffers' texts, by path (called on this thread)
         self._done = done
-        self._progress = progress  # ("begin"|"report"|"end", message)
+        self._progress = progress  # ("begin"|"end", message)
         self._cond = threading.Condition()
         self._wanted = 0  # generation asked for (each edit or setting change)
         self._last_request = 0.0
@@ -163,7 +164,12 @@ class Worker:
         assert self._conn is not None
         try:
             self._conn.send(job)
-            result: evaluator.Result = pickle.loads(self._conn.recv_bytes())
+            data = self._conn.recv_bytes()
+            gc.disable()  # unpickling makes many objects and no garbage: nothing to scan
+            try:
+                result: evaluator.Result = pickle.loads(data)
+            finally:
+                gc.enable()
             return result
         except (EOFError, OSError):
             code = self._process.exitcode if self._process is not None else None
