@@ -18,6 +18,8 @@ class Settings:
     config: str | None = None  # the configuration file (--config)
     flake: str | None = None  # DIR#NAME
     expr: str | None = None  # an evalModules expression
+    home_manager: str | None = None  # a home-manager configuration (home.nix)
+    darwin: str | None = None  # a nix-darwin configuration
     vm: bool = False
     pkgs: str = "auto"
     root: str = field(default_factory=os.getcwd)  # relative paths are from here
@@ -39,7 +41,8 @@ class Settings:
 
         pkgs = text("pkgs") or "auto"
         return Settings(tuple(str(i) for i in include), text("config"), text("flake"),
-                        text("expr"), data.get("vm") is True,
+                        text("expr"), text("homeManager"), text("darwin"),
+                        data.get("vm") is True,
                         pkgs if pkgs in ("auto", "placeholder", "real") else "auto", root)
 
     def _path(self, p: str) -> str:
@@ -57,6 +60,10 @@ class Settings:
         include = [self._entry(e) for e in self.include]
         if self.expr is not None:
             return api.open_modules(self.expr, include=include, base_dir=self.root)
+        if self.home_manager is not None:
+            return api.open_home_manager(self._path(self.home_manager), include=include)
+        if self.darwin is not None:
+            return api.open_darwin(self._path(self.darwin), include=include)
         if self.flake is not None:
             # DIR#NAME with DIR from the workspace root; #NAME: the root's flake
             ref = self.root + self.flake if self.flake.startswith("#") else \

@@ -131,7 +131,7 @@ def take(session: Session) -> Snapshot:
     """The snapshot of the session's current evaluation (made now if there
     is none), read on the session's worker thread with its overlays in
     effect. ``ApiError`` when the system does not evaluate."""
-    return session._run(lambda: extract(session._evaluated()))
+    return session.with_system(extract)
 
 
 def extract(system: Any) -> Snapshot:
@@ -156,9 +156,12 @@ def extract(system: Any) -> Snapshot:
     instances: dict[tuple[str, ...], OptionData] = {}
     target = getattr(system, "target", None)
     tree = getattr(target, "nixpkgs", None)
-    # as lint tells the user's files: not under the tree's nixos/, lib/, pkgs/
-    below = tuple(os.path.join(os.path.realpath(tree), d) + os.sep
-                  for d in ("nixos", "lib", "pkgs")) if tree else ()
+    # as lint tells the user's files: not under the tree's nixos/, lib/, pkgs/, or the
+    # module system's own directories a home-manager or nix-darwin target names
+    own = getattr(target, "own", ())
+    below = tuple(os.path.realpath(d) + os.sep for d in own) if own else tuple(
+        os.path.join(os.path.realpath(tree), d) + os.sep
+        for d in ("nixos", "lib", "pkgs")) if tree else ()
     files: set[str] = set()
     if target is not None and getattr(target, "config", None):
         files.add(os.path.realpath(target.config))
