@@ -151,8 +151,10 @@ async def test_unknown_option_inside_a_submodule(client: LanguageClient):
 @pytest.mark.parametrize(("old", "new", "expected", "absent"), [
     # a dotted path inside `config = { … }` (nixd #566)
     ("services.web.enable = true;", "services.web.|", {"enable", "mode", "port"}, {"fullName"}),
-    # a partial name: every name (the client filters)
+    # a partial name: the names it matches as editors match (in order, any case)
     ("services.web.enable = true;", "services.we| = true;", {"web"}, set()),
+    ("services.web.enable = true;", "services.web.GRt| = true;", {"greeting"},
+     {"enable", "mode", "port"}),
     # inside an attrsOf (submodule …) instance (nixd #803)
     ('fullName = "Alice";', 'fullName = "Alice"; |', {"shell", "uid"}, {"enable"}),
     # a new instance name

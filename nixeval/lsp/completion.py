@@ -36,7 +36,8 @@ def complete(snapshot: Snapshot | None, path: str, text: str,
         node = snapshot.node((*what.loc, *parts[:-1]))
         if node is not None:
             items = _options(node, (*what.loc, *parts[:-1]), replace, partial)
-    return types.CompletionList(is_incomplete=False, items=items)
+    # filtered by what is typed: asked again as the word changes
+    return types.CompletionList(is_incomplete=bool(partial) and not what.value, items=items)
 
 
 def _options(node: Node, parent: tuple[str, ...], replace: types.Range,
@@ -44,6 +45,8 @@ def _options(node: Node, parent: tuple[str, ...], replace: types.Range,
     out = []
     for name, child in sorted(node.children.items()):
         if is_wildcard(name) or (name.startswith("_") and not partial.startswith("_")):
+            continue
+        if partial and not _fuzzy(partial, name):  # a set can have hundreds of names
             continue
         label = name if _PLAIN.fullmatch(name) else f'"{name}"'
         option = child.option
@@ -57,6 +60,13 @@ def _options(node: Node, parent: tuple[str, ...], replace: types.Range,
                 detail=f"set of options ({show_loc((*parent, name))})",
                 text_edit=types.TextEdit(replace, label)))
     return out
+
+
+def _fuzzy(typed: str, name: str) -> bool:
+    """Whether ``typed``'s characters come in ``name`` in order (any case), as
+    editors match: what they would show of the full list."""
+    rest = iter(name.lower())
+    return all(ch in rest for ch in typed.lower())
 
 
 def resolve(snapshot: Snapshot | None, item: types.CompletionItem) -> types.CompletionItem:
