@@ -166,7 +166,9 @@ async def run(tree: str, repeat: int) -> dict[str, Any]:
         comp, hov, items = await measure(busy=False)
         say("idle requests done")
         out["completion_p95_ms"] = round(p95(comp), 1)
+        out["completion_median_ms"] = round(statistics.median(comp), 1)
         out["hover_p95_ms"] = round(p95(hov), 1)
+        out["hover_median_ms"] = round(statistics.median(hov), 1)
         out["completion_items_mean"] = round(items / len(comp), 1)
         # busy: the requests come while the background evaluation runs
         comp, hov, _ = await measure(busy=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 import uuid
@@ -92,6 +93,9 @@ class NixevalServer(LanguageServer):
         """An evaluation's results (on the event loop)."""
         if outcome.snapshot is not None:
             self.snapshot = outcome.snapshot
+            # the snapshot's objects live until the next one (and hold no cycles: the
+            # old one goes by reference counting): collections need not scan them
+            gc.freeze()
         if self.worker is not None and outcome.generation != self.worker.generation:
             return  # a newer edit is being evaluated: its results will come
         if outcome.message:
