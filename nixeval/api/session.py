@@ -51,6 +51,8 @@ _COLLECT_AFTER = 4
 # an evaluator was dropped since the last collection froze what was kept: the
 # next collection looks at every object again
 _thaw = False
+_THAW_EVERY = 8
+_collections = 0
 
 
 def split_path(path: str | Loc) -> Loc:
@@ -126,8 +128,12 @@ class Session:
             self._collect()
 
     def _collect(self) -> None:
-        global _thaw
-        if _thaw:  # what a closed or restarted session kept is frozen: its cycles too
+        global _thaw, _collections
+        _collections += 1
+        # What a closed or restarted session kept is frozen, its cycles too; and
+        # what was alive at a collection and dropped since (a file's old parse,
+        # cache entries pushed out) stays frozen: now and then all is looked at.
+        if _thaw or _collections % _THAW_EVERY == 0:
             gc.unfreeze()
             _thaw = False
         gc.collect()
