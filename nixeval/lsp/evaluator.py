@@ -9,8 +9,10 @@ The server sends jobs over a pipe and gets back plain data: lint's findings
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -60,6 +62,10 @@ def _serve(conn: Connection) -> None:
     # as the command line runs: the cycle collector would rescan millions of
     # live objects; the session collects a dropped evaluation's cycles itself
     gc.disable()
+    # background work: where the server and the evaluation both want the CPU,
+    # the server's answers (completion, hover) come first
+    with contextlib.suppress(OSError):
+        os.nice(10)
     logging.basicConfig(level=logging.WARNING,
                         format="nixeval lsp evaluator: %(levelname)s %(message)s")
     modules.register()
