@@ -100,3 +100,32 @@ async def test_a_module_that_fails_while_evaluating(client: LanguageClient):
     hover = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri(CONFIG)), position(text, "port = 8080")))
     assert hover is not None and "services.web.port" in hover.contents.value
+
+
+async def test_a_file_changed_on_disk_is_read_again(client: LanguageClient, tmp_path):
+    """A file no buffer holds changes on disk (the options' declarations): the
+    client's didChangeWatchedFiles makes the server evaluate again (the
+    session checks what it read) and the open file's diagnostics follow."""
+    import shutil
+
+    tree = tmp_path / "lsp"
+    shutil.copytree(FIXTURES, tree)
+    await start(client, {"expr": f"import {tree}/system.nix"})
+    config = tree / "config.nix"
+    doc = open_doc(client, config)
+    await until(lambda: client.progress_reports, what="the first evaluation")
+    options = tree / "options.nix"
+    text = options.read_text()
+    assert 'types.enum [ "fast" "safe" "debug" ]' in text
+    options.write_text(text.replace('types.enum [ "fast" "safe" "debug" ]',
+                                    'types.enum [ "safe" "debug" ]'))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent(uri(options), types.FileChangeType.Changed)]))
+    found = await until(lambda: [d for d in diagnostics(client, doc)
+                                 if d.severity == types.DiagnosticSeverity.Error],
+                        what="the type error the new declaration makes")
+    assert any("fast" in d.message for d in found), found
+    options.write_text(text)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent(uri(options), types.FileChangeType.Changed)]))
+    await until(lambda: not diagnostics(client, doc), what="the error to go")

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class Job:
     settings: Settings
     reopen: bool  # the settings changed: a new session
-    reread: bool  # files on disk changed
+    reread: bool  # files on disk changed: the session checks what it read
     buffers: dict[str, str]  # the open buffers, by path
 
 
@@ -103,7 +103,7 @@ class _State:
                 return Result(None, str(e), None, None, opened=False)
         session = self.session
         if job.reread:
-            session.invalidate()
+            session.refresh()  # what changed on disk, as the evaluation read it
         for path in set(self.applied) - set(job.buffers):
             session.clear_overlay(path)
         for path, text in job.buffers.items():
