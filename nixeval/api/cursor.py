@@ -60,7 +60,7 @@ def attribute_path_at(source: Source | str, line: int, column: int, *,
     path, node, plain = best
     if node.start <= offset <= node.end:  # on the key: up to the name under the cursor
         key = source.text[node.start:node.end]
-        after = _components(key) - _components(key[:offset - node.start])
+        after = key_dots(key) - key_dots(key[:offset - node.start])
         path = path[:len(path) - after]
     start, end = (Position(source.name, *source.line_col(o)) for o in (node.start, node.end))
     module_path, declares = _module_path(root, path) if plain else (None, False)
@@ -92,7 +92,7 @@ def _steps(node: Any, path: tuple[str, ...], plain: bool) -> list[tuple[Any, tup
     return [(c, path, plain and any(c is t for t in through)) for c in children(node)]
 
 
-def _components(key: str) -> int:
+def key_dots(key: str) -> int:
     """How many dots separate names in (a prefix of) a written key, outside
     quotes and ``${ }``."""
     count, quoted, depth = 0, False, 0

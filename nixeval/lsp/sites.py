@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..api.cursor import key_dots
 from ..syntax import Source, ast, parse
 from ..syntax.errors import NixSyntaxError
 
@@ -150,22 +151,7 @@ def site_at(sites: list[Site], offset: int) -> Site | None:
 
 def key_components(source_text: str, node: ast.AttrDef) -> int:
     """How many names the written key of ``node`` has (``a.b.c`` → 3)."""
-    key = source_text[node.start:node.end]
-    count, quoted, depth, i = 1, False, 0, 0
-    while i < len(key):
-        ch = key[i]
-        if ch == "\\" and quoted:
-            i += 1
-        elif ch == '"':
-            quoted = not quoted
-        elif ch == "{" and i and key[i - 1] == "$":
-            depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-        elif ch == "." and not quoted and not depth:
-            count += 1
-        i += 1
-    return count
+    return key_dots(source_text[node.start:node.end]) + 1
 
 
 def leaves(sites: list[Site]) -> Iterator[Site]:
