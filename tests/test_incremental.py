@@ -265,3 +265,17 @@ def test_lint_again_with_nothing_changed_is_not_evaluated_again(tmp_path: Path):
         session.set_overlay(tmp_path / "b.nix", VARIANTS["b.nix"][0])
         assert [f.to_json() for f in session.lint()] == []
         assert session.evaluations == made + 1
+
+
+def test_a_buffer_for_a_new_file_nothing_looked_at_changes_nothing(tmp_path: Path):
+    write_tree(tmp_path)
+    with api.open_modules(file=tmp_path / "default.nix") as session:
+        assert session.value("n") == 6
+        session.set_overlay(tmp_path / "new.nix", "{ ... }: { n = 1; }")  # not on disk
+        assert session.value("n") == 6 and session.evaluations == 1
+        # once a module imports it, the buffer is what it reads
+        session.set_overlay(tmp_path / "a.nix", "{ ... }: { imports = [ ./new.nix ]; }")
+        assert session.value("n") == 1 and session.evaluations == 2
+        session.clear_overlay(tmp_path / "new.nix")  # gone: evaluated again from nothing
+        with pytest.raises(api.EvalError, match=r"new\.nix"):
+            session.value("n")

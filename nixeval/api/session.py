@@ -216,8 +216,10 @@ class Session:
         from ..modules import binding, sites
 
         read = {p for p in changes if p in record.read or p in record.buffers}
-        listed = {p for p in changes if os.path.dirname(p) in record.listed}
-        if any(changes.values()) or listed or (read and not self._carries):
+        # a path appearing or going matters where it was looked at or listed
+        seen = {p for p, kind in changes.items() if kind and (
+            p in read or p in record.looked or os.path.dirname(p) in record.listed)}
+        if seen or (read and not self._carries):
             self._forget()
             return
         if read:
@@ -309,8 +311,10 @@ class Session:
         before = self._overlays.pop(path, None)
         if before is not None:
             disk = _disk_contents(path)
-            if disk != before:
-                self._apply({path: disk is None})
+            if disk is None and self._record is not None:
+                self._forget()  # looks at a buffer are not recorded: it may have been seen
+            elif disk != before:
+                self._apply({path: False})
 
     @property
     def overlays(self) -> list[str]:
