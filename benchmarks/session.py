@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +172,13 @@ def relint(subject: Subject, edits: int) -> dict[str, float]:
             "re-lint max": max(as_runs), "re-lint (collected while idle)": statistics.median(idle)}
 
 
+def cold_option(name: str, work: str) -> object:
+    """The option's answer from a new session (run in a child process)."""
+    [subject], _ = subjects([name], Path(work))
+    with subject.open() as cold:
+        return cold.option(subject.option).to_json()
+
+
 def cycles(subject: Subject, n: int) -> dict[str, float]:
     subject.config.write_text(write(subject, "c0"))
     memory: list[float] = []
@@ -184,17 +193,20 @@ def cycles(subject: Subject, n: int) -> dict[str, float]:
             times.append(time.perf_counter() - start)
             if got != value:
                 raise SystemExit(f"{subject.name}: cycle {k} answered {got!r}, not {value!r}")
-            memory.append(rss_mb())  # before a cold session of the check below adds its own
+            memory.append(rss_mb())
             if k == 50:
                 session.collect()
                 floor_50 = rss_mb()
             if k % 100 == 0:
                 subject.config.write_text(write(subject, value))
-                with subject.open() as cold:
-                    if cold.option(subject.option).to_json() != \
-                            session.option(subject.option).to_json():
-                        raise SystemExit(f"{subject.name}: cycle {k}: the answer differs "
-                                         "from a cold session's")
+                # in a process of its own: its memory is not this session's
+                context = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(1, mp_context=context) as pool:
+                    cold = pool.submit(cold_option, subject.name,
+                                       str(subject.config.parent)).result()
+                if cold != session.option(subject.option).to_json():
+                    raise SystemExit(f"{subject.name}: cycle {k}: the answer differs "
+                                     "from a cold session's")
         session.collect()
         floor_end = rss_mb()
     first, last = max(memory[:50]), max(memory[-50:])
