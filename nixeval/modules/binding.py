@@ -208,6 +208,8 @@ def native_functions(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
     from .definitions import defs_from_nix, filter_overrides, make_merge_definitions, sort_by_order
     from .evaluation import Evaluation, eval_modules
 
+    lib.v2_test = lazy(_checks_and_merges, lib.state, interpreted)
+
     def eval_option_value(state: Any, loc: Any, opt: Any, defs: Any) -> Attrs:
         o = force(opt)
         if type(o) is not Attrs:
@@ -246,3 +248,14 @@ def native_functions(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
         "filterOverrides'": PrimOp("filterOverrides'", 1, filter_overrides_prime, lambda_like=True),
         "sortProperties": PrimOp("sortProperties", 1, sort_properties, lambda_like=True),
     }
+
+
+def _checks_and_merges(state: Any, interpreted: Attrs) -> bool:
+    """Whether the lib's own ``mergeDefinitions`` gives ``checkedAndMerged``:
+    the lib merges by the v2 protocol."""
+    fn = interpreted.vals.get("mergeDefinitions")
+    if fn is None:
+        return False
+    for arg in ([], Attrs({}), []):
+        fn = force(state.call(fn, arg))
+    return type(fn) is Attrs and "checkedAndMerged" in fn.vals

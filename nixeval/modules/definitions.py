@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..eval.errors import NixError, Pos
-from ..eval.ops import coerce_to_string, equal, force_list, force_string
+from ..eval.ops import coerce_to_string, equal, force_bool, force_list, force_string
 from ..eval.values import Attrs, PrimOp, force, type_error
 from . import properties
-from .nix import Lib, lazy, throw
+from .nix import Lib, formals, lazy, select, throw
 
 
 class Def:
@@ -91,6 +91,7 @@ class Merge:
         self.highest_prio: Any = None
         self.discharged: list[Def] = []  # each with its priority and status
         self.dropped: list[Def] = []  # definitions a false mkIf removed
+        self._checked: Attrs | None = None  # lib's `checkedAndMerged` (v2 libs)
 
     def _filter(self) -> list[Def]:
         """``defsFinal'``'s first steps: conditions discharged, overrides
@@ -145,6 +146,8 @@ class Merge:
             raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
                         "value defined. Try setting the option.")
         t = force(self.type)
+        if lib.merge_v2 and v2_of(select(t, "merge")) is not None:
+            return self._v2_value(t)
         check = force(t.vals["check"])
         if all(call_check(lib.state, check, d.value) for d in final):
             return call_merge(lib.state, t.vals["merge"], self.loc, final)
@@ -153,18 +156,56 @@ class Merge:
         raise throw(f"A definition for option `{lib.show_option(self.loc)}' is not of type "
                     f"`{desc}'. Definition values:{lib.show_defs(invalid)}")
 
+    def _v2_value(self, t: Attrs) -> Any:
+        """``mergedValue`` of a type with a v2 merge: its value, unless the
+        merge reports an error."""
+        checked = self.checked_and_merged()
+        error = force(checked.vals["headError"])
+        if error is not None:
+            state = self.lib.state
+            raise throw(f"A definition for option `{self.lib.show_option(self.loc)}' is not of "
+                        f"type `{coerce_to_string(state, select(t, 'description'))}'. "
+                        f"TypeError: {coerce_to_string(state, select(error, 'message'))}")
+        return force(checked.vals["value"])
+
+    def checked_and_merged(self) -> Attrs:
+        """lib's ``checkedAndMerged`` (libs with v2 merges): the type's v2
+        merge of the definitions (its ``valueMeta`` with ``_internal.type``),
+        or for a type without one the merged value, no error, no metadata."""
+        if self._checked is None:
+            t = force(self.type)
+            v2 = v2_of(select(t, "merge"))
+            if v2 is None:
+                self._checked = Attrs({"headError": None, "value": lazy(self.merged_value),
+                                       "valueMeta": Attrs({})})
+            else:
+                r = coherent_v2(self.lib, self.loc, t, v2, self.final, MIXED_VERSIONS_NOTE)
+                if type(r) is not Attrs:
+                    raise type_error("a set", r)
+                vals = dict(r.vals)
+                vals["valueMeta"] = lazy(_with_internal_type, select(r, "valueMeta"), self.type)
+                self._checked = formals(Attrs(vals), "anonymous lambda", V2_RESULT, V2_RESULT)
+        return self._checked
+
+    def value_meta(self) -> Any:
+        """``checkedAndMerged.valueMeta`` (forced)."""
+        return force(self.checked_and_merged().vals["valueMeta"])
+
     def to_nix(self) -> Attrs:
         """The set lib's ``mergeDefinitions`` returns."""
         merged = lazy(self.merged_value)
         final = lazy(lambda: [d.to_nix() for d in self.final])
-        return Attrs({
+        vals = {
             "defsFinal'": lazy(lambda: Attrs({"values": final, "highestPrio": self._highest()})),
             "defsFinal": final,
             "mergedValue": merged,
             "isDefined": lazy(lambda: self.is_defined),
             "optionalValue": lazy(lambda: Attrs({"value": merged}) if self.is_defined
                                   else Attrs({})),
-        })
+        }
+        if self.lib.merge_v2:
+            vals["checkedAndMerged"] = lazy(self.checked_and_merged)
+        return Attrs(vals)
 
     def _highest(self) -> Any:
         self._filter()
@@ -227,10 +268,15 @@ def make_merge_definitions(lib: Lib) -> Any:
 
 def call_check(state: Any, check: Any, v: Any) -> bool:
     """``check v`` as a Boolean (lib asks for one through ``builtins.all``),
-    natively where the check is native."""
+    natively where the check is native (also a v2 type's, a set whose
+    ``__functor`` is native: ``types/core.py``'s ``coherent_check``)."""
     c = force(check)
     if type(c) is PrimOp and c.native is not None and c.arity == 1:
         return c.native(v)
+    if type(c) is Attrs:
+        f = c.vals.get("__functor")
+        if type(f) is PrimOp and f.native is not None and f.arity == 2:
+            return f.native(v)
     return _truthy(state.call(c, v))
 
 
@@ -239,5 +285,73 @@ def call_merge(state: Any, merge: Any, loc: Any, defs: list[Def]) -> Any:
     m = force(merge)
     if type(m) is PrimOp and m.native is not None and m.arity == 2:
         return m.native(loc, defs)
+    if type(m) is Attrs and m.vals.get("__functor") is V2_FUNCTOR:
+        return force(select(call_v2(state, select(m, "v2"), loc, defs), "value"))
     call = state.call
     return force(call(call(m, loc), [d.to_nix() for d in defs]))
+
+
+# The v2 merge protocol (nixpkgs 2025-08): a type's `merge` is also a set whose
+# `v2 { loc, defs }` gives `{ headError, value, valueMeta }`, its `check` a set
+# that says it agrees with that merge (`isV2MergeCoherent`).
+
+V2_RESULT = ("headError", "value", "valueMeta")
+# modules.nix's checkV2MergeCoherence says this too; types.nix's does not
+MIXED_VERSIONS_NOTE = (
+    "\nAlternatively, this message may also occur as false positive when mixing Nixpkgs\n"
+    "versions, if one Nixpkgs is between 83fed2e6..58696117 (Aug 28 - Oct 28 2025)\n")
+
+
+def _merge_by_v2(state: Any, self_: Any, loc: Any, defs: Any) -> Any:
+    """lib's ``__functor = self: loc: defs: (self.v2 { inherit loc defs; }).value``."""
+    result = state.call(select(self_, "v2"), Attrs({"loc": loc, "defs": defs}))
+    return force(select(result, "value"))
+
+
+V2_FUNCTOR = PrimOp("__functor", 3, _merge_by_v2, lambda_like=True)
+
+
+def v2_of(merge: Any) -> Any:
+    """``merge.v2`` where ``merge ? v2``, else None."""
+    m = force(merge)
+    return m.vals["v2"] if type(m) is Attrs and "v2" in m.vals else None
+
+
+def call_v2(state: Any, v2: Any, loc: Any, defs: list[Def]) -> Attrs:
+    """``v2 { inherit loc defs; }`` (forced), natively where it is native."""
+    f = force(v2)
+    if type(f) is PrimOp and f.native is not None:
+        return f.native(loc, defs)
+    return force(state.call(f, Attrs({"loc": loc, "defs": [d.to_nix() for d in defs]})))
+
+
+def coherent_v2(lib: Lib, loc: Any, t: Any, v2: Any, defs: list[Def], note: str = "") -> Attrs:
+    """``checkV2MergeCoherence loc t (v2 { inherit loc defs; })``: a type
+    whose check is not the one its v2 merge was made with (``t // { check }``)
+    is refused."""
+    c = force(select(t, "check"))
+    ok = c.vals["isV2MergeCoherent"] if type(c) is Attrs and "isV2MergeCoherent" in c.vals \
+        else False
+    if not force_bool(ok):
+        state = lib.state
+        raise throw(
+            f"The option `{lib.show_option(loc)}' has a type "
+            f"`{coerce_to_string(state, select(t, 'description'))}' that uses\n"
+            "an ad-hoc `type // { check = ...; }' override, which is incompatible with\n"
+            "the v2 merge mechanism.\n\n"
+            "Please use `lib.types.addCheck` instead of `type // { check }' to add\n"
+            "custom validation. For example:\n\n"
+            "  lib.types.addCheck baseType (value: /* your check */)\n\n"
+            "instead of:\n\n"
+            "  baseType // { check = value: /* your check */; }\n" + note)
+    return call_v2(lib.state, v2, loc, defs)
+
+
+def _with_internal_type(meta: Any, t: Any) -> Attrs:
+    """``meta // { _internal = { inherit type; }; }``."""
+    m = force(meta)
+    if type(m) is not Attrs:
+        raise type_error("a set", m)
+    vals = dict(m.vals)
+    vals["_internal"] = Attrs({"type": t})
+    return Attrs(vals, m.pos)

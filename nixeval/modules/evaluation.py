@@ -366,6 +366,8 @@ class Evaluation:
             "__toString": PrimOp("__toString", 1, lambda state, _self: lib.show_option(loc),
                                   lambda_like=True),
         })
+        if lib.merge_v2:
+            vals["valueMeta"] = lazy(lambda: force(merge_t).value_meta())
         return Attrs(vals, opt.pos)
 
     def _traced_value(self, loc: list[Any], loc_t: Loc | None, value: Any) -> Any:

@@ -91,6 +91,10 @@ class Lib:
         # one graph per evaluator: a configuration's submodules and its VM
         # variant's extendModules read and record into the same one
         self.graph = state.extensions.setdefault("module-graph", Graph())
+        # whether the lib merges by the v2 protocol (a type's `merge.v2`, an
+        # option's `valueMeta`; nixpkgs 2025-08): false, or a thunk the binding
+        # sets that asks the lib's own code
+        self.v2_test: Any = False
 
     def get(self, *path: str) -> Any:
         """``lib.a.b`` (forced)."""
@@ -135,3 +139,8 @@ class Lib:
     def warn(self, message: str) -> None:
         """lib's ``warn message null`` (it prints, or aborts under NIX_ABORT_ON_WARN)."""
         self.call(("trivial", "warn"), message, None)
+
+    @property
+    def merge_v2(self) -> bool:
+        """Whether this lib's types merge by the v2 protocol."""
+        return force(self.v2_test) is True

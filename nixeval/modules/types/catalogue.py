@@ -26,6 +26,7 @@ MK_OPTION_TYPE_ARGS = ("check", "deprecationMessage", "description", "descriptio
 def native_types(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
     """The entries of a lib's ``types.nix`` result to put in place of its own."""
     tl = TypeLib(lib, interpreted)
+    lib.v2_test = lazy(_merges_by_v2, tl, interpreted)
     natives = {**scalar_types(tl), **compound_types(tl), **submodule_types(tl)}
     # The catalogue is at the top of the file's result in every lib bound
     # (its nested `types` set is read only when used: in newer libs it is
@@ -93,6 +94,16 @@ def native_types(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
         "optionDescriptionPhrase": prim("optionDescriptionPhrase", 2, phrase),
         "mergeTypes": prim("mergeTypes", 2, merge_types),
     }
+
+
+def _merges_by_v2(tl: TypeLib, interpreted: Attrs) -> bool:
+    """Whether the lib's own ``listOf``'s merge is a set with ``v2``: the lib
+    merges by the v2 protocol."""
+    list_of, raw = interpreted.vals.get("listOf"), interpreted.vals.get("raw")
+    if list_of is None or raw is None:
+        return False
+    merge = force(select(tl.call(list_of, raw), "merge"))
+    return type(merge) is Attrs and "v2" in merge.vals
 
 
 def native_options(lib: Lib, interpreted: Attrs) -> dict[str, Any]:

@@ -5,13 +5,14 @@ the location lib gives it."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from ...eval.ops import equal, force_bool, force_list
 from ...eval.values import Attrs, app, force, type_error
-from ..definitions import Def, Merge
+from ..definitions import Def, Merge, v2_of
 from ..nix import formals, lazy, select, select_or, throw
-from .core import TypeLib, check_fn, loc_plus, merge_fn, prim, update
+from .core import EMPTY, TypeLib, check_fn, checked, loc_plus, merge_fn, prim, update
 
 COMPOSITE = ("noun", "composite")
 CONJUNCTION = ("noun", "conjunction")
@@ -50,23 +51,32 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                 "nested_types": Attrs({"elemType": elem})}
 
     # listOf --------------------------------------------------------------------------
+    def is_list(v: Any) -> bool:
+        return type(force(v)) is list
+
     def list_of(elem: Any) -> Attrs:
-        def merge(loc: Any, defs: list[Def]) -> list[Any]:
-            out = []
-            for n, d in enumerate(defs, 1):
-                for m, v in enumerate(force_list(d.value), 1):
-                    merged = Merge(lib, loc_plus(loc, f"[definition {n}-entry {m}]"), elem,
-                                   [Def(d.file, v, d.pos)])
-                    if merged.is_defined:
-                        out.append(lazy(merged.merged_value))
-            return out
+        def merge(loc: Any, defs: list[Def]) -> Attrs:
+            @cache
+            def evals() -> list[Merge]:
+                out = []
+                for n, d in enumerate(defs, 1):
+                    for m, v in enumerate(force_list(d.value), 1):
+                        merged = Merge(lib, loc_plus(loc, f"[definition {n}-entry {m}]"), elem,
+                                       [Def(d.file, v, d.pos)])
+                        if merged.is_defined:
+                            out.append(merged)
+                return out
+
+            return checked(
+                lazy(tl.defs_error, is_list, defs),
+                lazy(lambda: [lazy(m.merged_value) for m in evals()]),
+                Attrs({"list": lazy(lambda: [lazy(m.value_meta) for m in evals()])}))
 
         return tl.make(
             "listOf",
             description=lazy(lambda: "list of " + tl.phrase(elem, COMPOSITE)),
             description_class="composite",
-            check=check_fn(lambda v: type(force(v)) is list),
-            merge=merge_fn(merge),
+            **tl.typed(is_list, merge),
             empty_value=Attrs({"value": []}),
             get_sub_options=sub_options(elem, "*"),
             **wrapping("listOf", elem))
@@ -114,31 +124,39 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return None
         return Attrs({"elemType": elem, "lazy": lazy_v, "placeholder": placeholder})
 
+    def is_attrs(v: Any) -> bool:
+        return type(force(v)) is Attrs
+
     def attrs_with(args: Any) -> Attrs:
         a = formals(args, "anonymous lambda", ("elemType", "lazy", "placeholder"), ("elemType",))
         elem = a.vals["elemType"]
         is_lazy = force_bool(a.vals.get("lazy", False))
         placeholder = a.vals.get("placeholder", "name")
 
-        def merge_strict(loc: Any, defs: list[Def]) -> Attrs:
-            out = {}
-            for name, ds in sorted(zipped(loc, defs).items()):
-                merged = Merge(lib, loc_plus(loc, name), elem, ds)
-                if merged.is_defined:
-                    out[name] = lazy(merged.merged_value)
-            return Attrs(out)
-
-        def merge_lazy(loc: Any, defs: list[Def]) -> Attrs:
-            def value(merged: Merge) -> Any:
-                if merged.is_defined:
-                    return merged.merged_value()
-                empty = select_or(elem, "emptyValue", None)
-                if type(empty) is Attrs and "value" in empty.vals:
-                    return force(empty.vals["value"])
+        def lazy_value(merged: Merge) -> Any:
+            """``v.optionalValue.value or elemType.emptyValue.value or v.mergedValue``."""
+            if merged.is_defined:
                 return merged.merged_value()
+            empty = select_or(elem, "emptyValue", None)
+            if type(empty) is Attrs and "value" in empty.vals:
+                return force(empty.vals["value"])
+            return merged.merged_value()
 
-            return Attrs({name: lazy(value, Merge(lib, loc_plus(loc, name), elem, ds))
-                          for name, ds in zipped(loc, defs).items()})
+        def merge(loc: Any, defs: list[Def]) -> Attrs:
+            @cache
+            def evals() -> dict[str, Merge]:
+                merges = {name: Merge(lib, loc_plus(loc, name), elem, ds)
+                          for name, ds in sorted(zipped(loc, defs).items())}
+                if is_lazy:
+                    return merges
+                return {name: m for name, m in merges.items() if m.is_defined}
+
+            value = lazy_value if is_lazy else Merge.merged_value
+            return checked(
+                lazy(tl.defs_error, is_attrs, defs),
+                lazy(lambda: Attrs({n: lazy(value, m) for n, m in evals().items()})),
+                Attrs({"attrs": lazy(lambda: Attrs({n: lazy(m.value_meta)
+                                                    for n, m in evals().items()}))}))
 
         def description() -> str:
             kind = "lazy attribute set" if is_lazy else "attribute set"
@@ -149,8 +167,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             "lazyAttrsOf" if is_lazy else "attrsOf",
             description=lazy(description),
             description_class="composite",
-            check=check_fn(lambda v: type(force(v)) is Attrs),
-            merge=merge_fn(merge_lazy if is_lazy else merge_strict),
+            **tl.typed(is_attrs, merge),
             empty_value=Attrs({"value": Attrs({})}),
             get_sub_options=prim("getSubOptions", 1, lambda prefix: tl.call(
                 sub(elem, "getSubOptions"),
@@ -261,6 +278,28 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                 return tl.merge(t2, loc, defs)
             return tl.merges.one.native(loc, defs)
 
+        def merge_v2(loc: Any, defs: list[Def]) -> Attrs:
+            """The first side whose merge reports no error; else an error, and
+            a value that warns before lib's mergeOneOption."""
+            for side in (t1, t2):
+                merged = tl.checked_by(side, loc, defs)
+                if force(select(merged, "headError")) is None:
+                    return merged
+            message = lazy(lambda: (
+                f"The option `{tl.show_option(loc)}` is neither a value of type "
+                f"`{tl.string(select(t1, 'description'))}` nor "
+                f"`{tl.string(select(t2, 'description'))}`, Definition values: "
+                f"{lib.show_defs([d.to_nix() for d in defs])}"))
+            error = Attrs({"message": message})
+            return checked(error, lazy(lambda: tl.warn(
+                "One or more definitions did not pass the type-check of the 'either' type.\n"
+                f"{force(message)}\nIf `either`, `oneOf` or similar is used in freeformType, "
+                "ensure that it is preceded by an 'attrsOf' such as: `freeformType = "
+                "types.attrsOf (types.either t1 t2)`.\nOtherwise consider using the correct type "
+                f"for the option `{tl.show_option(loc)}`.  This will be an error in Nixpkgs "
+                "26.05.\n", lazy(tl.merges.one.native, loc, defs))),
+                Attrs({"headError": error}))
+
         functor = tl.elem_functor("either", Attrs({"elemType": [t1, t2]}), t["either"])
 
         def type_merge(f2: Any) -> Any:
@@ -287,8 +326,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             "either",
             description=lazy(description),
             description_class="conjunction",
-            check=check_fn(lambda x: tl.check(t1, x) or tl.check(t2, x)),
-            merge=merge_fn(merge),
+            **tl.typed(lambda x: tl.check(t1, x) or tl.check(t2, x), merge_v2, merge),
             type_merge=prim("typeMerge", 1, type_merge),
             functor=functor,
             nested_types=Attrs({"left": t1, "right": t2}))
@@ -324,6 +362,24 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return tl.merge(final, loc, [d.with_value(lazy(coerced_value, d.value))
                                          for d in defs])
 
+        def coerced_if_valid(d: Def, loc: Any) -> Any:
+            """A definition's value, coerced where the coerced type's merge (or
+            check) takes it."""
+            v2 = v2_of(select(coerced, "merge"))
+            if v2 is not None:
+                valid = force(select(tl.coherent(loc, coerced, v2, [d]), "headError")) is None
+            else:
+                valid = tl.check(coerced, d.value)
+            return force(state.call(coerce, d.value)) if valid else force(d.value)
+
+        def merge_v2(loc: Any, defs: list[Def]) -> Attrs:
+            final_defs = [d.with_value(lazy(coerced_if_valid, d, loc)) for d in defs]
+            v2 = v2_of(select(final, "merge"))
+            if v2 is not None:
+                return tl.coherent(loc, final, v2, final_defs)
+            return checked(lazy(tl.defs_error, check, defs),
+                           lazy(tl.merge, final, loc, final_defs), EMPTY)
+
         functor = update(tl.default_functor("coercedTo"),
                          wrappedDeprecationMessage=tl.wrapped_message(
                              Attrs({"elemType": final})))
@@ -331,8 +387,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             "coercedTo",
             description=lazy(lambda: f"{tl.phrase(final, ('noun',))} or "
                              f"{tl.phrase(coerced, ('noun',))} convertible to it"),
-            check=check_fn(check),
-            merge=merge_fn(merge),
+            **tl.typed(check, merge_v2, merge),
             empty_value=select(final, "emptyValue"),
             get_sub_options=select(final, "getSubOptions"),
             get_sub_modules=select(final, "getSubModules"),

@@ -10,12 +10,22 @@ from typing import Any
 from ...eval.errors import AssertionFailed
 from ...eval.ops import coerce_to_string, equal, force_list
 from ...eval.values import Attrs, PrimOp, force
-from ..definitions import Def, call_check, call_merge, defs_from_nix
+from ..definitions import (
+    V2_FUNCTOR,
+    Def,
+    call_check,
+    call_merge,
+    coherent_v2,
+    defs_from_nix,
+    v2_of,
+)
 from ..nix import Lib, formals, has, lazy, select, select_or
 from .merges import Merges
 
 Check = Callable[[Any], bool]
 Merge = Callable[[Any, list[Def]], Any]
+# a v2 merge: loc and definitions to `{ headError, value, valueMeta }`
+V2 = Callable[[Any, list[Def]], Attrs]
 
 EMPTY = Attrs({})
 
@@ -36,6 +46,29 @@ def merge_fn(fn: Merge) -> PrimOp:
                   lambda_like=True)
 
 
+def coherent_check(fn: Check) -> Attrs:
+    """A v2 type's ``check``: ``{ __functor = _self: fn; isV2MergeCoherent = true; }``
+    (``call_check`` calls the functor natively)."""
+    return Attrs({"__functor": PrimOp("__functor", 2, lambda state, _self, v: fn(v), fn,
+                                      lambda_like=True),
+                  "isV2MergeCoherent": True})
+
+
+def v2_merge(fn: V2) -> Attrs:
+    """A v2 type's ``merge``: ``{ __functor = self: loc: defs: (self.v2 { inherit
+    loc defs; }).value; v2 = { loc, defs }: …; }``."""
+    def v2(state: Any, args: Any) -> Attrs:
+        a = formals(args, "v2", ("defs", "loc"), ("defs", "loc")).vals
+        return fn(a["loc"], defs_from_nix(a["defs"]))
+
+    return Attrs({"__functor": V2_FUNCTOR, "v2": PrimOp("v2", 1, v2, fn, lambda_like=True)})
+
+
+def checked(head_error: Any, value: Any, value_meta: Any) -> Attrs:
+    """What a v2 merge gives: ``{ headError, value, valueMeta }``."""
+    return Attrs({"headError": head_error, "value": value, "valueMeta": value_meta})
+
+
 ALWAYS = check_fn(lambda v: True)
 NO_SUB_OPTIONS = prim("getSubOptions", 1, lambda prefix: EMPTY)
 NO_SUBST = prim("substSubModules", 1, lambda m: None)
@@ -52,6 +85,11 @@ class TypeLib:
         self.interpreted = interpreted  # the file's own result, for what is not native
         self.types: dict[str, Any] = {}  # the catalogue, native entries in place
         self.merges = Merges(lib)
+
+    @property
+    def v2(self) -> bool:
+        """Whether this lib's types merge by the v2 protocol."""
+        return self.lib.merge_v2
 
     # calling a type's parts ----------------------------------------------------
     def check(self, t: Any, v: Any) -> bool:
@@ -198,15 +236,68 @@ class TypeLib:
         return Attrs(vals, f.pos)
 
     def with_check(self, t: Any, extra: Check) -> Attrs:
-        """``addCheck t extra``: ``t // { check = x: t.check x && extra x; }``."""
+        """``addCheck t extra``: ``t // { check = x: t.check x && extra x; }``,
+        and for a type with a v2 merge one that reports what ``extra`` refuses."""
         base = force(t)
         if type(base) is not Attrs:
             from ...eval.values import type_error
 
             raise type_error("a set", base)
         vals = dict(base.vals)
-        vals["check"] = check_fn(lambda x: self.check(base, x) and extra(x))
+        v2 = v2_of(select(base, "merge")) if self.v2 else None
+        if v2 is None:
+            vals["check"] = check_fn(lambda x: self.check(base, x) and extra(x))
+            return Attrs(vals, base.pos)
+
+        def merge(loc: Any, defs: list[Def]) -> Attrs:
+            orig = self.coherent(loc, base, v2, defs)
+            if type(orig) is not Attrs:
+                from ...eval.values import type_error
+
+                raise type_error("a set", orig)
+
+            def head_error() -> Any:
+                error = force(select(orig, "headError"))
+                return error if error is not None else self.defs_error(extra, defs)
+
+            return update(orig, headError=lazy(head_error))
+
+        vals["check"] = coherent_check(lambda x: self.check(base, x) and extra(x))
+        vals["merge"] = v2_merge(merge)
         return Attrs(vals, base.pos)
+
+    # the v2 merge protocol -----------------------------------------------------
+    def typed(self, check: Check, v2: V2, v1: Merge | None = None) -> dict[str, Any]:
+        """A type's ``check`` and ``merge`` (``make``'s arguments): lib's v2
+        sets where the lib merges by v2; before, plain functions (``v1``, or
+        the value of ``v2``)."""
+        if self.v2:
+            return {"check": coherent_check(check), "merge": v2_merge(v2)}
+        def value_of_v2(loc: Any, defs: list[Def]) -> Any:
+            return force(v2(loc, defs).vals["value"])
+
+        return {"check": check_fn(check), "merge": merge_fn(v1 or value_of_v2)}
+
+    def defs_error(self, check: Check, defs: list[Def]) -> Any:
+        """lib's ``checkDefsForError check loc defs``: null, or ``{ message }``
+        naming the definitions ``check`` refuses."""
+        if all(check(d.value) for d in defs):
+            return None
+        return Attrs({"message": lazy(lambda: "Definition values: " + self.lib.show_defs(
+            [d.to_nix() for d in defs if not check(d.value)]))})
+
+    def coherent(self, loc: Any, t: Any, v2: Any, defs: list[Def]) -> Attrs:
+        """types.nix's ``checkV2MergeCoherence loc t (t.merge.v2 { inherit loc defs; })``."""
+        return coherent_v2(self.lib, loc, t, v2, defs)
+
+    def checked_by(self, t: Any, loc: Any, defs: list[Def]) -> Attrs:
+        """``t``'s v2 merge of ``defs``, or for a type without one its merged
+        value with its check's error (either's ``t1CheckedAndMerged``)."""
+        v2 = v2_of(select(t, "merge"))
+        if v2 is not None:
+            return self.coherent(loc, t, v2, defs)
+        return checked(lazy(self.defs_error, lambda v: self.check(t, v), defs),
+                       lazy(self.merge, t, loc, defs), EMPTY)
 
 
 def loc_plus(loc: Any, name: str) -> list[Any]:

@@ -12,7 +12,7 @@ from ..collect import to_string
 from ..declarations import Decl, fixup_option_type, merge_option_decls
 from ..definitions import Def
 from ..nix import formals, lazy, select, select_or, throw
-from .core import TypeLib, check_fn, merge_fn, prim
+from .core import TypeLib, check_fn, checked, merge_fn, prim
 
 SUBMODULE_ARGS = ("class", "description", "modules", "shorthandOnlyDefinesConfig", "specialArgs")
 NO_CHECK_FILE = "<built-in module that disables checks for the purpose of documentation generation>"
@@ -80,10 +80,12 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
                     out.append(Attrs({"_file": file, "imports": [value]}))
             return out
 
-        def merge(loc: Any, defs: list[Def]) -> Any:
+        def merge(loc: Any, defs: list[Def]) -> Attrs:
             name = Attrs({"_module": Attrs({"args": Attrs({"name": lazy(last, loc)})})})
-            ext = extend(base, modules=lazy(lambda: [name, *all_modules(defs)]), prefix=loc)
-            return force(ext.vals["config"])
+            configuration = lazy(lambda: extend(
+                base, modules=lazy(lambda: [name, *all_modules(defs)]), prefix=loc))
+            return checked(lazy(tl.defs_error, is_module, defs), select(configuration, "config"),
+                           Attrs({"configuration": configuration}))
 
         def describe() -> Any:
             d = force(description)
@@ -115,8 +117,7 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
         return tl.make(
             "submodule",
             description=lazy(describe),
-            check=check_fn(is_module),
-            merge=merge_fn(merge),
+            **tl.typed(is_module, merge),
             empty_value=Attrs({"value": Attrs({})}),
             get_sub_options=prim("getSubOptions", 1, sub_options),
             get_sub_modules=modules,
