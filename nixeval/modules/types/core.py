@@ -9,7 +9,7 @@ from typing import Any
 
 from ...eval.errors import AssertionFailed
 from ...eval.ops import coerce_to_string, equal, force_list
-from ...eval.values import Attrs, PrimOp, force
+from ...eval.values import Attrs, PrimOp, force, type_error
 from ..definitions import (
     V2_FUNCTOR,
     Def,
@@ -240,8 +240,6 @@ class TypeLib:
         and for a type with a v2 merge one that reports what ``extra`` refuses."""
         base = force(t)
         if type(base) is not Attrs:
-            from ...eval.values import type_error
-
             raise type_error("a set", base)
         vals = dict(base.vals)
         v2 = v2_of(select(base, "merge")) if self.v2 else None
@@ -252,8 +250,6 @@ class TypeLib:
         def merge(loc: Any, defs: list[Def]) -> Attrs:
             orig = self.coherent(loc, base, v2, defs)
             if type(orig) is not Attrs:
-                from ...eval.values import type_error
-
                 raise type_error("a set", orig)
 
             def head_error() -> Any:
