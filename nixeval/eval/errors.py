@@ -313,7 +313,7 @@ class TypeMismatch(NixError):
 def suggestions(candidates, query: str) -> str:
     """Nix's Suggestions::bestMatches(…).trim(): the (at most five) names within
     edit distance 2 of ``query``, nearest first, as "x" or "one of x, y or z"."""
-    ranked = sorted((_levenshtein(query, c), c.encode("utf-8", "surrogateescape"), c)
+    ranked = sorted((levenshtein(query, c), c.encode("utf-8", "surrogateescape"), c)
                     for c in candidates)
     best = [c for d, _, c in ranked[:5] if d <= 2]
     if not best:
@@ -323,7 +323,8 @@ def suggestions(candidates, query: str) -> str:
     return "one of " + ", ".join(best[:-1]) + " or " + best[-1]
 
 
-def _levenshtein(a: str, b: str) -> int:
+def levenshtein(a: str | bytes, b: str | bytes) -> int:
+    """The edit distance of two strings (of their bytes, as lib.strings.levenshtein, when bytes)."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a):
         cur = [i + 1]

@@ -31,6 +31,7 @@ from .. import inputs
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
 from ..files import read_bytes
 from ..syntax.fingerprint import file_fingerprint
+from . import features
 from .nix import Lib, lazy
 from .parts import CALLED, PARTS
 
@@ -133,6 +134,7 @@ def forget(folders: set[str]) -> None:
     """Decide again for libs in ``folders``, whose files changed."""
     for folder in folders:
         _decisions.pop(folder, None)
+    features.forget(folders)
 
 
 def _settle(decision: Decision) -> Decision:
@@ -172,6 +174,7 @@ def bind(state: Any, path: str, value: Any) -> Any:
             raise type_error("a set", interpreted)
         a = force(args)
         lib = Lib(state, a.vals["lib"] if type(a) is Attrs and "lib" in a.vals else args)
+        lib.features = features.of(decision.folder)
         if part == "modules.nix":
             lib.internal_module = lazy(_internal_module, state, path, args)
         vals = dict(interpreted.vals)

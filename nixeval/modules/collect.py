@@ -149,6 +149,9 @@ class Collector:
         self.lib = lib
         self.cls = cls  # forced: None or a string
         self.args = args
+        # what the last ``collect`` found, for ``graph``
+        self.entries: list = []
+        self.disabled_keys: list[str] = []
 
     # loadModule ----------------------------------------------------------
     def load(self, fallback_file: Any, fallback_key: str, m: Any) -> Module:
@@ -165,7 +168,8 @@ class Collector:
                 return unify(lib, fallback_file, fallback_key, v)
             if tag in ("if", "override"):
                 return self.load(fallback_file, fallback_key, Attrs({"config": v}))
-            raise throw(not_a_module(state, fallback_file, tag, self.cls))
+            raise throw(not_a_module(lib, fallback_file, tag, self.cls,
+                                     self.args.vals.get("_prefix")))
         if t is list:
             defs = [Attrs({"file": fallback_file, "value": m})]
             raise throw("Module imports can't be nested lists. Perhaps you meant to remove one "
@@ -214,6 +218,7 @@ class Collector:
         entries, disabled = self.structure(UNKNOWN_MODULE, "", modules)
         disabled_keys = [self.disabled_key(modules_path, file, m)
                          for file, items in disabled for m in force_list(items)]
+        self.entries, self.disabled_keys = entries, disabled_keys
 
         def keep(es: list) -> list:
             return [e for e in es if e[0] not in disabled_keys]
@@ -232,6 +237,17 @@ class Collector:
             out.append(module)
             work.extend(keep(children))
         return out
+
+    def graph(self) -> list[Attrs]:
+        """lib's ``graph``: every module collected, as its imports nest, each
+        with its key, file and whether it is disabled (the lib's own module
+        left out)."""
+        def node(entry: tuple) -> Attrs:
+            key, module, children = entry
+            return Attrs({"key": key, "file": module.file, "disabled": key in self.disabled_keys,
+                          "imports": [node(c) for c in children]})
+
+        return [node(e) for e in self.entries if e[0] != "lib/modules.nix"]
 
     def disabled_key(self, modules_path: Any, file: Any, m: Any) -> str:
         state = self.lib.state
@@ -279,9 +295,13 @@ def _convertible(v: Any) -> bool:
     return False
 
 
-def not_a_module(state: Any, fallback_file: Any, tag: Any, expected_class: Any) -> str:
-    """lib's ``messages.not_a_module``."""
+def not_a_module(lib: Lib, fallback_file: Any, tag: Any, expected_class: Any,
+                 prefix: Any) -> str:
+    """lib's ``messages.not_a_module`` (``prefix``: the module argument
+    ``_prefix`` of libs that have it)."""
     from ..eval.printer import show_value
+
+    state = lib.state
 
     esc = "\x1b"
 
@@ -297,10 +317,13 @@ def not_a_module(state: Any, fallback_file: Any, tag: Any, expected_class: Any) 
     ff = force(fallback_file)
     where = (f", while trying to load a module into {to_string(state, ff)}"
              if ff is not None and ff != UNKNOWN_MODULE else "")
+    if prefix is not None and force_list(prefix):
+        where += f", while trying to load a module into {code(lib.show_option(prefix))}"
     shown_tag = show_value(tag) if isinstance(tag, str) else str(tag)
+    adding = "adding it to the" if lib.features.prefix_module_argument else "adding it the"
     paragraphs = [
         f"Expected a module, but found a value of type {warn(shown_tag)}{where}.\n"
-        f"A module is typically loaded by adding it the {code('imports = [ ... ];')} attribute of "
+        f"A module is typically loaded by {adding} {code('imports = [ ... ];')} attribute of "
         f"an existing module, or in the {code('modules = [ ... ];')} argument of various "
         "functions.\nPlease make sure that each of the list items is a module, and not a "
         "different kind of value."]

@@ -143,6 +143,10 @@ class Merge:
         final = self.final
         lib = self.lib
         if not final:
+            empty = force(force(self.type).vals.get("emptyValue", Attrs({})))
+            if lib.features.empty_value_default and type(empty) is Attrs \
+                    and "value" in empty.vals:
+                return force(empty.vals["value"])
             raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
                         "value defined. Try setting the option.")
         t = force(self.type)

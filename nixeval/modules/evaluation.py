@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..eval.errors import InfiniteRecursion, NixError
+from ..eval.errors import InfiniteRecursion, NixError, levenshtein
 from ..eval.ops import force_list
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error, type_name
 from .collect import Collector, Module, to_string
@@ -100,7 +100,8 @@ class Level:
         return self._raw
 
     def pushed(self, name: str) -> list[tuple[Any, Any]]:
-        return [(d.file, c) for d in self.raw.get(name, ()) for c in push_down(d.value)]
+        keep = self.ev.lib.features.push_down_keeps_non_sets
+        return [(d.file, c) for d in self.raw.get(name, ()) for c in push_down(d.value, keep)]
 
     def result(self, name: str) -> tuple[Any, Any]:
         """(matched option or option set, unmatched definitions) for ``name``."""
@@ -251,6 +252,7 @@ class Evaluation:
         self.options_t = lazy(self._options)
         self.config_t = lazy(self._config)
         self._merged: Level | None = None
+        self.collector: Collector | None = None  # set with ``merged``
         self._check = lazy(self._check_unmatched)
         self.type_t = lazy(lambda: lib.call(("types", "submoduleWith"), Attrs({
             "modules": vals["modules"], "specialArgs": self.special, "class": self.cls})))
@@ -283,17 +285,23 @@ class Evaluation:
             special = force(self.special)
             if type(special) is not Attrs:
                 raise type_error("a set", special)
+            features = self.lib.features
             args = {"lib": self.lib.value, "options": self.options_t, "config": self.config_t,
                     "specialArgs": self.special, "_class": self.cls}
+            if features.prefix_module_argument:
+                args["_prefix"] = self.prefix_v
+            if features.config_argument_hint:
+                args["config"] = lazy(self._config_argument)
             args.update(special.vals)
-            collector = Collector(self.lib, force(self.cls), Attrs(args))
+            collector = self.collector = Collector(self.lib, force(self.cls), Attrs(args))
             modules_path = special.vals.get("modulesPath", "")
             collected = collector.collect(
                 modules_path, [*self.regular_modules(), self.internal_module()])
             collected.reverse()
             prefix = force_list(self.prefix_v)
             loc = tuple(to_string(self.lib.state, p) for p in prefix)
-            self._merged = Level(self, prefix, loc, collected, lambda: _module_configs(collected))
+            self._merged = Level(self, prefix, loc, collected, lambda: _module_configs(
+                collected, self.lib.features.push_down_keeps_non_sets))
         return self._merged
 
     def _options(self) -> Attrs:
@@ -407,6 +415,15 @@ class Evaluation:
             raise _missing(v, "value") if type(v) is Attrs else type_error("a set", v)
         return force(v.vals["value"])
 
+    def _config_argument(self) -> Attrs:
+        """The modules' ``config`` argument, with lib's hint for a recursion
+        through it."""
+        try:
+            return force(self.config_t)
+        except NixError as e:
+            e.add_trace(CONFIG_HINT, None, True)
+            raise
+
     def _declared_config(self) -> Attrs:
         return self.config_node(force(self.options_t), self.merged.loc)
 
@@ -453,6 +470,8 @@ class Evaluation:
                         "which is an option that does not exist", None, True)
             raise
         base = f"The option `{opt_text}' does not exist. Definition values:{def_text}"
+        if lib.features.option_suggestions:
+            base += self._suggestion(prefix, first.prefix)
         if sorted(force(self.options_t).vals) == ["_module"]:
             name = lib.show_option(prefix)
             if name == "":
@@ -463,6 +482,34 @@ class Evaluation:
                 "declared your options properly? This can happen if you e.g. declared your "
                 "options in `types.submodule'\nunder `config' rather than `options'.\n")
         raise throw(base)
+
+    def _suggestion(self, prefix: list[Any], undeclared: tuple[str, ...]) -> str:
+        """"\n\nDid you mean …?": the declared siblings of an undeclared option
+        nearest to its name (lib's ``checkUnmatched``)."""
+        siblings: Any = force(self.options_t)
+        for name in undeclared[:-1]:  # lib's attrByPath, {} where the path ends
+            siblings = force(siblings.vals[name]) if type(siblings) is Attrs \
+                and name in siblings.vals else Attrs({})
+        if type(siblings) is not Attrs:
+            raise type_error("a set", siblings)
+        candidates = sorted(siblings.vals)
+        if len(undeclared) == 1:
+            candidates.remove("_module") if "_module" in candidates else None
+        wrong = undeclared[-1].encode()
+
+        def distance(name: str) -> int:
+            return levenshtein(wrong, name.encode())
+
+        if len(candidates) >= 100:  # lib keeps only the near ones of a large set
+            candidates = [c for c in candidates if distance(c) <= 2]
+        nearest = sorted(candidates, key=distance)[:3]
+        if not nearest:
+            return ""
+        parent = [*prefix, *undeclared[:-1]]
+        shown = [f"`{self.lib.show_option([*parent, n])}'" for n in nearest]
+        if len(shown) == 1:
+            return f"\n\nDid you mean {shown[0]}?"
+        return f"\n\nDid you mean {', '.join(shown[:-1])} or {shown[-1]}?"
 
     def _checked(self, get: Any) -> Any:
         force(self._check)
@@ -499,7 +546,14 @@ class Evaluation:
             "type": self.type_t,
             "class": self.cls,
         })
+        if self.lib.features.module_graph:
+            result.vals["graph"] = lazy(self._graph)
         return result
+
+    def _graph(self) -> list[Attrs]:
+        self.merged  # noqa: B018 (collects the modules)
+        assert self.collector is not None
+        return self.collector.graph()
 
     def extend_modules_fn(self) -> PrimOp:
         def extend(state: Any, ext_v: Any) -> Attrs:
@@ -512,7 +566,8 @@ class Evaluation:
             vals["prefix"] = ext.vals.get("prefix", self.args.vals.get("prefix", []))
             return eval_modules(self.lib, Attrs(vals), self.graph)
 
-        return PrimOp("extendModules", 1, extend, lambda_like=True)
+        return PrimOp("extendModules", 1, extend, lambda_like=True,
+                      formals=_extend_modules_formals(self.lib.state))
 
 
 def _update(a: Any, b: Any) -> Attrs:
@@ -525,14 +580,33 @@ def _update(a: Any, b: Any) -> Attrs:
     return Attrs(vals)
 
 
+CONFIG_HINT = ("if you get an infinite recursion here, you probably reference `config` in "
+               "`imports`. If you are trying to achieve a conditional import behavior dependent "
+               "on `config`, consider importing unconditionally, and using `mkEnableOption` and "
+               "`mkIf` to control its effect.")
+
+
+def _extend_modules_formals(state: Any) -> Any:
+    """A lambda with lib's ``extendModules`` formals, which ``functionArgs``
+    and printing (``showDefs`` of a configuration) report."""
+    hit = state.extensions.get("extendModules-formals")
+    if hit is None:
+        from ..syntax import parse_text
+
+        tree = parse_text("{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }: null",
+                          "«extendModules»")
+        hit = state.extensions["extendModules-formals"] = force(state.eval_tree(tree, "/"))
+    return hit
+
+
 def _freeform_type(declared: Attrs) -> Any:
     module = force(declared.vals["_module"])
     # libs before 2020 have no freeform types
     return force(module.vals["freeformType"]) if "freeformType" in module.vals else None
 
 
-def _module_configs(modules: list[Module]) -> list[tuple[Any, Any]]:
-    return [(m.file, c) for m in modules for c in push_down(m.config)]
+def _module_configs(modules: list[Module], keep_non_sets: bool) -> list[tuple[Any, Any]]:
+    return [(m.file, c) for m in modules for c in push_down(m.config, keep_non_sets)]
 
 
 def eval_modules(lib: Lib, args_v: Any, graph: Graph | None = None) -> Attrs:

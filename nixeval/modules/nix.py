@@ -12,6 +12,7 @@ from typing import Any
 
 from ..eval.errors import NixError, ThrownError
 from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, ready, type_error
+from .features import Features
 
 _MISSING = object()
 
@@ -88,6 +89,8 @@ class Lib:
         self._cache: dict[tuple[str, ...], Any] = {}
         # the lib's own `internalModule` (see lib_source.py), set by the binding
         self.internal_module: Any = None
+        # what this lib version's module system does beyond the oldest proven
+        self.features = Features()
         # one graph per evaluator: a configuration's submodules and its VM
         # variant's extendModules read and record into the same one
         self.graph = state.extensions.setdefault("module-graph", Graph())

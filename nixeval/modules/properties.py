@@ -29,33 +29,39 @@ def _wrap(tag: str, key: str, payload: Any, content: Any) -> Attrs:
     return Attrs({"_type": tag, key: payload, "content": content})
 
 
-def _map_wrap(tag: str, key: str, payload: Any, cfg: Any) -> Attrs:
-    """``mapAttrs (n: v: mkIf c v) cfg`` (or mkOverride), positions kept."""
+def _map_wrap(tag: str, key: str, payload: Any, cfg: Any, keep_non_sets: bool) -> Any:
+    """``mapAttrs (n: v: mkIf c v) cfg`` (or mkOverride), positions kept; a
+    value not a set left as it is where the lib does so (its later check then
+    says which module defines it)."""
     cfg = force(cfg)
+    if type(cfg) is not Attrs and keep_non_sets:
+        return cfg
     if type(cfg) is not Attrs:
         raise type_error("a set", cfg).with_trace(
             "while evaluating the second argument passed to builtins.mapAttrs")
     return Attrs({n: _wrap(tag, key, payload, v) for n, v in cfg.vals.items()}, cfg.pos)
 
 
-def push_down(cfg: Any) -> list[Any]:
+def push_down(cfg: Any, keep_non_sets: bool = False) -> list[Any]:
     """nixpkgs' ``pushDownProperties``: a list of config sets without
-    properties at their top level."""
+    properties at their top level (``keep_non_sets``: the lib's
+    ``mapAttrsIfAttrs``, since 2026-04)."""
     v = force(cfg)
     if type(v) is Attrs:
         tag = _tag(v)
         if tag == "merge":
             out: list[Any] = []
             for c in _contents(v):
-                out.extend(push_down(c))
+                out.extend(push_down(c, keep_non_sets))
             return out
         if tag == "if":
             cond = v.vals["condition"]
-            return [_map_wrap("if", "condition", cond, c) for c in push_down(v.vals["content"])]
+            return [_map_wrap("if", "condition", cond, c, keep_non_sets)
+                    for c in push_down(v.vals["content"], keep_non_sets)]
         if tag == "override":
             prio = v.vals["priority"]
-            return [_map_wrap("override", "priority", prio, c)
-                    for c in push_down(v.vals["content"])]
+            return [_map_wrap("override", "priority", prio, c, keep_non_sets)
+                    for c in push_down(v.vals["content"], keep_non_sets)]
     return [cfg]
 
 

@@ -380,9 +380,9 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return checked(lazy(tl.defs_error, check, defs),
                            lazy(tl.merge, final, loc, final_defs), EMPTY)
 
-        functor = update(tl.default_functor("coercedTo"),
-                         wrappedDeprecationMessage=tl.wrapped_message(
-                             Attrs({"elemType": final})))
+        functor = tl.default_functor("coercedTo") if tl.unwrapped else update(
+            tl.default_functor("coercedTo"),
+            wrappedDeprecationMessage=tl.wrapped_message(Attrs({"elemType": final})))
         return tl.make(
             "coercedTo",
             description=lazy(lambda: f"{tl.phrase(final, ('noun',))} or "

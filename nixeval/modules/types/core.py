@@ -85,6 +85,8 @@ class TypeLib:
         self.interpreted = interpreted  # the file's own result, for what is not native
         self.types: dict[str, Any] = {}  # the catalogue, native entries in place
         self.merges = Merges(lib)
+        # functors carry no `wrapped` (lib removed it, nixpkgs 2026-04)
+        self.unwrapped = lib.features.functor_without_wrapped
 
     @property
     def v2(self) -> bool:
@@ -131,8 +133,11 @@ class TypeLib:
     # functors and type merging -------------------------------------------------
     def default_functor(self, name: str) -> Attrs:
         """``defaultFunctor name``."""
-        return Attrs({"name": name, "type": lazy(lambda: force(self.types.get(name))),
-                      "wrapped": None, "payload": None, "binOp": NULL_BIN_OP})
+        functor = {"name": name, "type": lazy(lambda: force(self.types.get(name))),
+                   "wrapped": None, "payload": None, "binOp": NULL_BIN_OP}
+        if self.unwrapped:
+            del functor["wrapped"]
+        return Attrs(functor)
 
     def elem_functor(self, name: str, payload: Attrs, type_fn: Any,
                      bin_op: Any = None) -> Attrs:
@@ -144,9 +149,10 @@ class TypeLib:
                 return None if merged is None else Attrs({"elemType": merged})
 
             bin_op = prim("binOp", 2, elem_bin_op)
-        return Attrs({"name": name, "payload": payload,
-                      "wrappedDeprecationMessage": self.wrapped_message(payload),
-                      "type": type_fn, "binOp": bin_op})
+        functor = {"name": name, "payload": payload, "type": type_fn, "binOp": bin_op}
+        if not self.unwrapped:
+            functor["wrappedDeprecationMessage"] = self.wrapped_message(payload)
+        return Attrs(functor)
 
     def wrapped_message(self, payload: Any) -> PrimOp:
         """``makeWrappedDeprecationMessage payload``: ``{ loc }: warn … payload.elemType``."""
@@ -171,6 +177,8 @@ class TypeLib:
                                   "failed")
 
         def has_wrapped() -> bool:
+            if self.unwrapped:
+                return False
             wrapped = force(select(f, "wrapped"))
             if (force(select(f2, "wrapped")) is not None) != (wrapped is not None):
                 raise AssertionFailed("assertion '((f'.wrapped != null) == (f.wrapped != null))'"

@@ -204,8 +204,9 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
             return concat_strings(parts)
 
         def description() -> str:
-            return ("Concatenated string" if equal(sep, "")
-                    else "strings concatenated with " + to_json(sep))
+            if equal(sep, "") and not tl.lib.features.plain_separated_string_description:
+                return "Concatenated string"
+            return "strings concatenated with " + to_json(sep)
 
         def same_sep(a: Any, b: Any) -> Any:
             return Attrs({"sep": select(a, "sep")}) if equal(select(a, "sep"), select(b, "sep")) \

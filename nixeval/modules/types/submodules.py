@@ -93,7 +93,11 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
                 return d
             docs = extend(base, modules=[no_check])
             ff = force(select(select(docs, "_module"), "freeformType"))
-            return select_or(ff, "description", "submodule")
+            if not lib.features.open_submodule_description:
+                return select_or(ff, "description", "submodule")
+            if type(ff) is Attrs and "description" in ff.vals:
+                return f"open submodule of {tl.phrase(ff, ('noun', 'composite'))}"
+            return "submodule"
 
         def sub_options(prefix: Any) -> Attrs:
             docs = extend(base, prefix=prefix, modules=[no_check])
@@ -118,7 +122,8 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
             "submodule",
             description=lazy(describe),
             **tl.typed(is_module, merge),
-            empty_value=Attrs({"value": Attrs({})}),
+            empty_value=Attrs({"value": select(base, "config")
+                               if lib.features.submodule_empty_value_config else Attrs({})}),
             get_sub_options=prim("getSubOptions", 1, sub_options),
             get_sub_modules=modules,
             subst_sub_modules=prim("substSubModules", 1, substituted),

@@ -1,0 +1,146 @@
+"""What newer libs' module systems do that older ones did not, natively
+exactly as each lib's own code does it (``modules/features.py``): each probe
+is evaluated with the module system bound (``NIXEVAL_MODULES=native``) and
+with the lib's own code (``interpreted``); values and error messages must be
+the same, on the embedded lib and on every nixpkgs lib of NIXEVAL_TREE_LIBS
+(an old one keeps its behaviour, a new one has the feature)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_nixeval
+
+from nixeval.modules import features
+
+# our own modules, one evaluation per probe
+MODULE = """
+lib: extra: let
+  inherit (lib) types mkOption;
+in lib.evalModules { modules = [
+  {
+    options = {
+      services.web.enable = mkOption { type = types.bool; default = false; };
+      services.web.port = mkOption { type = types.int; default = 80; };
+      services.web.ports = mkOption { type = types.listOf types.int; default = [ ]; };
+      list = mkOption { type = types.listOf types.int; };
+      null = mkOption { type = types.nullOr types.int; };
+      sub = mkOption { type = types.submodule { options.x = mkOption { default = 3; }; }; };
+      free = mkOption { type = types.submodule { freeformType = types.attrsOf types.str; }; };
+      closed = mkOption { type = types.submodule { }; default = { }; };
+    };
+  }
+  ./imported.nix
+] ++ extra; }
+"""
+IMPORTED = "{ imports = [ { } ({ ... }: { }) ]; }"
+
+PROBES = [
+    # an option with no definition and no default: its type's emptyValue, or an error
+    "ev.config.list",
+    "ev.config.null",
+    "ev.config.sub.x",
+    # a submodule with a freeform type, described
+    "ev.options.free.type.description",
+    '(lib.types.separatedString "").description',
+    # type functors with or without `wrapped`
+    "ev.options.services.web.ports.type.functor ? wrapped",
+    "ev.options.list.type.functor ? wrappedDeprecationMessage",
+    # the modules collected, as they nest
+    'map (g: { inherit (g) key disabled; n = builtins.length g.imports; }) (ev.graph or [ ])',
+    # an undeclared option, with the declared ones nearest its name
+    "(ev' [ { services.web.enabel = true; } ]).config.services.web.port",
+    "(ev' [ { servic.web = { }; } ]).config.list",
+    # a config that is not a set under mkIf
+    "(ev' [ { config = lib.mkIf true true; } ]).config.list",
+    # the `_prefix` module argument of a submodule
+    "(ev' [ { closed = { _prefix, ... }: { }; } ]).config.closed",
+    # a configuration imported as a module, in a submodule
+    "(ev' [ { closed = { ... }: { imports = [ (lib.evalModules { modules = [ ]; }) ]; }; } ])"
+    ".config.closed",
+    # a configuration printed where a definition is shown
+    "(ev' [ { closed = { imports = [ (lib.evalModules { modules = [ ]; }) ]; }; } ])"
+    ".config.closed",
+]
+
+HINT = "if you get an infinite recursion here"
+# where an error is, and the lines of code shown there
+POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")
+
+
+def libs() -> list:
+    out = [pytest.param(ROOT / "nixeval" / "lib", id="embedded")]
+    for p in os.environ.get("NIXEVAL_TREE_LIBS", "").split(":"):
+        if p:
+            out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
+    return out
+
+
+def run(tmp_path: Path, lib: Path, probe: str, mode: str) -> tuple[int, str, str, bool]:
+    """Exit status, printed value, error message (trace frames left out: lib's
+    own code makes frames the native code does not) and whether the trace has
+    lib's hint about recursions through ``config``."""
+    (tmp_path / "module.nix").write_text(MODULE)
+    (tmp_path / "imported.nix").write_text(IMPORTED)
+    expr = (f"let lib = import {lib}; ev' = import ./module.nix lib; ev = ev' [ ]; in {probe}")
+    r = run_nixeval("instantiate", "--eval", "--strict", "--json", "-E", expr, cwd=tmp_path,
+                    env={"NIXEVAL_MODULES": mode})
+    error = r.stderr[r.stderr.rfind("error: "):] if "error: " in r.stderr else r.stderr
+    lines = [line.strip() for line in error.splitlines()]
+    message = "\n".join(line for line in lines if not POSITION.match(line)).strip()
+    return r.returncode, r.stdout, message.replace(str(tmp_path), "TMP"), HINT in r.stderr
+
+
+@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("probe", PROBES)
+def test_as_the_libs_own_code(tmp_path: Path, lib: Path, probe: str) -> None:
+    native = run(tmp_path, lib, probe, "native")
+    assert native == run(tmp_path, lib, probe, "interpreted")
+
+
+RECURSION = ("(ev' [ ({ config, ... }: { imports = if config.services.web.enable "
+             "then [ ] else [ ]; }) ]).config.list")
+
+
+@pytest.mark.parametrize("lib", libs())
+def test_a_recursion_through_config_hinted_as_the_lib_does(tmp_path: Path, lib: Path) -> None:
+    native = run(tmp_path, lib, RECURSION, "native")
+    assert native == run(tmp_path, lib, RECURSION, "interpreted")
+    assert "infinite recursion encountered" in native[2], native
+    assert native[3] == features.of(str(lib)).config_argument_hint
+
+
+NEW = [p for p in libs() if features.of(str(p.values[0])).option_suggestions] or [pytest.param(
+    None, marks=pytest.mark.skip(reason="no lib from 2026 in NIXEVAL_TREE_LIBS (such as "
+                                 "/work/trees/lib-de42; benchmarks/realtrees/README.md)"))]
+
+
+@pytest.mark.parametrize("lib", NEW)
+def test_a_new_lib_has_the_features(tmp_path: Path, lib: Path) -> None:
+    # the comparisons above say something about the features where the lib has them
+    assert features.of(str(lib)) == features.Features(**{
+        name: True for name in features.Features.__dataclass_fields__})
+    assert run(tmp_path, lib, "ev.config.sub.x", "native")[:2] == (0, "3\n")
+    error = run(tmp_path, lib, PROBES[8], "native")[2]
+    assert "Did you mean `services.web.enable', `services.web.port' or " \
+        "`services.web.ports'?" in error, error
+    graph = run(tmp_path, lib, PROBES[7], "native")[1]
+    assert '"n":2' in graph and graph.count('"key"') == 2, graph
+
+
+def test_features_are_read_from_the_libs_files(tmp_path: Path) -> None:
+    (tmp_path / "modules.nix").write_text("{ lib }: { x = filter (levenshteinAtMost 2 "
+                                          "invalidOptionName) c; y = { _prefix = prefix; }; }")
+    (tmp_path / "types.nix").write_text('{ lib }: { d = "Concatenated string"; }')
+    found = features.of(str(tmp_path))
+    assert found.option_suggestions and found.prefix_module_argument
+    assert not found.empty_value_default and not found.module_graph
+    assert not found.plain_separated_string_description  # a marker whose absence is the feature
+    assert found.functor_without_wrapped  # its types.nix has no wrappedDeprecationMessage
+    (tmp_path / "types.nix").write_text("{ lib }: { }")
+    assert features.of(str(tmp_path)) == found  # read once per lib
+    features.forget({str(tmp_path)})
+    assert features.of(str(tmp_path)).plain_separated_string_description
