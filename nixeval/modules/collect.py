@@ -168,6 +168,8 @@ class Collector:
                 return unify(lib, fallback_file, fallback_key, v)
             if tag in ("if", "override"):
                 return self.load(fallback_file, fallback_key, Attrs({"config": v}))
+            if lib.features.could_not_load_message:
+                raise throw(could_not_load(state, fallback_file, tag))
             raise throw(not_a_module(lib, fallback_file, tag, self.cls,
                                      self.args.vals.get("_prefix")))
         if t is list:
@@ -186,6 +188,10 @@ class Collector:
         mcls = force(m.cls)
         if mcls is None or mcls == self.cls:
             return m
+        if self.lib.features.class_mismatch_plain_message:
+            name = to_string(self.lib.state, force(m.file))
+            raise throw(f"The module {name} was imported into {self.cls} instead of "
+                        f"{to_string(self.lib.state, mcls)}.")
         escape = self.lib.get("strings", "escapeNixString")
         call = self.lib.state.call
         shown = force(call(escape, mcls))
@@ -293,6 +299,23 @@ def _convertible(v: Any) -> bool:
     if t is list:
         return all(_convertible(force(x)) for x in v)
     return False
+
+
+def could_not_load(state: Any, fallback_file: Any, tag: Any) -> str:
+    """The message of libs before ``messages.not_a_module`` (2024)."""
+    from ..eval.printer import show_value
+
+    ff = force(fallback_file)
+    text = f"Could not load a value as a module, because it is of type {show_value(tag)}"
+    if ff != UNKNOWN_MODULE:
+        text += f", in file {to_string(state, ff)}."
+    if tag == "configuration":
+        text += (" If you do intend to import this configuration, please only import the modules "
+                 "that make up the configuration. You may have to create a `let` binding, file or "
+                 "attribute to give yourself access to the relevant modules.\nWhile loading a "
+                 "configuration into the module system is a very sensible idea, it can not be "
+                 "done cleanly in practice.")
+    return text
 
 
 def not_a_module(lib: Lib, fallback_file: Any, tag: Any, expected_class: Any,

@@ -147,6 +147,8 @@ class Merge:
             if lib.features.empty_value_default and type(empty) is Attrs \
                     and "value" in empty.vals:
                 return force(empty.vals["value"])
+            if lib.features.used_but_not_defined_message:
+                raise throw(f"The option `{lib.show_option(self.loc)}' is used but not defined.")
             raise throw(f"The option `{lib.show_option(self.loc)}' was accessed but has no "
                         "value defined. Try setting the option.")
         t = force(self.type)

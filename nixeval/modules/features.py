@@ -1,7 +1,8 @@
 """What a bound lib's module system does that older libs did not.
 
 One native implementation serves every lib version it is proven for; where
-versions behave differently, it asks the lib in use. Each feature is read
+versions behave differently (newer libs do more, older ones said things
+otherwise), it asks the lib in use. Each feature is read
 from the text of the lib's own file that introduced it (a marker that the
 feature's code carries), so a lib behaves as its own code does whatever its
 version is called, and the older libs the implementation was first proven
@@ -46,6 +47,14 @@ class Features:
     # the modules' `config` carries a hint for recursions through it
     # (nixpkgs 2026)
     config_argument_hint: bool = False
+    # what libs before 2025 said and did: an undefined option "is used but not
+    # defined", a module of another class "was imported into … instead of …",
+    # a value that is not a module "Could not load a value as a module", and
+    # `anything` took a list from one definition only
+    used_but_not_defined_message: bool = False
+    class_mismatch_plain_message: bool = False
+    could_not_load_message: bool = False
+    anything_single_list: bool = False
 
 
 # the marker of each feature: a pattern in one of the lib's files, whose
@@ -61,7 +70,12 @@ _MARKERS: dict[str, tuple[str, str]] = {
     "prefix_module_argument": ("modules.nix", r"_prefix\s*=\s*prefix;"),
     "config_argument_hint": ("modules.nix", r"if you get an infinite recursion here, you probably "
                              r"reference `config` in `imports`"),
-    "!functor_without_wrapped": ("types.nix", r"wrappedDeprecationMessage"),
+    "used_but_not_defined_message": ("modules.nix", r"' is used but not defined\.\""),
+    "class_mismatch_plain_message": ("modules.nix", r"was imported into \$\{class\} instead of"),
+    "could_not_load_message": ("modules.nix", r'"Could not load a value as a module, because'),
+    "anything_single_list": ("types.nix", r"Safe and deterministic behavior for lists is to "
+                             r"only accept one definition"),
+    "!functor_without_wrapped": ("types.nix", r"\bwrapped\s*="),
     "!plain_separated_string_description": ("types.nix", r'"Concatenated string"'),
 }
 

@@ -87,6 +87,11 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
         if common == "set":
             attrs_of_anything = tl.call(types["attrsOf"], types["anything"])
             return tl.merge(attrs_of_anything, loc, defs)
+        if common == "list" and tl.lib.features.anything_single_list:
+            if len(defs) > 1:  # the lib's only safe and deterministic merge of lists
+                raise throw(f"The option `{tl.show_option(loc)}' has conflicting definitions, "
+                            f"in {tl.show_files_of(defs)}.")
+            return tl.merge(tl.call(types["listOf"], types["anything"]), loc, defs)
         if common == "stringCoercibleSet":
             return merges.one.native(loc, defs)
         if common == "lambda":
