@@ -39,6 +39,9 @@ class Features:
     push_down_keeps_non_sets: bool = False
     # type functors have no `wrapped` (nixpkgs 2026-04)
     functor_without_wrapped: bool = False
+    # defaultTypeMerge takes a functor without `wrapped` for one whose
+    # `wrapped` is null (nixpkgs 2026-04)
+    type_merge_wrapped_optional: bool = False
     # evalModules' result has the `graph` of the modules it collected
     module_graph: bool = False
     # modules get their evaluation's prefix as `_prefix`, which a module that
@@ -75,6 +78,7 @@ _MARKERS: dict[str, tuple[str, str]] = {
     "could_not_load_message": ("modules.nix", r'"Could not load a value as a module, because'),
     "anything_single_list": ("types.nix", r"Safe and deterministic behavior for lists is to "
                              r"only accept one definition"),
+    "type_merge_wrapped_optional": ("types.nix", r"hasWrappedNonNull\s*=\s*set:"),
     "!functor_without_wrapped": ("types.nix", r"\bwrapped\s*="),
     "!plain_separated_string_description": ("types.nix", r'"Concatenated string"'),
 }

@@ -179,6 +179,14 @@ class TypeLib:
         def has_wrapped() -> bool:
             if self.unwrapped:
                 return False
+            if self.lib.features.type_merge_wrapped_optional:
+                def non_null(x: Any) -> bool:
+                    return has(x, "wrapped") and force(select(x, "wrapped")) is not None
+
+                if non_null(f2) != non_null(f):
+                    raise AssertionFailed("assertion '((hasWrappedNonNull f') == "
+                                          "(hasWrappedNonNull f))' failed")
+                return non_null(f)
             wrapped = force(select(f, "wrapped"))
             if (force(select(f2, "wrapped")) is not None) != (wrapped is not None):
                 raise AssertionFailed("assertion '((f'.wrapped != null) == (f.wrapped != null))'"
