@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import run_nixeval
 
 
@@ -58,3 +59,14 @@ def test_abort_on_warn_ends_the_evaluation_uncatchably():
     assert "error: aborting to reveal stack trace of warning, as abort-on-warn is set" in r.stderr
     r = run_nixeval("instantiate", "--eval", "-E", expr)
     assert (r.returncode, r.stdout.strip()) == (0, "{ success = true; value = 1; }")
+
+
+@pytest.mark.parametrize("value, aborts", [("1", True), ("yes", True), ("true", True),
+                                           ("0", False), ("", False)])
+def test_nix_abort_on_warn_in_the_environment_is_abort_on_warn(value: str, aborts: bool):
+    # as Nix's EvalSettings reads it (lib's warn, since Nix 2.23 builtins.warn, relies on it)
+    r = run_nixeval("instantiate", "--eval", "-E", 'builtins.warn "careful" 1',
+                    env={"NIX_ABORT_ON_WARN": value})
+    assert "evaluation warning: careful" in r.stderr
+    assert (r.returncode == 1) == aborts, r.stderr
+    assert ("abort-on-warn is set" in r.stderr) == aborts

@@ -47,8 +47,9 @@ class EvalState:
         self.pure = pure
         # --show-trace: Nix then also records each function call in the trace
         self.show_trace = False
-        # --option abort-on-warn true: builtins.warn ends the evaluation
-        self.abort_on_warn = False
+        # --option abort-on-warn true (or, as Nix reads it, NIX_ABORT_ON_WARN
+        # in the environment): builtins.warn ends the evaluation
+        self.abort_on_warn = inputs.env("NIX_ABORT_ON_WARN") in ("1", "yes", "true")
         # Nix's max-call-depth; only the deep walks over values (deepSeq, --strict,
         # toJSON) and the builtins that start them count levels here
         self.max_call_depth = 10000
