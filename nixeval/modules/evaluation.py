@@ -493,8 +493,8 @@ class Evaluation:
         if type(siblings) is not Attrs:
             raise type_error("a set", siblings)
         candidates = sorted(siblings.vals)
-        if len(undeclared) == 1:
-            candidates.remove("_module") if "_module" in candidates else None
+        if len(undeclared) == 1 and "_module" in candidates:
+            candidates.remove("_module")
         wrong = undeclared[-1].encode()
 
         def distance(name: str) -> int:
@@ -551,7 +551,7 @@ class Evaluation:
         return result
 
     def _graph(self) -> list[Attrs]:
-        self.merged  # noqa: B018 (collects the modules)
+        _ = self.merged  # collecting the modules sets the collector
         assert self.collector is not None
         return self.collector.graph()
 
