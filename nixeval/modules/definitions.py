@@ -18,7 +18,7 @@ from .nix import Lib, formals, lazy, select, throw
 
 
 class Def:
-    __slots__ = ("extra", "file", "order", "pos", "prio", "status", "value")
+    __slots__ = ("_prio", "extra", "file", "order", "pos", "status", "value")
 
     def __init__(self, file: Any, value: Any, pos: Pos = None, extra: Attrs | None = None) -> None:
         self.file = file  # unforced, as lib's `inherit (m) file`
@@ -27,17 +27,26 @@ class Def:
         # a definition made by mkDefinition (or handed in by Nix code with more
         # attributes): its own set, whose attributes lib keeps
         self.extra = extra
-        self.prio: Any = None  # mkOverride priority, once filtered
+        self._prio: Any = None  # mkOverride priority, once filtered (perhaps unforced)
         self.order: Any = None  # mkOrder priority, once sorted
         # for front ends, once merged: "won", "overridden" or "condition false"
         self.status: str | None = None
 
     def with_value(self, value: Any) -> Def:
         d = Def(self.file, value, self.pos, self.extra)
-        d.prio = self.prio
+        d._prio = self._prio
         d.order = self.order
         d.status = self.status
         return d
+
+    @property
+    def prio(self) -> Any:
+        """The mkOverride priority (forced: a lib may leave it unforced)."""
+        return force(self._prio)
+
+    @prio.setter
+    def prio(self, value: Any) -> None:
+        self._prio = value
 
     def to_nix(self) -> Attrs:
         if self.extra is not None:
@@ -119,7 +128,8 @@ class Merge:
                     else:
                         d = Def(m.file, value, m.pos)
                     discharged.append(d)
-            kept, best = filter_overrides(discharged)
+            kept, best = filter_overrides(
+                discharged, self.lib.features.singleton_overrides_lazy)
             self.discharged = discharged
             self.highest_prio = best
             self._filtered = kept
@@ -218,9 +228,16 @@ class Merge:
         return self.highest_prio
 
 
-def filter_overrides(defs: list[Def]) -> tuple[list[Def], Any]:
+def filter_overrides(defs: list[Def], lazy_singleton: bool = False) -> tuple[list[Def], Any]:
     """lib's ``filterOverrides'``: the definitions of the best priority,
-    unwrapped, and that priority (each definition's own is kept in ``prio``)."""
+    unwrapped, and that priority (each definition's own is kept in ``prio``).
+    ``lazy_singleton``: a lone definition wins without its priority being
+    read (libs from 2026-05 on)."""
+    if lazy_singleton and len(defs) == 1:
+        d = defs[0]
+        d.prio = lazy(properties.override_priority, d.value)
+        d.status = "won"
+        return [d.with_value(properties.strip_override(d.value))], d._prio
     for d in defs:
         d.prio = properties.override_priority(d.value)
     best = properties.min_priority([d.prio for d in defs])

@@ -366,7 +366,7 @@ class Evaluation:
         vals = dict(ov)
         vals.update({
             "value": value_t,
-            "highestPrio": lazy(lambda: force(merge_t)._highest()),
+            "highestPrio": lazy(lambda: force(force(merge_t)._highest())),
             "definitions": lazy(lambda: [d.value for d in force(merge_t).final]),
             "files": lazy(lambda: [d.file for d in force(merge_t).final]),
             "definitionsWithLocations": final,

@@ -50,6 +50,8 @@ class Features:
     # the modules' `config` carries a hint for recursions through it
     # (nixpkgs 2026)
     config_argument_hint: bool = False
+    # filterOverrides' leaves a lone definition's priority unread (2026-05)
+    singleton_overrides_lazy: bool = False
     # what libs before 2025 said and did: an undefined option "is used but not
     # defined", a module of another class "was imported into … instead of …",
     # a value that is not a module "Could not load a value as a module", and
@@ -79,6 +81,8 @@ _MARKERS: dict[str, tuple[str, str]] = {
     "anything_single_list": ("types.nix", r"Safe and deterministic behavior for lists is to "
                              r"only accept one definition"),
     "type_merge_wrapped_optional": ("types.nix", r"hasWrappedNonNull\s*=\s*set:"),
+    "singleton_overrides_lazy": ("modules.nix", r"if\s+length\s+defs\s*==\s*1\s+then\s*\{\s*"
+                                 r"values\s*=\s*map\s+strip\s+defs;"),
     "!functor_without_wrapped": ("types.nix", r"\bwrapped\s*="),
     "!plain_separated_string_description": ("types.nix", r'"Concatenated string"'),
 }
