@@ -52,3 +52,13 @@ def run_limited(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         assert "internal error" not in stream
         assert "Traceback" not in stream
     return r
+
+
+def lib_params() -> list:
+    """The embedded lib and each nixpkgs lib of NIXEVAL_TREE_LIBS (directories
+    holding lib/), as test parameters named after their directories."""
+    out = [pytest.param(ROOT / "nixeval" / "lib", id="embedded")]
+    for p in os.environ.get("NIXEVAL_TREE_LIBS", "").split(":"):
+        if p:
+            out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
+    return out

@@ -7,12 +7,11 @@ the same, on the embedded lib and on every nixpkgs lib of NIXEVAL_TREE_LIBS
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_nixeval
+from conftest import lib_params, run_nixeval
 
 from nixeval.modules import features
 
@@ -80,14 +79,6 @@ HINT = "if you get an infinite recursion here"
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")
 
 
-def libs() -> list:
-    out = [pytest.param(ROOT / "nixeval" / "lib", id="embedded")]
-    for p in os.environ.get("NIXEVAL_TREE_LIBS", "").split(":"):
-        if p:
-            out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
-    return out
-
-
 def run(tmp_path: Path, lib: Path, probe: str, mode: str) -> tuple[int, str, str, bool]:
     """Exit status, printed value, error message (trace frames left out: lib's
     own code makes frames the native code does not) and whether the trace has
@@ -103,7 +94,7 @@ def run(tmp_path: Path, lib: Path, probe: str, mode: str) -> tuple[int, str, str
     return r.returncode, r.stdout, message.replace(str(tmp_path), "TMP"), HINT in r.stderr
 
 
-@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("lib", lib_params())
 @pytest.mark.parametrize("probe", PROBES)
 def test_as_the_libs_own_code(tmp_path: Path, lib: Path, probe: str) -> None:
     native = run(tmp_path, lib, probe, "native")
@@ -114,7 +105,7 @@ RECURSION = ("(ev' [ ({ config, ... }: { imports = if config.services.web.enable
              "then [ ] else [ ]; }) ]).config.list")
 
 
-@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("lib", lib_params())
 def test_a_recursion_through_config_hinted_as_the_lib_does(tmp_path: Path, lib: Path) -> None:
     native = run(tmp_path, lib, RECURSION, "native")
     assert native == run(tmp_path, lib, RECURSION, "interpreted")
@@ -122,7 +113,8 @@ def test_a_recursion_through_config_hinted_as_the_lib_does(tmp_path: Path, lib: 
     assert native[3] == features.of(str(lib)).config_argument_hint
 
 
-NEW = [p for p in libs() if features.of(str(p.values[0])).option_suggestions] or [pytest.param(
+NEW = [p for p in lib_params()
+       if features.of(str(p.values[0])).option_suggestions] or [pytest.param(
     None, marks=pytest.mark.skip(reason="no lib from 2026 in NIXEVAL_TREE_LIBS (such as "
                                  "/work/trees/lib-de42; benchmarks/realtrees/README.md)"))]
 

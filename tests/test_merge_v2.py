@@ -8,12 +8,11 @@ probed too: for them nothing may change (no ``valueMeta``, plain functions)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_nixeval
+from conftest import lib_params, run_nixeval
 
 # our own options: each kind of type that merges by v2, nested and combined
 MODULE = """
@@ -112,14 +111,6 @@ ERRORS = [
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")
 
 
-def libs() -> list:
-    out = [pytest.param(ROOT / "nixeval" / "lib", id="embedded")]
-    for p in os.environ.get("NIXEVAL_TREE_LIBS", "").split(":"):
-        if p:
-            out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
-    return out
-
-
 def has_v2(lib: Path) -> bool:
     return "isV2MergeCoherent" in (lib / "types.nix").read_text()
 
@@ -137,14 +128,14 @@ def outcome(tmp_path: Path, lib: Path, expr: str, mode: str) -> tuple[int, str, 
     return r.returncode, r.stdout, "\n".join(message).strip()
 
 
-@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("lib", lib_params())
 def test_values_and_value_meta_as_the_libs_own_code(tmp_path: Path, lib: Path) -> None:
     native = outcome(tmp_path, lib, VALUES, "native")
     assert native == outcome(tmp_path, lib, VALUES, "interpreted")
     assert native[0] == 0, native
 
 
-@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("lib", lib_params())
 @pytest.mark.parametrize("probe", ERRORS)
 def test_errors_as_the_libs_own_code(tmp_path: Path, lib: Path, probe: str) -> None:
     expr = ("let lib = import LIB; ev = import ./module.nix lib; in "
@@ -154,7 +145,8 @@ def test_errors_as_the_libs_own_code(tmp_path: Path, lib: Path, probe: str) -> N
     assert native[0] != 0 or not has_v2(lib), native
 
 
-V2_LIBS = [p for p in libs() if has_v2(p.values[0])] or [pytest.param(None, marks=pytest.mark.skip(
+V2_LIBS = [p for p in lib_params() if has_v2(p.values[0])] or [pytest.param(
+    None, marks=pytest.mark.skip(
     reason="no lib with v2 merges in NIXEVAL_TREE_LIBS (nixpkgs from 2025-08 on, such as "
            "/work/trees/lib-de42; benchmarks/realtrees/README.md)"))]
 

@@ -6,12 +6,11 @@ options this way (nix-darwin reads `options.system.highestPrio`)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, needs_nix, nix_instantiate, run_nixeval
+from conftest import lib_params, needs_nix, nix_instantiate, run_nixeval
 
 ATTRIBUTES = ("value", "highestPrio", "isDefined", "files", "definitions",
               "definitionsWithLocations", "type", "declarations", "default")
@@ -53,16 +52,8 @@ def expression(lib: Path, scenario: str) -> str:
             f"{' '.join(modules)} ]; }}).options.a; in {{ {probes} }}").replace("BOOM", BOOM)
 
 
-def libs() -> list:
-    out = [pytest.param(ROOT / "nixeval" / "lib", id="embedded")]
-    for p in os.environ.get("NIXEVAL_TREE_LIBS", "").split(":"):
-        if p:
-            out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
-    return out
-
-
 @needs_nix
-@pytest.mark.parametrize("lib", libs())
+@pytest.mark.parametrize("lib", lib_params())
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_option_attributes_force_what_lib_forces(lib: Path, scenario: str) -> None:
     args = ["--eval", "--strict", "--json", "-E", expression(lib, scenario)]
