@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import inputs
 from ..syntax import ast
+from . import fusion
 from .env import Env, Scope, resolve, with_depths
 from .errors import AssertionFailed, InfiniteRecursion, NixError, Pos
 from .ops import (
@@ -258,6 +259,11 @@ class Compiler:
 
     # functions ---------------------------------------------------------------
     def c_Lambda(self, node: ast.Lambda, scope: Scope | None, name: str | None = None) -> Code:
+        fc = self.function_code(node, scope, name)
+        return lambda env: Lambda(fc, env)
+
+    def function_code(self, node: ast.Lambda, scope: Scope | None,
+                      name: str | None = None) -> FunctionCode:
         fc = FunctionCode()
         fc.name = name
         fc.arg = node.arg
@@ -283,9 +289,13 @@ class Compiler:
                     # as Nix's maybeThunk: a default that is a variable is looked up at once
                     fc.defaults[f.name] = self.lazy(f.default, inner)
         # as Nix's setName: `f = a: b: …` names the inner function too
-        fc.body = (self.c_Lambda(node.body, inner, name) if type(node.body) is ast.Lambda
-                   else self.compile(node.body, inner))
-        return lambda env: Lambda(fc, env)
+        if type(node.body) is ast.Lambda:
+            fc.body = self.c_Lambda(node.body, inner, name)
+        else:
+            fc.body = self.compile(node.body, inner)
+            if fusion.FUSE_AFTER is not None:
+                fc.body = fusion.when_hot(self, fc, node.body, inner)
+        return fc
 
     def c_Call(self, node: ast.Call, scope: Scope | None) -> Code:
         fn = self.compile(node.fn, scope)
