@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..syntax import ast
 from . import compiler as C
-from .env import Env, Scope, resolve
+from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
-from .ops import arith, equal, force_at, less_than
+from .ops import arith, equal, force_at, force_string_no_context, less_than
 from .values import Attrs, Lambda, Thunk, type_error
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ def _helpers() -> dict[str, Any]:
             "Attrs": Attrs, "Env": Env, "Lambda": Lambda, "Thunk": Thunk, "NixError": NixError,
             "InfiniteRecursion": InfiniteRecursion, "type_error": type_error, "equal": equal,
             "arith": arith, "less_than": less_than, "force_at": force_at, "_merge": _merge,
+            "force_string_no_context": force_string_no_context,
             "_fix": C._fix_recursion_pos, "_select_failed": C._select_failed,
             "_missing": C._missing, "_MISSING": C._MISSING, "_call_frames": C.call_frames,
             "_add_to_number": C._add_to_number, "_concat": C._concat, "_BIG": C._BIG,
@@ -204,7 +205,9 @@ class _Generator:
             base = self.state.base_env.get(node.name, C._MISSING)
             if base is not C._MISSING and type(base) is not Thunk:
                 self.put(out, ind, target, self.k(base))
-            else:  # a thunk of the base environment, or a name from a `with`
+            elif base is C._MISSING and with_depths(scope):
+                self.with_var(node, scope, E, target, out, ind, pos)
+            else:  # a thunk of the base environment
                 self.put(out, ind, target, f"{self.k(self.c._var(node, scope))}({E})")
             return
         depth, index = found
@@ -214,6 +217,38 @@ class _Generator:
         out.append(f"{w}if type({v}) is Thunk:")
         out.append(f"{w}    try:")
         out.append(f"{w}        {v} = {v}.force()")  # unassigned when it raises
+        out.append(f"{w}    except InfiniteRecursion as x:")
+        out.append(f"{w}        _fix(x, {v}, {self.k(pos)})")
+        out.append(f"{w}        raise")
+        if target is None:
+            out.append(f"{w}return {v}")
+
+    def with_var(self, node: ast.Var, scope: Scope | None, E: str, target: str | None,
+                 out: list[str], ind: int, pos: Any) -> None:
+        """A name only the enclosing ``with`` sets can bind, searched innermost
+        first, as the compiler's ``from_with``."""
+        kname = self.k(node.name)
+        v = target or self.tmp()
+        base = ind
+        withs = zip(with_depths(scope), self.c._with_positions(scope), strict=True)
+        for depth, wpos in withs:
+            w = "    " * ind
+            a = self.tmp()
+            out.append(f"{w}{a} = {E}{'.up' * depth}.vals[0]")
+            out.append(f"{w}if type({a}) is Thunk:")
+            out.append(f"{w}    {a} = {a}.force()")
+            out.append(f"{w}if type({a}) is not Attrs:")
+            out.append(f"{w}    raise type_error('a set', {a}).with_trace('while evaluating the "
+                       f"first subexpression of a with expression', {self.k(wpos)})")
+            out.append(f"{w}{v} = {a}.vals.get({kname}, _MISSING)")
+            out.append(f"{w}if {v} is _MISSING:")
+            ind += 1
+        kerror = self.k(f"undefined variable '{node.name}'")
+        out.append("    " * ind + f"raise NixError({kerror}, {self.k(pos)})")
+        w = "    " * base
+        out.append(f"{w}if type({v}) is Thunk:")
+        out.append(f"{w}    try:")
+        out.append(f"{w}        {v} = {v}.force()")
         out.append(f"{w}    except InfiniteRecursion as x:")
         out.append(f"{w}        _fix(x, {v}, {self.k(pos)})")
         out.append(f"{w}        raise")
@@ -268,17 +303,15 @@ class _Generator:
                    f".with_trace({self.k(ctx)}, {self.k(cpos)})")
 
     def e_Select(self, node: ast.Select, scope, E, target, out, ind, blocks) -> None:
-        if not all(type(p) is str for p in node.path):
-            self.fallback(node, scope, E, target, out, ind)
-            return
         path = list(node.path)
         pos = C.select_pos(node)
         epos = C.nix_pos(node.expr)
-        kpos, knode, kpath = self.k(pos), self.k(node), self.k(path)
+        kpos, knode = self.k(pos), self.k(node)
+        kpath = self.k(self.c._attr_path(node.path, scope))  # as error messages show it
         v = self.guarded(node.expr, scope, E, out, ind, blocks, "while selecting an attribute",
                          epos)
         w = "    " * ind
-        if len(path) == 1 and node.default is None:
+        if len(path) == 1 and type(path[0]) is str and node.default is None:
             name = self.k(path[0])
             x = self.tmp()
             out.append(f"{w}if type({v}) is not Attrs:")
@@ -310,8 +343,8 @@ class _Generator:
         out.append(f"{w}try:")
         out.append(f"{w}    while True:")
         w2 = w + "        "
-        for name in path:
-            kname = self.k(name)
+        for part in path:
+            kname = self.attr_name(part, scope, E, out, ind + 2, blocks + 2)
             out.append(f"{w2}if type({v}) is not Attrs:")
             if node.default is not None:
                 self.emit(node.default, scope, E, result, out, ind + 3, blocks + 2)
@@ -340,27 +373,36 @@ class _Generator:
         if target is None:
             out.append(f"{w}return {result}")
 
+    def attr_name(self, part: Any, scope, E, out, ind, blocks) -> str:
+        """A static name's constant, or the compiler's ``_attr_name`` of a dynamic one."""
+        if type(part) is str:
+            return self.k(part)
+        n = self.strict(part, scope, E, out, ind, blocks)
+        out.append("    " * ind + f"if type({n}) is not str:")
+        out.append("    " * ind + f"    {n} = force_string_no_context({n}, "
+                   f"{self.k(C.nix_pos(part))}, 'while evaluating an attribute name')")
+        return n
+
     def e_HasAttr(self, node: ast.HasAttr, scope, E, target, out, ind, blocks) -> None:
-        if not all(type(p) is str for p in node.path):
-            self.fallback(node, scope, E, target, out, ind)
-            return
         epos = C.nix_pos(node.expr)
         v = self.guarded(node.expr, scope, E, out, ind, blocks, "in the argument of '?'", epos)
         result = target or self.tmp()
         kepos = self.k(epos)
+        base = ind
         out.append("    " * ind + f"{result} = False")
-        w = "    " * ind
-        for name in node.path[:-1]:
+        for part in node.path[:-1]:
             # a value on the way is forced where found, its errors placed at the operand
-            kname, x = self.k(name), self.tmp()
+            name, x = self.attr_name(part, scope, E, out, ind, blocks), self.tmp()
+            w = "    " * ind
             out.append(f"{w}if type({v}) is Attrs:")
-            out.append(f"{w}    {x} = {v}.vals.get({kname}, _MISSING)")
+            out.append(f"{w}    {x} = {v}.vals.get({name}, _MISSING)")
             out.append(f"{w}    if {x} is not _MISSING:")
             out.append(f"{w}        {v} = force_at({x}, {kepos})")
-            w += "        "
-        out.append(f"{w}{result} = type({v}) is Attrs and {self.k(node.path[-1])} in {v}.vals")
+            ind += 2
+        name = self.attr_name(node.path[-1], scope, E, out, ind, blocks)
+        out.append("    " * ind + f"{result} = type({v}) is Attrs and {name} in {v}.vals")
         if target is None:
-            out.append("    " * ind + f"return {result}")
+            out.append("    " * base + f"return {result}")
 
     def e_Not(self, node: ast.Not, scope, E, target, out, ind, blocks) -> None:
         epos = C.nix_pos(node.expr)
@@ -380,7 +422,7 @@ class _Generator:
         f = self.strict(node.fn, scope, E, out, ind, blocks)
         w = "    " * ind
         result = target or self.tmp()
-        for n, arg_node in enumerate(node.args):
+        for arg_node in node.args:
             a = self.lazy(arg_node, scope, E, out, ind)
             out.append(f"{w}if type({f}) is Lambda and {f}.fn.formals is None:")
             out.append(f"{w}    try:")
@@ -396,15 +438,33 @@ class _Generator:
         if target is None:
             out.append(f"{w}return {result}")
 
+    def inherit_sources(self, node: ast.Attrs, scope, source_scope, E, out, ind) -> tuple:
+        """``inherit (e) x;``: each ``e`` one shared thunk in an extra Env (its
+        scope and that Env's local), as the compiler's ``_inherit_sources``."""
+        if not node.inherit_from:
+            return None, None
+        e = self.tmp()
+        thunks = [f"Thunk({self.function(x, source_scope)}, {E})" for x in node.inherit_from]
+        out.append("    " * ind + f"{e} = Env([{', '.join(thunks)}], {E})")
+        return Scope({}, scope), e
+
     def e_Attrs(self, node: ast.Attrs, scope, E, target, out, ind, blocks) -> None:
-        if node.recursive or node.inherit_from or node.dynamic:
+        if node.recursive or node.dynamic:
             self.fallback(node, scope, E, target, out, ind)
             return
         pos_map = {d.name: (node.src, d.start) for d in node.attrs}
+        iscope, ienv = self.inherit_sources(node, scope, scope, E, out, ind)
         items = []
         for d in node.attrs:
-            items.append(f"{self.k(d.name)}: {self.lazy(d.value, scope, E, out, ind, d.name)}")
+            if d.kind == ast.AttrKind.INHERITED_FROM:
+                value = self.lazy(d.value, iscope, ienv, out, ind, d.name)
+            else:
+                value = self.lazy(d.value, scope, E, out, ind, d.name)
+            items.append(f"{self.k(d.name)}: {value}")
         self.put(out, ind, target, f"Attrs({{{', '.join(items)}}}, {self.k(pos_map)})")
+
+    def e_InheritFrom(self, node: ast.InheritFrom, scope, E, target, out, ind, blocks) -> None:
+        self.put(out, ind, target, f"{E}.vals[{node.index}].force()")
 
     def e_List(self, node: ast.List, scope, E, target, out, ind, blocks) -> None:
         items = [self.lazy(i, scope, E, out, ind) for i in node.items]
@@ -412,7 +472,7 @@ class _Generator:
 
     def e_Let(self, node: ast.Let, scope, E, target, out, ind, blocks) -> None:
         b = node.bindings
-        if b.inherit_from or b.dynamic:
+        if b.dynamic:
             self.fallback(node, scope, E, target, out, ind)
             return
         names = {d.name: i for i, d in enumerate(b.attrs)}
@@ -420,9 +480,12 @@ class _Generator:
         e = self.tmp()
         w = "    " * ind
         out.append(f"{w}{e} = Env([None] * {len(names)}, {E})")
+        iscope, ienv = self.inherit_sources(b, inner, inner, e, out, ind)
         for i, d in enumerate(b.attrs):
             if d.kind == ast.AttrKind.INHERITED:
                 value = self.lazy(d.value, scope, E, out, ind, d.name)  # looked up outside
+            elif d.kind == ast.AttrKind.INHERITED_FROM:
+                value = self.lazy(d.value, iscope, ienv, out, ind, d.name)
             else:
                 value = self.lazy(d.value, inner, e, out, ind, d.name)
             out.append(f"{w}{e}.vals[{i}] = {value}")
