@@ -95,9 +95,13 @@ def canon_path(path: str) -> str:
 
 
 class Compiler:
-    def __init__(self, state: EvalState, base_dir: str) -> None:
+    def __init__(self, state: EvalState, base_dir: str,
+                 reparse: Callable[[], ast.Node] | None = None) -> None:
         self.state = state
         self.base_dir = base_dir
+        # the tree compiled, parsed again (where it came from a file's text
+        # unchanged): hot functions are fused from it (fusion.py)
+        self.reparse = reparse
         self._with_pos: dict[int, Pos] = {}  # id of a `with` scope -> the `with`'s position
 
     # entry ------------------------------------------------------------------
@@ -293,8 +297,8 @@ class Compiler:
             fc.body = self.c_Lambda(node.body, inner, name)
         else:
             fc.body = self.compile(node.body, inner)
-            if fusion.FUSE_AFTER is not None:
-                fc.body = fusion.when_hot(self, fc, node.body, inner)
+            if fusion.FUSE_AFTER is not None and self.reparse is not None:
+                fc.body = fusion.when_hot(self, fc, node, inner)
         return fc
 
     def c_Call(self, node: ast.Call, scope: Scope | None) -> Code:

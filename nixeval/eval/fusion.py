@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import ast
+from ..syntax.walk import children, walk
 from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
@@ -53,44 +54,61 @@ _MAX_INDENT = 24
 _MAX_NODES = 4000
 
 
-def when_hot(compiler: Compiler, fc: FunctionCode, body: ast.Node, scope: Scope) -> Callable:
-    """``fc``'s body, counting calls until it is worth fusing."""
+def when_hot(compiler: Compiler, fc: FunctionCode, node: ast.Lambda, scope: Scope) -> Callable:
+    """``fc``'s body, counting calls until it is worth fusing. The syntax tree
+    is not kept (it is most of what compiled code would otherwise keep alive):
+    a hot function's file is parsed again, through the parse cache."""
     closure = fc.body
     remaining = FUSE_AFTER
+    where = (node.src, node.start, node.end)
 
     def counting(env: Env) -> Any:
         nonlocal remaining
         remaining -= 1
         if remaining < 0:
-            fc.body = fuse(compiler, body, scope, closure)
+            fc.body = fuse(compiler, where, scope, closure)
             return fc.body(env)
         return closure(env)
 
     return counting
 
 
-def fuse(compiler: Compiler, body: ast.Node, scope: Scope, closure: Callable) -> Callable:
-    """The fused form of ``body``, or ``closure`` where it cannot be had."""
-    if _size(body, _MAX_NODES) >= _MAX_NODES:
+def fuse(compiler: Compiler, where: tuple, scope: Scope, closure: Callable) -> Callable:
+    """The fused form of the body of the function at ``where``, or ``closure``
+    where it cannot be had."""
+    node = _lambda_at(compiler, *where)
+    if node is None or _size(node.body, _MAX_NODES) >= _MAX_NODES:
         return closure
     try:
-        return _Generator(compiler).build(body, scope)
+        return _Generator(compiler).build(node.body, scope)
     except (RecursionError, SyntaxError, MemoryError):  # too deep for Python's compiler
         return closure
+
+
+# the functions of the last few files parsed again, by position
+_RECENT: dict[Any, dict[tuple[int, int], ast.Lambda]] = {}
+
+
+def _lambda_at(compiler: Compiler, src: Any, start: int, end: int) -> ast.Lambda | None:
+    functions = _RECENT.get(src)
+    if functions is None:
+        try:
+            tree = compiler.reparse()
+        except Exception:  # the file's text cannot be had again as it was compiled
+            return None
+        functions = {(n.start, n.end): n for n in walk(tree) if type(n) is ast.Lambda}
+        if len(_RECENT) >= 4:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[src] = functions
+    return functions.get((start, end))
 
 
 def _size(node: Any, limit: int) -> int:
     count = 0
     stack = [node]
     while stack and count < limit:
-        n = stack.pop()
         count += 1
-        for field in getattr(n, "__attrs_attrs__", ()):
-            v = getattr(n, field.name)
-            if isinstance(v, ast.Node):
-                stack.append(v)
-            elif isinstance(v, (list, tuple)):
-                stack.extend(x for x in v if isinstance(x, ast.Node))
+        stack.extend(children(stack.pop()))
     return count
 
 

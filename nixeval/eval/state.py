@@ -181,7 +181,9 @@ class EvalState:
                 self._lint_literals(source)
         except NixSyntaxError as e:
             raise NixError(e.message, (e.source, e.offset)) from None
-        code = Compiler(self, base_dir).compile(tree, scope)
+        pipe_operators = self.pipe_operators
+        code = Compiler(self, base_dir, lambda: parse(source, pipe_operators=pipe_operators)
+                        ).compile(tree, scope)
         if not imported:
             return code(env)
         try:
