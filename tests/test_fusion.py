@@ -1,0 +1,197 @@
+"""Fused code (nixeval/eval/fusion.py) does what the closures it replaces do.
+
+Every comparison evaluates the same text twice in fresh states: once with
+every function fused at its first call, once with fusion off, and asks for
+identical values, or identical error texts with and without --show-trace.
+Nix's language suite (its eval-okay and eval-fail files), generated
+expressions and hand-written cases for each construct the generator knows are
+compared this way; other tests check that fusion happens and where it does not.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import NIX_LANG_TESTS
+from hypothesis import HealthCheck, given, settings
+from test_eval_differential import expressions
+
+from nixeval.eval import fusion
+from nixeval.eval.errors import NixError, evaluation_limits
+from nixeval.eval.printer import show_value
+from nixeval.eval.state import EvalState
+from nixeval.syntax import Source
+
+
+def outcome(text: str, fuse: bool, name: str = "«string»", base: str = "/",
+            search_path: list[str] | None = None) -> tuple[str, ...]:
+    """The value printed as ``--eval --strict`` does, or the error as shown
+    without and with --show-trace."""
+    saved = fusion.FUSE_AFTER
+    fusion.FUSE_AFTER = 0 if fuse else None
+    results: list[str] = []
+
+    def run() -> None:
+        for show_trace in (False, True):
+            state = EvalState(search_path or [])
+            state.show_trace = show_trace
+            try:
+                with evaluation_limits():
+                    v = state.eval_source(Source(name, text), base)
+                    results.append("value: " + show_value(v, strict=True))
+            except NixError as e:
+                results.append("error: " + e.render(show_trace))
+
+    # as the command line runs an evaluation: a large stack, a high recursion limit
+    limit, size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(100_000)
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(size)
+        sys.setrecursionlimit(limit)
+        fusion.FUSE_AFTER = saved
+    assert len(results) == 2, "the evaluation raised something other than a Nix error"
+    return tuple(results)
+
+
+def assert_same(text: str, **kw: object) -> tuple[str, ...]:
+    fused = outcome(text, True, **kw)
+    assert fused == outcome(text, False, **kw)
+    return fused
+
+
+CASES = [
+    # each construct the generator writes, its values and its errors
+    "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 15",
+    "let f = x: { a = x; b = x.c or 3; d = x ? c; e = x ? c.d; h = x ? ${\"c\"}; "
+    "i = x.${\"c\"}.d; j = x.${\"q\"} or 5; k = x ? ${\"c\"}.${\"d\"}; } // { z = x.q.r or 1; "
+    "inherit (x) c; }; in f { c = { d = 1; }; }",
+    "let f = {a, b ? 2}: with {q = a;}; with {r = 5;}; q + b + r + (if a >= 1 then 10 else 20);"
+    " in [ (f {a = 1;}) (f {a = 0; b = 3;}) ]",
+    "let f = x: let inherit (x) a; b = a + 1; in with x; b + a + c + zz; in f { a = 1; c = 2;}",
+    "let f = x: let inherit (x) a; b = a + 1; in with x; b + a + c + zz; "
+    "in f { a = 1; c = 2; zz = 3; }",
+    "let f = x: x.${x.n}; in f { n = 1; }",
+    "let f = x: x ? ${x.n}.q; in f { n = 1; }",
+    "let f = x: with x; y; in f 1",
+    "let f = x: x.a.b.c or (throw \"no\"); in f { a.b = 1; }",
+    "let f = x: x.a.b.c; in f { a.b = 1; }",
+    "let f = x: x.a.b.c; in f { a.b = {}; }",
+    "let f = x: x.a; in f 1",
+    "let f = x: x.a; in f {}",
+    "let f = x: x.a or x.b; in f {}",
+    "let f = x: let a = a; in a; in f 1",
+    "let f = x: rec { a = b; b = a; }.a; in f 1",
+    "let f = x: x.a; in f (rec { a = f 1; })",
+    "let f = x: !x; in [ (f true) (f 1) ]",
+    "let f = x: x && throw \"a\"; in f true",
+    "let f = x: x && 1; in f false",
+    "let f = x: x -> 1; in [ (f false) (f true) ]",
+    "let f = x: x || 1; in [ (f true) (f false) ]",
+    "let f = x: [ (x < 2) (x > 2) (x <= 2) (x >= 2) ]; in [ (f 1) (f 3) (f 2.5) (f \"a\") ]",
+    "let f = x: x <= 1; in f \"a\"",
+    "let f = x: x - \"a\"; in f 1",
+    "let f = x: x - 1; in [ (f 1) (f 1.5) (f (-9223372036854775807)) ]",
+    "let f = x: x + \"a\"; in f 1",
+    "let f = x: x + 1; in f \"a\"",
+    "let f = x: x + 1; in f 9223372036854775807",
+    "let f = x: x + /b; in f /a",
+    "let f = x: \"${x}\" + x; in f \"q\"",
+    "let f = x: x // 1; in f {}",
+    "let f = x: 1 // x; in f {}",
+    "let f = x: { a = 1; } // x // { b = 2; } // {}; in f { a = 3; c = 4; }",
+    "let f = x: x == throw \"q\"; in f 1",
+    "let f = x: [ (x == 1) (x != 1) (x == [ 1 ]) ]; in [ (f 1) (f 1.0) (f [ 1 ]) ]",
+    "let f = x: if x then 1 else 2; in f 3",
+    "let f = x: x 1; in f 2",
+    "let f = x: x 1 2; in f (a: b: c: a)",
+    "let f = x: x 1 2; in f (a: { b }: a)",
+    "let f = x: (x.g or (y: y)) 5; in [ (f {}) (f { g = z: z + 1; }) ]",
+    "let f = {a}: a; in f { b = 1; }",
+    "let f = x: map (y: y.n) x; in f [ { n = 1; } { m = 2; } ]",
+    "let f = x: let g = y: y + x; in g (g 1); in f 2",
+    "let f = x: with builtins; length (attrNames x) + add 1 2; in f { a = 1; }",
+    "let f = x: assert x > 1; x; in f 1",
+    "let f = x: [ x [ x ] { inherit x; } ]; in f 4",
+    "let f = x: __curPos; in f 1",
+    "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 200",
+]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_cases(text: str) -> None:
+    assert_same(text)
+
+
+def test_fusion_happens(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    build = fusion._Generator.build
+    monkeypatch.setattr(fusion._Generator, "build",
+                        lambda self, body, scope: built.append(body) or build(self, body, scope))
+    monkeypatch.setattr(fusion, "FUSE_AFTER", 3)
+    state = EvalState()
+    text = "let f = x: x + 1; in builtins.foldl' (a: b: f a) 0 (builtins.genList (x: x) 10)"
+    assert state.eval_source(Source("«string»", text), "/") == 10
+    # the two functions called ten times are fused after their third call, once each
+    assert sorted(type(b).__name__ for b in built) == ["BinOp", "Call"]
+
+
+def test_rewritten_trees_keep_their_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tree that is not its file's text (a rewritten one) cannot be parsed
+    again, so it is never fused."""
+    from nixeval.syntax import parse
+
+    monkeypatch.setattr(fusion, "FUSE_AFTER", 0)
+    monkeypatch.setattr(fusion._Generator, "build", lambda *a: pytest.fail("fused"))
+    tree = parse(Source("«string»", "let f = x: x * 2; in f (f 3)"))
+    assert EvalState().eval_tree(tree, "/") == 12
+
+
+def test_deep_bodies_split_into_functions() -> None:
+    """Python allows 20 nested blocks in a function: a deeper body continues
+    in functions of its own."""
+    depth = 60
+    body = "".join(f"if x > {i} then 1 + (" for i in range(depth)) + "0" + ") else 0" * depth
+    fused = assert_same(f"let f = x: {body}; in [ (f 100) (f 7) ]")
+    assert fused[0] == "value: [ 60 7 ]"
+
+
+def test_large_bodies_stay_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fusion._Generator, "build", lambda *a: pytest.fail("fused"))
+    items = " ".join(f"(x + {i})" for i in range(fusion._MAX_NODES))
+    assert_same(f"let f = x: [ {items} ]; in builtins.length (f 1)")
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(expressions())
+def test_generated_expressions(expr: str) -> None:
+    # the expression as a function's body, called twice
+    assert_same(f"let f = _: ({expr}); in builtins.tryEval (builtins.deepSeq [ (f 0) (f 1) ] 0)")
+
+
+def _lang_files() -> list[Path]:
+    if not NIX_LANG_TESTS.is_dir():
+        return []
+    return [p for p in sorted(NIX_LANG_TESTS.glob("eval-*.nix"))
+            if not p.with_suffix(".flags").exists()]
+
+
+@pytest.mark.skipif(not NIX_LANG_TESTS.is_dir(),
+                    reason=f"Nix's language tests not found at {NIX_LANG_TESTS} (NIX_LANG_TESTS)")
+@pytest.mark.parametrize("path", _lang_files(), ids=lambda p: p.name)
+def test_nix_language_suite(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(NIX_LANG_TESTS.parent)
+    monkeypatch.setenv("TEST_VAR", "foo")
+    monkeypatch.setenv("HOME", "/fake-home")
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    assert_same(text, name=str(path), base=str(path.parent),
+                search_path=[os.fspath(NIX_LANG_TESTS / "dir3"), os.fspath(NIX_LANG_TESTS / "dir4")])
