@@ -194,4 +194,4 @@ def test_nix_language_suite(path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("HOME", "/fake-home")
     text = path.read_bytes().decode("utf-8", "surrogateescape")
     assert_same(text, name=str(path), base=str(path.parent),
-                search_path=[os.fspath(NIX_LANG_TESTS / "dir3"), os.fspath(NIX_LANG_TESTS / "dir4")])
+                search_path=[os.fspath(NIX_LANG_TESTS / d) for d in ("dir3", "dir4")])
