@@ -110,6 +110,10 @@ CASES = [
     "let f = x: { a = 1; } // x // { b = 2; } // {}; in f { a = 3; c = 4; }",
     "let f = x: x == throw \"q\"; in f 1",
     "let f = x: [ (x == 1) (x != 1) (x == [ 1 ]) ]; in [ (f 1) (f 1.0) (f [ 1 ]) ]",
+    "let f = x: [ (x == null) (null != x) (x == true) (false == x) (x == \"a\") (\"a\" != x) ]; "
+    "in map f [ null true false \"a\" \"b\" 1 1.0 [] {} \"${builtins.toFile \"a\" \"\"}\" ]",
+    "let f = x: let null = 1; true = 2; in [ (x == null) (x == true) ]; in map f [ 1 2 null ]",
+    "let f = x: with { null = 1; }; x == null; in map f [ 1 null ]",
     "let f = x: if x then 1 else 2; in f 3",
     "let f = x: x 1; in f 2",
     "let f = x: x 1 2; in f (a: b: c: a)",

@@ -540,7 +540,28 @@ class _Generator:
                          C.nix_pos(node.lhs))
         b = self.guarded(node.rhs, scope, E, out, ind, blocks,
                          f"in the right operand of '{op}'", C.nix_pos(node.rhs))
-        self.put(out, ind, target, f"equal({a}, {b}) is not {op == '!='}")
+        negate = op == "!="
+        # against a literal `null`, `true`, `false` or string, what equal() would find
+        for value, literal in ((a, node.rhs), (b, node.lhs)):
+            if type(literal) is ast.Str:
+                test = f"(isinstance({value}, str) and {value} == {self.k(literal.value)})"
+            elif self.constant(literal, scope) in (None, True, False):
+                test = f"({value} is {self.constant(literal, scope)})"
+            else:
+                continue
+            self.put(out, ind, target, f"not {test}" if negate else test)
+            return
+        self.put(out, ind, target, f"equal({a}, {b}) is not {negate}")
+
+    def constant(self, node: ast.Node, scope: Scope | None) -> Any:
+        """``null``, ``true`` or ``false`` where ``node`` is one of those names
+        of the base environment, else a value that is none of them."""
+        if type(node) is ast.Var and resolve(scope, node.name) is None:
+            value = self.state.base_env.get(node.name, C._MISSING)
+            for constant in (None, True, False):
+                if value is constant:
+                    return constant
+        return C._MISSING
 
     def logic(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
         op = node.op

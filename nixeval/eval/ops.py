@@ -107,10 +107,14 @@ def _as_float(v: Any, ctx: str) -> float:
 
 def equal(a: Any, b: Any) -> bool:
     """Nix's ``==``: deep, numbers across int/float, derivations by outPath."""
-    a = force(a)
-    b = force(b)
+    if type(a) is Thunk:
+        a = a.force()
+    if type(b) is Thunk:
+        b = b.force()
     ta, tb = type(a), type(b)
-    if ta in (int, float) and tb in (int, float) and ta is not bool and tb is not bool:
+    if ta is tb and (ta is str or ta is bool or a is None):
+        return a == b
+    if ta in (int, float) and tb in (int, float):
         return a == b
     if isinstance(a, str) and isinstance(b, str):
         return str.__eq__(a, b)

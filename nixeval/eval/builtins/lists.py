@@ -116,7 +116,7 @@ def concat_lists(state, xss: Any) -> list:
     ctx = "while evaluating a value of the list passed to builtins.concatLists"
     for xs in force_list(xss, None,
                          "while evaluating the first argument passed to builtins.concatLists"):
-        out.extend(force_list(xs, None, ctx))
+        out.extend(xs if type(xs) is list else force_list(xs, None, ctx))
     return out
 
 
