@@ -106,7 +106,7 @@ class Compiler:
 
     # entry ------------------------------------------------------------------
     def compile(self, node: ast.Node, scope: Scope | None) -> Code:
-        return getattr(self, "c_" + type(node).__name__)(node, scope)
+        return _COMPILERS[type(node)](self, node, scope)
 
     def lazy(self, node: ast.Node, scope: Scope | None, name: str | None = None) -> Code:
         t = type(node)
@@ -947,6 +947,10 @@ class Compiler:
 
         return rebound
 
+
+# each node class's compiling method
+_COMPILERS = {cls: getattr(Compiler, "c_" + cls.__name__) for cls in vars(ast).values()
+              if isinstance(cls, type) and hasattr(Compiler, "c_" + cls.__name__)}
 
 # operator -> (builtin it stands for, swap operands, negate result), as Nix desugars
 _REBINDABLE = {

@@ -29,7 +29,7 @@ from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
 from .ops import arith, equal, force_at, force_string_no_context, less_than
-from .values import Attrs, Lambda, Thunk, type_error
+from .values import Attrs, Lambda, PrimOp, Thunk, type_error
 
 if TYPE_CHECKING:
     from .compiler import Compiler, FunctionCode
@@ -117,6 +117,7 @@ def _helpers() -> dict[str, Any]:
     if not _HELPERS:
         _HELPERS.update({
             "Attrs": Attrs, "Env": Env, "Lambda": Lambda, "Thunk": Thunk, "NixError": NixError,
+            "PrimOp": PrimOp,
             "InfiniteRecursion": InfiniteRecursion, "type_error": type_error, "equal": equal,
             "arith": arith, "less_than": less_than, "force_at": force_at, "_merge": _merge,
             "force_string_no_context": force_string_no_context,
@@ -440,8 +441,16 @@ class _Generator:
         f = self.strict(node.fn, scope, E, out, ind, blocks)
         w = "    " * ind
         result = target or self.tmp()
-        for arg_node in node.args:
-            a = self.lazy(arg_node, scope, E, out, ind)
+        # every argument made at once (making one evaluates nothing)
+        args = [self.lazy(arg_node, scope, E, out, ind) for arg_node in node.args]
+        # a builtin given all its arguments is called with them, as the
+        # partial applications state.call would make end in
+        out.append(f"{w}if type({f}) is PrimOp and {f}.arity == {len(args)}:")
+        out.append(f"{w}    {result} = state._prim({f}, ({', '.join(args)},), {kpos})")
+        out.append(f"{w}else:")
+        ind += 1
+        w += "    "
+        for a in args:
             out.append(f"{w}if type({f}) is Lambda and {f}.fn.formals is None:")
             out.append(f"{w}    try:")
             out.append(f"{w}        {result} = {f}.fn.body(Env([{a}], {f}.env))")
@@ -454,7 +463,7 @@ class _Generator:
             f = result
         self.globals["state"] = self.state
         if target is None:
-            out.append(f"{w}return {result}")
+            out.append("    " * (ind - 1) + f"return {result}")
 
     def inherit_sources(self, node: ast.Attrs, scope, source_scope, E, out, ind) -> tuple:
         """``inherit (e) x;``: each ``e`` one shared thunk in an extra Env (its
