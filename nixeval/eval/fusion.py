@@ -537,7 +537,8 @@ class _Generator:
             return
         emit = {"==": self.equality, "!=": self.equality, "&&": self.logic, "||": self.logic,
                 "->": self.logic, "<": self.compare, ">": self.compare, "<=": self.compare,
-                ">=": self.compare, "-": self.minus, "+": self.plus, "//": self.update}.get(op)
+                ">=": self.compare, "-": self.minus, "*": self.arithmetic,
+                "/": self.arithmetic, "+": self.plus, "//": self.update}.get(op)
         if emit is None:
             self.fallback(node, scope, E, target, out, ind)
         else:
@@ -639,6 +640,22 @@ class _Generator:
         out.append(f"{w}        {result} = arith('-', {a}, {b})")
         out.append(f"{w}except NixError as x:")
         out.append(f"{w}    x.add_trace(\"while calling the 'sub' builtin\", {self.k(pos)})")
+        out.append(f"{w}    raise")
+        if target is None:
+            out.append(f"{w}return {result}")
+
+    def arithmetic(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
+        """``*`` and ``/``: calls of ``__mul`` and ``__div``."""
+        op = node.op
+        w = "    " * ind
+        result = target or self.tmp()
+        out.append(f"{w}try:")
+        a = self.operand(node.lhs, scope, E, out, ind + 1, blocks + 1)
+        b = self.operand(node.rhs, scope, E, out, ind + 1, blocks + 1)
+        frame = self.k(f"while calling the '{C._OP_NAMES[op]}' builtin")
+        out.append(f"{w}    {result} = arith({op!r}, {a}, {b})")
+        out.append(f"{w}except NixError as x:")
+        out.append(f"{w}    x.add_trace({frame}, {self.k((node.src, node.op_start))})")
         out.append(f"{w}    raise")
         if target is None:
             out.append(f"{w}return {result}")
