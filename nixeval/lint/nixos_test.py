@@ -23,8 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import attrs
-
 from .. import inputs
 from ..eval.builtins import current_system
 from ..eval.errors import NixError
@@ -36,6 +34,7 @@ from ..nixos.query import Place
 from ..nixos.system import System
 from ..syntax import Source, ast, parse, read_source
 from ..syntax.errors import NixSyntaxError
+from ..syntax.records import evolve, fields
 from ..syntax.walk import children
 from .rules import Finding, lint
 
@@ -351,7 +350,7 @@ def _replaced(node: ast.Node, old: ast.Node, new: ast.Node) -> ast.Node:
     if node is old:
         return new
     changes = {}
-    for field in attrs.fields(type(node)):
+    for field in fields(type(node)):
         if not field.eq:
             continue
         value = getattr(node, field.name)
@@ -364,7 +363,7 @@ def _replaced(node: ast.Node, old: ast.Node, new: ast.Node) -> ast.Node:
                           for v in value)
             if any(a is not b for a, b in zip(items, value, strict=True)):
                 changes[field.name] = items
-    return attrs.evolve(node, **changes) if changes else node
+    return evolve(node, **changes) if changes else node
 
 
 def _string_place(path: str, node: ast.Node) -> ScriptPlace:

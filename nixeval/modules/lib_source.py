@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import attrs
-
 from ..eval.values import Attrs, force
 from ..syntax import ast, parse, read_source
+from ..syntax.records import evolve
 
 _NATIVE = "__nixevalNative"
 _RESULT = "__nixevalInternalModule"
@@ -61,13 +60,13 @@ def _with_internal_module(root: ast.Node) -> ast.Node | None:
         return None
     if in_result is not None:
         assert isinstance(result, ast.Attrs)
-        new_result: ast.Node = attrs.evolve(result, attrs=(*result.attrs, extra))
+        new_result: ast.Node = evolve(result, attrs=(*result.attrs, extra))
     else:
         rhs = ast.Attrs(result.src, result.start, result.end, False, (extra,))
         new_result = ast.BinOp(result.src, result.start, result.end, "//", result, rhs,
                                result.start)
     for wrapper in reversed(chain):
-        new_result = attrs.evolve(wrapper, body=new_result)
+        new_result = evolve(wrapper, body=new_result)
     return new_result
 
 
@@ -94,10 +93,10 @@ def _extractor(eval_modules: ast.Node | None) -> ast.AttrDef | None:
         if d.name in _SUPPLIED and d.kind == ast.AttrKind.PLAIN:
             supplied = ast.Select(d.src, d.start, d.end, ast.Var(d.src, d.start, d.start, _NATIVE),
                                   (d.name,), None)
-            d = attrs.evolve(d, value=supplied)
+            d = evolve(d, value=supplied)
         bindings.append(d)
-    body = ast.Let(src, start, end, attrs.evolve(let.bindings, attrs=tuple(bindings)),
+    body = ast.Let(src, start, end, evolve(let.bindings, attrs=tuple(bindings)),
                    ast.Var(src, start, end, "internalModule"))
-    fn = attrs.evolve(eval_modules, body=body)
+    fn = evolve(eval_modules, body=body)
     outer = ast.Lambda(src, start, end, _NATIVE, None, fn)
     return ast.AttrDef(src, start, end, _RESULT, outer)

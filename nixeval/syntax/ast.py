@@ -1,6 +1,6 @@
 """The Nix abstract syntax tree.
 
-Nodes are frozen, slotted attrs classes compared by value. Positions
+Nodes are frozen, slotted record classes (``records.py``) compared by value. Positions
 (``src``, ``start``, ``end``: character offsets into ``src.text``) take no
 part in equality, so a tree printed and parsed again compares equal.
 
@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-import attrs
-
+from .records import field, record
 from .source import Source, Span
 
 
-@attrs.frozen(slots=True)
+@record
 class Node:
-    src: Source = attrs.field(eq=False, repr=False)
-    start: int = attrs.field(eq=False, repr=False)
-    end: int = attrs.field(eq=False, repr=False)
+    src: Source = field(eq=False)
+    start: int = field(eq=False)
+    end: int = field(eq=False)
 
     @property
     def span(self) -> Span:
@@ -35,67 +34,67 @@ class Node:
 AttrName = str | Node
 
 
-@attrs.frozen(slots=True)
+@record
 class Int(Node):
     value: int
 
 
-@attrs.frozen(slots=True)
+@record
 class Float(Node):
     value: float
 
 
-@attrs.frozen(slots=True)
+@record
 class Str(Node):
     value: str
 
 
-@attrs.frozen(slots=True)
+@record
 class StrInterp(Node):
     """``"a${b}c"`` or an indented string with interpolation: parts coerced to strings."""
 
     parts: tuple[Node, ...]
 
 
-@attrs.frozen(slots=True)
+@record
 class Path(Node):
     """A path literal as written: ``./a``, ``/etc``, ``~/x``, ``a/b``."""
 
     value: str
 
 
-@attrs.frozen(slots=True)
+@record
 class PathInterp(Node):
     """``./a/${b}``: the first part is a ``Path``, the rest ``Str`` or expressions."""
 
     parts: tuple[Node, ...]
 
 
-@attrs.frozen(slots=True)
+@record
 class SearchPath(Node):
     """``<nixpkgs/lib>`` (``value`` is the text between the brackets)."""
 
     value: str
 
 
-@attrs.frozen(slots=True)
+@record
 class Var(Node):
     name: str
 
 
-@attrs.frozen(slots=True)
+@record
 class CurPos(Node):
     """``__curPos``."""
 
 
-@attrs.frozen(slots=True)
+@record
 class Select(Node):
     expr: Node
     path: tuple[AttrName, ...]
     default: Node | None
 
 
-@attrs.frozen(slots=True)
+@record
 class HasAttr(Node):
     expr: Node
     path: tuple[AttrName, ...]
@@ -107,7 +106,7 @@ class AttrKind(IntEnum):
     INHERITED_FROM = 2  # inherit (e) x;  value is Select(InheritFrom(i), (x,))
 
 
-@attrs.frozen(slots=True)
+@record
 class AttrDef(Node):
     """One static attribute; its span is the attribute path's (or inherited name's)."""
 
@@ -116,20 +115,20 @@ class AttrDef(Node):
     kind: AttrKind = AttrKind.PLAIN
 
 
-@attrs.frozen(slots=True)
+@record
 class DynAttr(Node):
     name: Node
     value: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class InheritFrom(Node):
     """The ``e`` of ``inherit (e) …``: index into the enclosing ``Attrs.inherit_from``."""
 
     index: int
 
 
-@attrs.frozen(slots=True)
+@record
 class Attrs(Node):
     recursive: bool
     attrs: tuple[AttrDef, ...]
@@ -137,24 +136,24 @@ class Attrs(Node):
     inherit_from: tuple[Node, ...] = ()
 
 
-@attrs.frozen(slots=True)
+@record
 class List(Node):
     items: tuple[Node, ...]
 
 
-@attrs.frozen(slots=True)
+@record
 class Formal(Node):
     name: str
     default: Node | None
 
 
-@attrs.frozen(slots=True)
+@record
 class Formals(Node):
     formals: tuple[Formal, ...]
     ellipsis: bool
 
 
-@attrs.frozen(slots=True)
+@record
 class Lambda(Node):
     """``x: body``, ``{ a, b ? 1, ... }: body`` or ``args@{ … }: body``."""
 
@@ -163,52 +162,52 @@ class Lambda(Node):
     body: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class Call(Node):
     fn: Node
     args: tuple[Node, ...]
 
 
-@attrs.frozen(slots=True)
+@record
 class Let(Node):
     bindings: Attrs
     body: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class With(Node):
     env: Node
     body: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class Assert(Node):
     cond: Node
     body: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class If(Node):
     cond: Node
     then: Node
     else_: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class Not(Node):
     expr: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class Neg(Node):
     expr: Node
 
 
-@attrs.frozen(slots=True)
+@record
 class BinOp(Node):
     """``lhs op rhs``; ``op`` is the operator as written ("+", "==", "//", …)."""
 
     op: str
     lhs: Node
     rhs: Node
-    op_start: int = attrs.field(eq=False, repr=False)
+    op_start: int = field(eq=False)

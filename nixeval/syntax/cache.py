@@ -40,11 +40,10 @@ from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from .. import __version__
 from ..keyed import read_entry, write_entry
 from . import ast
+from .records import fields
 from .source import Source
 
 _MAGIC = b"nixeval-ast-3\n"
@@ -56,7 +55,7 @@ _CLASSES: dict[str, type[ast.Node]] = {
     if isinstance(cls, type) and issubclass(cls, ast.Node) and cls is not ast.Node
 }
 _FIELDS: dict[type[ast.Node], tuple[str, ...]] = {
-    cls: tuple(f.name for f in attrs.fields(cls))[3:] for cls in _CLASSES.values()
+    cls: tuple(f.name for f in fields(cls))[3:] for cls in _CLASSES.values()
 }
 _SETTERS = {cls: [getattr(cls, name).__set__ for name in names]
             for cls, names in _FIELDS.items()}
@@ -269,7 +268,7 @@ _Spec = tuple[int, frozenset[type], "type | None", bool]
 
 
 def _field_spec(cls: type[ast.Node], name: str) -> _Spec:
-    annotation = str(attrs.fields_dict(cls)[name].type)
+    annotation = next(f.type for f in fields(cls) if f.name == name)
     if annotation.startswith("tuple[") and annotation.endswith(", ...]"):
         item = annotation[6:-6]
         if item in ("Node", "AttrName"):

@@ -19,10 +19,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import attrs
-
 from .. import keyed
 from . import ast, cache
+from .records import fields
 from .walk import children
 
 EVERYTHING = "*"
@@ -322,7 +321,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def _fields(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if f.eq)
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.eq)
     return names
 
 

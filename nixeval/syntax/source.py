@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-import attrs
+from .records import record
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
-@attrs.frozen(slots=True)
+@record
 class Span:
     """Where a piece of syntax lies: 1-based lines and columns (characters),
     0-based byte offsets into the UTF-8 file."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import attrs
-
 from . import ast
+from .records import fields
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -14,7 +13,7 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 def _child_fields(cls: type) -> tuple[str, ...]:
     names = _CHILD_FIELDS.get(cls)
     if names is None:
-        names = tuple(f.name for f in attrs.fields(cls) if f.eq)
+        names = tuple(f.name for f in fields(cls) if f.eq)
         _CHILD_FIELDS[cls] = names
     return names
 
