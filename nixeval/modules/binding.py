@@ -196,14 +196,6 @@ def _internal_module(state: Any, path: str, args: Any) -> Any:
     return force(fn)
 
 
-def register() -> None:
-    """Have every evaluator offer imported files to ``bind``."""
-    from ..eval.state import IMPORT_HOOKS
-
-    if bind not in IMPORT_HOOKS:
-        IMPORT_HOOKS.append(bind)
-
-
 def native_functions(lib: Lib, interpreted: Attrs) -> dict[str, Any]:
     """The functions of a lib's ``modules.nix`` that evaluate modules, native."""
     from ..eval.ops import force_list
