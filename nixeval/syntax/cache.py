@@ -80,7 +80,7 @@ def _parser_fingerprint() -> str:
         here = Path(__file__).parent
         h = hashlib.sha256(f"{__version__} {sys.version_info[:2]} {marshal.version}".encode())
         for name in ("nix.lark", "lexer.py", "parser.py", "builder.py", "precedence.py",
-                     "ast.py", "cache.py"):
+                     "ast.py", "records.py", "cache.py"):
             h.update((here / name).read_bytes())
         _fingerprint = h.hexdigest()[:16]
     return _fingerprint
