@@ -174,7 +174,7 @@ def test_deep_bodies_split_into_functions() -> None:
 
 def test_large_bodies_stay_closures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fusion._Generator, "build", lambda *a: pytest.fail("fused"))
-    items = " ".join(f"(x + {i})" for i in range(fusion._MAX_NODES))
+    items = " ".join(f"(x + {i})" for i in range(fusion._MAX_CHARS // 8))
     assert_same(f"let f = x: [ {items} ]; in builtins.length (f 1)")
 
 

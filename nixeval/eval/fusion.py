@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import ast
-from ..syntax.walk import children, walk
+from ..syntax.walk import walk
 from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
@@ -50,8 +50,8 @@ FUSE_AFTER: int | None = _setting()
 # indentation; deeper expressions continue in a function of their own.
 _MAX_BLOCKS = 12
 _MAX_INDENT = 24
-# bodies larger than this (a module's whole text, say) run once, not hot
-_MAX_NODES = 4000
+# bodies longer than this (a module's whole text, say) run once, not hot
+_MAX_CHARS = 20_000
 
 
 def when_hot(compiler: Compiler, fc: FunctionCode, node: ast.Lambda, scope: Scope) -> Callable:
@@ -77,7 +77,7 @@ def fuse(compiler: Compiler, where: tuple, scope: Scope, closure: Callable) -> C
     """The fused form of the body of the function at ``where``, or ``closure``
     where it cannot be had."""
     node = _lambda_at(compiler, *where)
-    if node is None or _size(node.body, _MAX_NODES) >= _MAX_NODES:
+    if node is None or node.body.end - node.body.start > _MAX_CHARS:
         return closure
     try:
         return _Generator(compiler).build(node.body, scope)
@@ -97,19 +97,10 @@ def _lambda_at(compiler: Compiler, src: Any, start: int, end: int) -> ast.Lambda
         except Exception:  # the file's text cannot be had again as it was compiled
             return None
         functions = {(n.start, n.end): n for n in walk(tree) if type(n) is ast.Lambda}
-        if len(_RECENT) >= 4:
+        if len(_RECENT) >= 8:
             del _RECENT[next(iter(_RECENT))]
         _RECENT[src] = functions
     return functions.get((start, end))
-
-
-def _size(node: Any, limit: int) -> int:
-    count = 0
-    stack = [node]
-    while stack and count < limit:
-        count += 1
-        stack.extend(children(stack.pop()))
-    return count
 
 
 def _helpers() -> dict[str, Any]:
