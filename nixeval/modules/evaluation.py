@@ -593,8 +593,9 @@ def _extend_modules_formals(state: Any) -> Any:
     if hit is None:
         from ..syntax import parse_text
 
+        # through the parse cache: the parser itself is not loaded for it
         tree = parse_text("{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }: null",
-                          "«extendModules»")
+                          "«extendModules»", use_cache=True)
         hit = state.extensions["extendModules-formals"] = force(state.eval_tree(tree, "/"))
     return hit
 
