@@ -96,12 +96,24 @@ def canon_path(path: str) -> str:
 
 class Compiler:
     def __init__(self, state: EvalState, base_dir: str,
-                 reparse: Callable[[], ast.Node] | None = None) -> None:
+                 reparse: Callable[[], ast.Node] | None = None, *,
+                 deferred: bool = False, interned: list[str] | None = None) -> None:
         self.state = state
         self.base_dir = base_dir
         # the tree compiled, parsed again (where it came from a file's text
         # unchanged): hot functions are fused from it (fusion.py)
         self.reparse = reparse
+        # large parts compiled when first evaluated (see compile_facts.py:
+        # the caller has interned the file's names and knows it compiles)
+        self.deferred = deferred
+        # where given, every name interned is also appended to it
+        self.intern: Callable[[str], None] = intern
+        if interned is not None:
+            def recorded(name: str) -> None:
+                interned.append(name)
+                intern(name)
+
+            self.intern = recorded
         self._with_pos: dict[int, Pos] = {}  # id of a `with` scope -> the `with`'s position
 
     # entry ------------------------------------------------------------------
@@ -118,8 +130,24 @@ class Compiler:
             return self._var(node, scope, force_it=False)
         if t is ast.Lambda:
             return self.c_Lambda(node, scope, name)
+        if self.deferred and node.end - node.start > _DEFERRED_CHARS:
+            return self._deferred_thunks(node, scope)
         code = self.compile(node, scope)
         return lambda env: Thunk(code, env)
+
+    def _deferred_thunks(self, node: ast.Node, scope: Scope | None) -> Code:
+        """``lazy``'s thunks of ``node``, compiled when the first is forced."""
+        compiled: list[Code] = []
+
+        def first(env: Env) -> Any:
+            if not compiled:
+                compiled.append(self.compile(node, scope))
+            return compiled[0](env)
+
+        def thunk(env: Env) -> Thunk:
+            return Thunk(compiled[0] if compiled else first, env)
+
+        return thunk
 
     def pos(self, node: ast.Node, offset: int | None = None) -> Pos:
         return (node.src, node.start if offset is None else offset)
@@ -215,7 +243,7 @@ class Compiler:
 
     def _var(self, node: ast.Var, scope: Scope | None, force_it: bool = True) -> Code:
         name = node.name
-        intern(name)
+        self.intern(name)
         pos = self.pos(node)
         found = resolve(scope, name)
         if found is not None:
@@ -274,12 +302,12 @@ class Compiler:
         fc.pos = self.pos(node)
         names: dict[str, int] = {}
         if node.arg is not None:
-            intern(node.arg)
+            self.intern(node.arg)
             names[node.arg] = 0
         if node.formals is not None:
             fc.formals = []
             for f in node.formals.formals:
-                intern(f.name)
+                self.intern(f.name)
                 names.setdefault(f.name, len(names))
                 fc.formals.append((f.name, names[f.name]))
             fc.formal_names = frozenset(f.name for f in node.formals.formals)
@@ -295,11 +323,20 @@ class Compiler:
         # as Nix's setName: `f = a: b: …` names the inner function too
         if type(node.body) is ast.Lambda:
             fc.body = self.c_Lambda(node.body, inner, name)
+        elif self.deferred and node.body.end - node.body.start > _DEFERRED_CHARS:
+            def first_call(env: Env) -> Any:
+                self._function_body(fc, node, inner)
+                return fc.body(env)
+
+            fc.body = first_call
         else:
-            fc.body = self.compile(node.body, inner)
-            if fusion.FUSE_AFTER is not None and self.reparse is not None:
-                fc.body = fusion.when_hot(self, fc, node, inner)
+            self._function_body(fc, node, inner)
         return fc
+
+    def _function_body(self, fc: FunctionCode, node: ast.Lambda, inner: Scope) -> None:
+        fc.body = self.compile(node.body, inner)
+        if fusion.FUSE_AFTER is not None and self.reparse is not None:
+            fc.body = fusion.when_hot(self, fc, node, inner)
 
     def c_Call(self, node: ast.Call, scope: Scope | None) -> Code:
         fn = self.compile(node.fn, scope)
@@ -339,7 +376,7 @@ class Compiler:
         pos_map = {d.name: (node.src, d.start) for d in node.attrs}
         names = [d.name for d in node.attrs]
         for name in names:
-            intern(name)
+            self.intern(name)
         if node.inherit_from:
             inherit_scope, make_inherit_env = self._inherit_sources(node, scope, scope)
             lazies = [(self.lazy(d.value, inherit_scope, d.name), True)
@@ -412,7 +449,7 @@ class Compiler:
         """``rec { … }`` and ``let … in body``: bindings that see each other."""
         names = {d.name: i for i, d in enumerate(node.attrs)}
         for name in names:
-            intern(name)
+            self.intern(name)
         inner = Scope(names, scope)
         if node.inherit_from:
             inherit_scope, make_inherit_env = self._inherit_sources(node, inner, inner)
@@ -536,7 +573,7 @@ class Compiler:
         """Static names as they are; a dynamic one as (code, its position)."""
         for p in path:
             if isinstance(p, str):
-                intern(p)
+                self.intern(p)
         return [p if isinstance(p, str) else (self.compile(p, scope), nix_pos(p)) for p in path]
 
     def c_HasAttr(self, node: ast.HasAttr, scope: Scope | None) -> Code:
@@ -961,6 +998,9 @@ _REBINDABLE = {
 }
 
 _MISSING = object()
+# parts longer than this (in characters) are compiled when first evaluated,
+# where the compiler defers; shorter ones cost less to compile than to defer
+_DEFERRED_CHARS = 150
 _BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when added
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any
 from .. import inputs
 from ..syntax import FileTooLarge, NotARegularFile, Source, parse, read_source
 from ..syntax.errors import NixSyntaxError
+from . import compile_facts
 from .compiler import Compiler, call_frames
 from .env import Env, Scope
 from .errors import NixError, Pos
@@ -22,6 +24,7 @@ from .values import (
     PrimOpApp,
     Thunk,
     force,
+    intern,
     is_app,
     set_call_site,
     show_type,
@@ -64,6 +67,7 @@ class EvalState:
         from .builtins import make_base_env
 
         self.base_env: dict[str, Any] = make_base_env(self)
+        self._base_names_hash: str | None = None
 
     # calling ----------------------------------------------------------------
     def call(self, fn: Any, arg: Any, pos: Pos = None) -> Any:
@@ -181,9 +185,7 @@ class EvalState:
                 self._lint_literals(source)
         except NixSyntaxError as e:
             raise NixError(e.message, (e.source, e.offset)) from None
-        pipe_operators = self.pipe_operators
-        code = Compiler(self, base_dir, lambda: parse(source, pipe_operators=pipe_operators)
-                        ).compile(tree, scope)
+        code = self._compile(source, tree, base_dir, scope)
         if not imported:
             return code(env)
         try:
@@ -191,6 +193,33 @@ class EvalState:
         except NixError as e:
             e.add_trace(f"while evaluating the file '{source.name}':")
             raise
+
+    def _compile(self, source: Source, tree: Any, base_dir: str, scope: Scope | None) -> Any:
+        """A file's code: compiled whole the first time, its large parts when
+        first evaluated once compile_facts.py knows the file's names."""
+        pipe_operators = self.pipe_operators
+
+        def reparse() -> Any:
+            return parse(source, pipe_operators=pipe_operators)
+
+        key = None if scope is not None else compile_facts.key_for(
+            source.text, pipe_operators, self._base_names())
+        names = compile_facts.load(key, len(source.text)) if key is not None else None
+        if names is not None:
+            for name in names:
+                intern(name)
+            return Compiler(self, base_dir, reparse, deferred=True).compile(tree, None)
+        interned: list[str] = []
+        code = Compiler(self, base_dir, reparse, interned=interned).compile(tree, scope)
+        if key is not None:
+            compile_facts.store(key, list(dict.fromkeys(interned)))
+        return code
+
+    def _base_names(self) -> str:
+        if self._base_names_hash is None:
+            self._base_names_hash = hashlib.sha256(
+                "\0".join(sorted(self.base_env)).encode()).hexdigest()
+        return self._base_names_hash
 
     def eval_tree(self, tree: Any, base_dir: str) -> Any:
         """A parsed (possibly rewritten) tree, evaluated as a file in ``base_dir``."""
