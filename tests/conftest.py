@@ -62,3 +62,67 @@ def lib_params() -> list:
         if p:
             out.append(pytest.param(Path(p) / "lib", id=Path(p).name))
     return out
+
+
+def evaluate_as_cli(text: str, name: str = "«string»", base: str = "/",
+                    search_path: list[str] | None = None) -> tuple[str, ...]:
+    """A text's value as ``--eval --strict`` prints it, or its error's text,
+    without and with --show-trace, each in a fresh state, evaluated as the
+    command line runs an evaluation (a thread with a large stack, a high
+    recursion limit)."""
+    import threading
+
+    from nixeval.eval.errors import NixError, evaluation_limits
+    from nixeval.eval.printer import show_value
+    from nixeval.eval.state import EvalState
+    from nixeval.syntax import Source
+
+    results: list[str] = []
+
+    def body() -> None:
+        for show_trace in (False, True):
+            state = EvalState(search_path or [])
+            state.show_trace = show_trace
+            try:
+                with evaluation_limits():
+                    v = state.eval_source(Source(name, text), base)
+                    results.append("value: " + show_value(v, strict=True))
+            except NixError as e:
+                results.append("error: " + e.render(show_trace))
+
+    limit, size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(100_000)
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=body)
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(size)
+        sys.setrecursionlimit(limit)
+    assert len(results) == 2, "the evaluation raised something other than a Nix error"
+    return tuple(results)
+
+
+def lang_eval_files() -> list[Path]:
+    """Nix's language suite's eval-okay and eval-fail files that take no flags."""
+    if not NIX_LANG_TESTS.is_dir():
+        return []
+    return [p for p in sorted(NIX_LANG_TESTS.glob("eval-*.nix"))
+            if not p.with_suffix(".flags").exists()]
+
+
+needs_lang_tests = pytest.mark.skipif(
+    not NIX_LANG_TESTS.is_dir(),
+    reason=f"Nix's language tests not found at {NIX_LANG_TESTS} (NIX_LANG_TESTS)")
+
+
+def lang_case(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """A language-suite file set up as Nix's lang.sh runs it: its text and
+    ``evaluate_as_cli``'s other arguments."""
+    monkeypatch.chdir(NIX_LANG_TESTS.parent)
+    monkeypatch.setenv("TEST_VAR", "foo")
+    monkeypatch.setenv("HOME", "/fake-home")
+    return {"text": path.read_bytes().decode("utf-8", "surrogateescape"), "name": str(path),
+            "base": str(path.parent),
+            "search_path": [os.fspath(NIX_LANG_TESTS / d) for d in ("dir3", "dir4")]}

@@ -7,15 +7,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import NIX_LANG_TESTS, needs_nix, nix_instantiate
+from conftest import (
+    evaluate_as_cli,
+    lang_case,
+    lang_eval_files,
+    needs_lang_tests,
+    needs_nix,
+    nix_instantiate,
+)
 
 from nixeval.eval import compile_facts
 from nixeval.eval.compiler import Compiler
-from nixeval.eval.errors import NixError, evaluation_limits
 from nixeval.eval.printer import show_value
 from nixeval.eval.state import EvalState
 from nixeval.syntax import Source
@@ -63,37 +68,6 @@ def test_undefined_variable_in_a_part_never_run(tmp_path: Path) -> None:
         assert "undefined variable 'notDefined'" in result.stderr
 
 
-def evaluate(text: str, name: str = "«string»", base: str = "/",
-             search_path: list[str] | None = None) -> tuple[str, ...]:
-    """Value or error text, without and with --show-trace, as the command line
-    runs an evaluation (a large stack, a high recursion limit)."""
-    results: list[str] = []
-
-    def body() -> None:
-        for show_trace in (False, True):
-            state = EvalState(search_path or [])
-            state.show_trace = show_trace
-            try:
-                with evaluation_limits():
-                    results.append("value: " + show_value(
-                        state.eval_source(Source(name, text), base), strict=True))
-            except NixError as e:
-                results.append("error: " + e.render(show_trace))
-
-    limit, size = sys.getrecursionlimit(), threading.stack_size()
-    sys.setrecursionlimit(100_000)
-    threading.stack_size(512 * 1024 * 1024)
-    try:
-        worker = threading.Thread(target=body)
-        worker.start()
-        worker.join()
-    finally:
-        threading.stack_size(size)
-        sys.setrecursionlimit(limit)
-    assert len(results) == 2
-    return tuple(results)
-
-
 def whole_then_deferred(text: str, monkeypatch: pytest.MonkeyPatch, expect_deferred: bool = True,
                         **kw: object) -> tuple[str, ...]:
     """The outcome compiled whole (no facts kept yet), then deferred (the facts
@@ -108,10 +82,10 @@ def whole_then_deferred(text: str, monkeypatch: pytest.MonkeyPatch, expect_defer
     monkeypatch.setattr(Compiler, "__init__", spy)
     with monkeypatch.context() as m:
         m.setattr(compile_facts, "load", lambda key, length: None)
-        whole = evaluate(text, **kw)  # type: ignore[arg-type]
+        whole = evaluate_as_cli(text, **kw)  # type: ignore[arg-type]
     assert not any(c.deferred for c in compilers)
     compilers.clear()
-    deferred = evaluate(text, **kw)  # type: ignore[arg-type]
+    deferred = evaluate_as_cli(text, **kw)  # type: ignore[arg-type]
     if expect_deferred:
         assert compilers and compilers[0].deferred, "the second evaluation did not defer"
     assert deferred == whole
@@ -173,20 +147,8 @@ def test_damaged_facts_are_a_miss(tmp_path: Path) -> None:
     assert all(entry.read_bytes() != data for entry, data in damaged.items())
 
 
-def _lang_files() -> list[Path]:
-    if not NIX_LANG_TESTS.is_dir():
-        return []
-    return [p for p in sorted(NIX_LANG_TESTS.glob("eval-*.nix"))
-            if not p.with_suffix(".flags").exists()]
-
-
-@pytest.mark.skipif(not NIX_LANG_TESTS.is_dir(),
-                    reason=f"Nix's language tests not found at {NIX_LANG_TESTS} (NIX_LANG_TESTS)")
-@pytest.mark.parametrize("path", _lang_files(), ids=lambda p: p.name)
+@needs_lang_tests
+@pytest.mark.parametrize("path", lang_eval_files(), ids=lambda p: p.name)
 def test_nix_language_suite(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(NIX_LANG_TESTS.parent)
-    monkeypatch.setenv("TEST_VAR", "foo")
-    monkeypatch.setenv("HOME", "/fake-home")
-    text = path.read_bytes().decode("utf-8", "surrogateescape")
-    whole_then_deferred(text, monkeypatch, False, name=str(path), base=str(path.parent),
-                        search_path=[os.fspath(NIX_LANG_TESTS / d) for d in ("dir3", "dir4")])
+    case = lang_case(path, monkeypatch)
+    whole_then_deferred(case.pop("text"), monkeypatch, False, **case)

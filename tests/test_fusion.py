@@ -10,56 +10,27 @@ compared this way; other tests check that fusion happens and where it does not.
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import NIX_LANG_TESTS
+from conftest import evaluate_as_cli, lang_case, lang_eval_files, needs_lang_tests
 from hypothesis import HealthCheck, given, settings
 from test_eval_differential import expressions
 
 from nixeval.eval import fusion
-from nixeval.eval.errors import NixError, evaluation_limits
-from nixeval.eval.printer import show_value
 from nixeval.eval.state import EvalState
 from nixeval.syntax import Source
 
 
-def outcome(text: str, fuse: bool, name: str = "«string»", base: str = "/",
-            search_path: list[str] | None = None) -> tuple[str, ...]:
-    """The value printed as ``--eval --strict`` does, or the error as shown
-    without and with --show-trace."""
+def outcome(text: str, fuse: bool, **kw: object) -> tuple[str, ...]:
+    """``evaluate_as_cli``'s answer with every function fused at its first
+    call, or with fusion off."""
     saved = fusion.FUSE_AFTER
     fusion.FUSE_AFTER = 0 if fuse else None
-    results: list[str] = []
-
-    def run() -> None:
-        for show_trace in (False, True):
-            state = EvalState(search_path or [])
-            state.show_trace = show_trace
-            try:
-                with evaluation_limits():
-                    v = state.eval_source(Source(name, text), base)
-                    results.append("value: " + show_value(v, strict=True))
-            except NixError as e:
-                results.append("error: " + e.render(show_trace))
-
-    # as the command line runs an evaluation: a large stack, a high recursion limit
-    limit, size = sys.getrecursionlimit(), threading.stack_size()
-    sys.setrecursionlimit(100_000)
-    threading.stack_size(512 * 1024 * 1024)
     try:
-        worker = threading.Thread(target=run)
-        worker.start()
-        worker.join()
+        return evaluate_as_cli(text, **kw)  # type: ignore[arg-type]
     finally:
-        threading.stack_size(size)
-        sys.setrecursionlimit(limit)
         fusion.FUSE_AFTER = saved
-    assert len(results) == 2, "the evaluation raised something other than a Nix error"
-    return tuple(results)
 
 
 def assert_same(text: str, **kw: object) -> tuple[str, ...]:
@@ -186,20 +157,8 @@ def test_generated_expressions(expr: str) -> None:
     assert_same(f"let f = _: ({expr}); in builtins.tryEval (builtins.deepSeq [ (f 0) (f 1) ] 0)")
 
 
-def _lang_files() -> list[Path]:
-    if not NIX_LANG_TESTS.is_dir():
-        return []
-    return [p for p in sorted(NIX_LANG_TESTS.glob("eval-*.nix"))
-            if not p.with_suffix(".flags").exists()]
-
-
-@pytest.mark.skipif(not NIX_LANG_TESTS.is_dir(),
-                    reason=f"Nix's language tests not found at {NIX_LANG_TESTS} (NIX_LANG_TESTS)")
-@pytest.mark.parametrize("path", _lang_files(), ids=lambda p: p.name)
+@needs_lang_tests
+@pytest.mark.parametrize("path", lang_eval_files(), ids=lambda p: p.name)
 def test_nix_language_suite(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(NIX_LANG_TESTS.parent)
-    monkeypatch.setenv("TEST_VAR", "foo")
-    monkeypatch.setenv("HOME", "/fake-home")
-    text = path.read_bytes().decode("utf-8", "surrogateescape")
-    assert_same(text, name=str(path), base=str(path.parent),
-                search_path=[os.fspath(NIX_LANG_TESTS / d) for d in ("dir3", "dir4")])
+    case = lang_case(path, monkeypatch)
+    assert_same(case.pop("text"), **case)

@@ -947,20 +947,7 @@ class Compiler:
             return update
 
         def update_many(env: Env) -> Attrs:
-            sets = [_eval_attrs(code, env, pos, ctx) for code, pos, ctx in operands]
-            result = sets.pop()
-            for b in reversed(sets):
-                if not b.vals:
-                    continue
-                if not result.vals:
-                    result = b
-                    continue
-                vals = dict(result.vals)
-                vals.update(b.vals)
-                pos_map = dict(result.pos or {})
-                pos_map.update(b.pos or {})
-                result = Attrs(vals, pos_map)
-            return result
+            return merge_updates([_eval_attrs(code, env, pos, ctx) for code, pos, ctx in operands])
 
         return update_many
 
@@ -1061,6 +1048,23 @@ def _fix_recursion_pos(e: InfiniteRecursion, thunk: Thunk, pos: Pos) -> None:
 
 
 _OP_NAMES = {"-": "sub", "*": "mul", "/": "div"}
+
+
+def merge_updates(sets: list[Attrs]) -> Attrs:
+    """The operands of ``a // b // …``, rightmost first, merged: the right one wins."""
+    result = sets[-1]
+    for b in reversed(sets[:-1]):
+        if not b.vals:
+            continue
+        if not result.vals:
+            result = b
+            continue
+        vals = dict(result.vals)
+        vals.update(b.vals)
+        pos_map = dict(result.pos or {})
+        pos_map.update(b.pos or {})
+        result = Attrs(vals, pos_map)
+    return result
 
 
 def _eval_attrs(code: Code, env: Env, pos: Pos, ctx: str) -> Attrs:

@@ -110,7 +110,8 @@ def _helpers() -> dict[str, Any]:
             "Attrs": Attrs, "Env": Env, "Lambda": Lambda, "Thunk": Thunk, "NixError": NixError,
             "PrimOp": PrimOp,
             "InfiniteRecursion": InfiniteRecursion, "type_error": type_error, "equal": equal,
-            "arith": arith, "less_than": less_than, "force_at": force_at, "_merge": _merge,
+            "arith": arith, "less_than": less_than, "force_at": force_at,
+            "_merge": C.merge_updates,
             "force_string_no_context": force_string_no_context,
             "_fix": C._fix_recursion_pos, "_select_failed": C._select_failed,
             "_missing": C._missing, "_MISSING": C._MISSING, "_call_frames": C.call_frames,
@@ -309,8 +310,7 @@ class _Generator:
         out.append(f"{w}elif {c} is False:")
         self.emit(node.else_, scope, E, target, out, ind + 1, blocks)
         out.append(f"{w}else:")
-        out.append(f"{w}    raise type_error('a Boolean', {c}, {self.k(cpos)})"
-                   f".with_trace({self.k(ctx)}, {self.k(cpos)})")
+        out.append(f"{w}    {self.not_a_boolean(c, ctx, cpos)}")
 
     def e_Select(self, node: ast.Select, scope, E, target, out, ind, blocks) -> None:
         path = list(node.path)
@@ -420,9 +420,13 @@ class _Generator:
         v = self.guarded(node.expr, scope, E, out, ind, blocks, ctx, epos)
         w = "    " * ind
         out.append(f"{w}if {v} is not True and {v} is not False:")
-        out.append(f"{w}    raise type_error('a Boolean', {v}, {self.k(epos)})"
-                   f".with_trace({self.k(ctx)}, {self.k(epos)})")
+        out.append(f"{w}    {self.not_a_boolean(v, ctx, epos)}")
         self.put(out, ind, target, f"{v} is False")
+
+    def not_a_boolean(self, value: str, ctx: str, pos: Any) -> str:
+        """The statement raising Nix's error for ``value``, which is no Boolean."""
+        return (f"raise type_error('a Boolean', {value}, {self.k(pos)})"
+                f".with_trace({self.k(ctx)}, {self.k(pos)})")
 
     def e_Call(self, node: ast.Call, scope, E, target, out, ind, blocks) -> None:
         if self.state.counting_calls:
@@ -572,8 +576,7 @@ class _Generator:
         result = target or self.tmp()
         a = self.guarded(node.lhs, scope, E, out, ind, blocks, left, lpos)
         out.append(f"{w}if {a} is not True and {a} is not False:")
-        out.append(f"{w}    raise type_error('a Boolean', {a}, {self.k(lpos)})"
-                   f".with_trace({self.k(left)}, {self.k(lpos)})")
+        out.append(f"{w}    {self.not_a_boolean(a, left, lpos)}")
         # the left value that decides the result without the right one
         decides = {"||": f"{a} is True", "&&": f"{a} is False", "->": f"{a} is False"}[op]
         out.append(f"{w}if {decides}:")
@@ -581,8 +584,7 @@ class _Generator:
         out.append(f"{w}else:")
         b = self.guarded(node.rhs, scope, E, out, ind + 1, blocks, right, rpos)
         out.append(f"{w}    if {b} is not True and {b} is not False:")
-        out.append(f"{w}        raise type_error('a Boolean', {b}, {self.k(rpos)})"
-                   f".with_trace({self.k(right)}, {self.k(rpos)})")
+        out.append(f"{w}        {self.not_a_boolean(b, right, rpos)}")
         out.append(f"{w}    {result} = {b}")
         if target is None:
             out.append(f"{w}return {result}")
@@ -597,20 +599,14 @@ class _Generator:
         result = target or self.tmp()
         if negate:
             out.append("    " * ind + "try:")
-            ind += 1
-            blocks += 1
+        ind_ = ind + 1 if negate else ind
+        self.builtin_call(node.rhs if swap else node.lhs, node.lhs if swap else node.rhs, scope,
+                          E, result, out, ind_, blocks + negate, "lessThan", kpos,
+                          lambda a, b: [f"{result} = ({a} < {b}) if type({a}) is int and "
+                                        f"type({b}) is int else less_than({a}, {b})"])
         w = "    " * ind
-        out.append(f"{w}try:")
-        a = self.operand(node.rhs if swap else node.lhs, scope, E, out, ind + 1, blocks + 1)
-        b = self.operand(node.lhs if swap else node.rhs, scope, E, out, ind + 1, blocks + 1)
-        out.append(f"{w}    {result} = ({a} < {b}) if type({a}) is int and type({b}) is int "
-                   f"else less_than({a}, {b})")
-        out.append(f"{w}except NixError as x:")
-        out.append(f"{w}    x.add_trace(\"while calling the 'lessThan' builtin\", {kpos})")
-        out.append(f"{w}    raise")
         if negate:
-            out.append(f"{w}{result} = not {result}")
-            w = "    " * (ind - 1)
+            out.append(f"{w}    {result} = not {result}")
             out.append(f"{w}except NixError as x:")
             out.append(f"{w}    x.add_trace(\"in the argument of '!'\", {kpos})")
             out.append(f"{w}    raise")
@@ -618,38 +614,42 @@ class _Generator:
             out.append(f"{w}return {result}")
 
     def minus(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
-        pos = (node.src, node.op_start)
-        w = "    " * ind
         result = target or self.tmp()
-        out.append(f"{w}try:")
-        a = self.operand(node.lhs, scope, E, out, ind + 1, blocks + 1)
-        b = self.operand(node.rhs, scope, E, out, ind + 1, blocks + 1)
-        out.append(f"{w}    if type({a}) is int and type({b}) is int and -_BIG < {a} < _BIG "
-                   f"and -_BIG < {b} < _BIG:")
-        out.append(f"{w}        {result} = {a} - {b}")
-        out.append(f"{w}    else:")
-        out.append(f"{w}        {result} = arith('-', {a}, {b})")
-        out.append(f"{w}except NixError as x:")
-        out.append(f"{w}    x.add_trace(\"while calling the 'sub' builtin\", {self.k(pos)})")
-        out.append(f"{w}    raise")
+        self.builtin_call(node.lhs, node.rhs, scope, E, result, out, ind, blocks, "sub",
+                          self.k((node.src, node.op_start)), lambda a, b: [
+                              f"if type({a}) is int and type({b}) is int and -_BIG < {a} < _BIG "
+                              f"and -_BIG < {b} < _BIG:",
+                              f"    {result} = {a} - {b}",
+                              "else:",
+                              f"    {result} = arith('-', {a}, {b})"])
         if target is None:
-            out.append(f"{w}return {result}")
+            out.append("    " * ind + f"return {result}")
 
     def arithmetic(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
         """``*`` and ``/``: calls of ``__mul`` and ``__div``."""
         op = node.op
-        w = "    " * ind
         result = target or self.tmp()
-        out.append(f"{w}try:")
-        a = self.operand(node.lhs, scope, E, out, ind + 1, blocks + 1)
-        b = self.operand(node.rhs, scope, E, out, ind + 1, blocks + 1)
-        frame = self.k(f"while calling the '{C._OP_NAMES[op]}' builtin")
-        out.append(f"{w}    {result} = arith({op!r}, {a}, {b})")
-        out.append(f"{w}except NixError as x:")
-        out.append(f"{w}    x.add_trace({frame}, {self.k((node.src, node.op_start))})")
-        out.append(f"{w}    raise")
+        self.builtin_call(node.lhs, node.rhs, scope, E, result, out, ind, blocks, C._OP_NAMES[op],
+                          self.k((node.src, node.op_start)),
+                          lambda a, b: [f"{result} = arith({op!r}, {a}, {b})"])
         if target is None:
-            out.append(f"{w}return {result}")
+            out.append("    " * ind + f"return {result}")
+
+    def builtin_call(self, first: ast.Node, second: ast.Node, scope, E, result: str,
+                     out: list[str], ind: int, blocks: int, builtin: str, kpos: str,
+                     compute: Callable[[str, str], list[str]]) -> None:
+        """An operator that stands for a call of ``builtin`` on two operands (as
+        the compiler's ``_operand``s): ``compute``'s lines, in a try block whose
+        errors get the builtin's frame."""
+        w = "    " * ind
+        out.append(f"{w}try:")
+        a = self.operand(first, scope, E, out, ind + 1, blocks + 1)
+        b = self.operand(second, scope, E, out, ind + 1, blocks + 1)
+        out.extend(f"{w}    {line}" for line in compute(a, b))
+        out.append(f"{w}except NixError as x:")
+        frame = self.k(f"while calling the '{builtin}' builtin")
+        out.append(f"{w}    x.add_trace({frame}, {kpos})")
+        out.append(f"{w}    raise")
 
     def plus(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
         lpos, rpos = C.nix_pos(node.lhs), C.nix_pos(node.rhs)
@@ -699,20 +699,3 @@ class _Generator:
             out.append(f"{w}    raise")
             sets.append(v)
         self.put(out, ind, target, f"_merge([{', '.join(sets)}])")
-
-
-def _merge(sets: list[Attrs]) -> Attrs:
-    """The operands of ``//``, rightmost first, merged as the compiler's update does."""
-    result = sets[-1]
-    for b in reversed(sets[:-1]):
-        if not b.vals:
-            continue
-        if not result.vals:
-            result = b
-            continue
-        vals = dict(result.vals)
-        vals.update(b.vals)
-        pos_map = dict(result.pos or {})
-        pos_map.update(b.pos or {})
-        result = Attrs(vals, pos_map)
-    return result
