@@ -137,12 +137,15 @@ class Compiler:
         return partial(Thunk, self.compile(node, scope))
 
     def _deferred_thunks(self, node: ast.Node, scope: Scope | None) -> Code:
-        """``lazy``'s thunks of ``node``, compiled when the first is forced."""
+        """``lazy``'s thunks of ``node``, compiled when the first is forced
+        (the tree is let go then, as eager compiling lets it go)."""
         compiled: list[Code] = []
+        source: list[Any] = [node, scope]
 
         def first(env: Env) -> Any:
             if not compiled:
-                compiled.append(self.compile(node, scope))
+                compiled.append(self.compile(*source))
+                source.clear()
             return compiled[0](env)
 
         def thunk(env: Env) -> Thunk:
