@@ -162,3 +162,19 @@ def test_generated_expressions(expr: str) -> None:
 def test_nix_language_suite(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = lang_case(path, monkeypatch)
     assert_same(case.pop("text"), **case)
+
+
+def test_a_fault_in_generating_keeps_the_closure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the generator costs speed, never the evaluation."""
+    def broken(self: object, *a: object) -> None:
+        raise KeyError("an emitter's bug")
+
+    monkeypatch.setattr(fusion._Generator, "e_If", broken)
+    monkeypatch.delenv("NIXEVAL_DEBUG", raising=False)
+    assert outcome("let f = x: if x then 1 else 2; in [ (f true) (f false) ]", True)[0] \
+        == "value: [ 1 2 ]"
+    monkeypatch.setenv("NIXEVAL_DEBUG", "1")
+    monkeypatch.setattr(fusion, "FUSE_AFTER", 0)
+    with pytest.raises(KeyError):
+        EvalState().eval_source(Source("«string»", "let f = x: if x then 1 else 2; in f true"),
+                                "/")
