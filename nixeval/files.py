@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 
 from . import inputs
 
@@ -75,6 +74,8 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
 def _buffer(path: str | os.PathLike[str], data: bytes) -> tuple[int, os.stat_result]:
     """A descriptor on an unnamed regular file holding ``data``."""
     inputs.read_buffer(path)
+    import tempfile  # rarely needed: loading it costs start-up
+
     with tempfile.TemporaryFile() as f:
         f.write(data)
         f.flush()
@@ -113,3 +114,10 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> byt
         return read_fd(fd, st.st_size, path, limit)
     finally:
         os.close(fd)
+
+
+def read_beside(module_file: str, name: str) -> bytes:
+    """One of nixeval's own files, in the folder of the module ``module_file``
+    (what the caches hash to recognise the code that wrote an entry)."""
+    with open(os.path.join(os.path.dirname(module_file), name), "rb") as f:
+        return f.read()

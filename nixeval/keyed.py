@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import stat
+import sys
 
 from .files import open_regular
 
@@ -29,6 +30,10 @@ def cache_dir(kind: str = "parse") -> str:
 
 @functools.cache
 def _default_dir() -> str:
+    if sys.platform.startswith("linux"):
+        # platformdirs' rule on Linux, without its import's cost at every start
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return os.path.join(xdg or os.path.expanduser("~/.cache"), "nixeval")
     import platformdirs
 
     return platformdirs.user_cache_dir("nixeval")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from nixeval.eval.builtins.flakes import (
+from nixeval.eval.builtins.flake_refs import (
     BadURL,
     FlakeRefs,
     fix_git_url,

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nixeval.eval.builtins.serialise import JsonParser, format_timestamp
+from nixeval.eval.builtins.serialise import JsonParser
+from nixeval.eval.builtins.toml_reader import format_timestamp
 from nixeval.eval.builtins.versions import compare_versions
 from nixeval.eval.errors import NixError
 from nixeval.eval.printer import json_float, show_value

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from pathlib import Path
 
 from .. import __version__
+from ..files import read_beside
 from ..keyed import read_entry, write_entry
 from ..syntax import cache as parse_cache
 
@@ -36,9 +36,8 @@ def key_for(text: str, pipe_operators: bool, base_names: str) -> str | None:
     global _compiler_hash
     if _compiler_hash is None:
         h = hashlib.sha256(__version__.encode())
-        here = Path(__file__).parent
         for name in ("compiler.py", "compile_facts.py"):
-            h.update((here / name).read_bytes())
+            h.update(read_beside(__file__, name))
         _compiler_hash = h.hexdigest()
     h = hashlib.sha256(parse_cache.key_for(text, pipe_operators).encode())
     h.update(_compiler_hash.encode())

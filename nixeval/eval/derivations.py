@@ -16,7 +16,6 @@ import re
 import sys
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import inputs
@@ -37,31 +36,37 @@ if TYPE_CHECKING:
     from .state import EvalState
 
 
-@dataclass
 class SourceCopy:
     """A path added to the store from the file system: a file or directory at
     ``path``; ``accept(path, type)``, when given, is the filter that chose
-    which of the entries below it (by their file-system paths) were copied."""
+    which of the entries below it (by their file-system paths) were copied.
+    (Plain classes here, not dataclasses: importing those costs start-up.)"""
 
-    path: str
-    accept: store.PathFilter | None = None
-    # positions in its files are shown at their file-system paths (a flake's
-    # own source: the files the user edits, not a store copy that may not exist)
-    shown: bool = False
-    # the message for a path below it that the filter left out, given the path
-    # relative to the copy (a git flake's untracked file: what to run)
-    left_out: Callable[[str], str] | None = None
+    __slots__ = ("accept", "left_out", "path", "shown")
+
+    def __init__(self, path: str, accept: store.PathFilter | None = None, shown: bool = False,
+                 left_out: Callable[[str], str] | None = None) -> None:
+        self.path = path
+        self.accept = accept
+        # positions in its files are shown at their file-system paths (a flake's
+        # own source: the files the user edits, not a store copy that may not exist)
+        self.shown = shown
+        # the message for a path below it that the filter left out, given the path
+        # relative to the copy (a git flake's untracked file: what to run)
+        self.left_out = left_out
 
 
-@dataclass
 class StoreObjects:
     """What the store would hold after this evaluation, by store path."""
 
-    texts: dict[str, tuple[bytes, frozenset[str]]] = field(default_factory=dict)
-    """``toFile`` outputs and ``.drv`` files: contents and references."""
-    sources: dict[str, SourceCopy] = field(default_factory=dict)
-    drvs: dict[str, store.Derivation] = field(default_factory=dict)
-    hash_modulo: dict[str, bytes] = field(default_factory=dict)
+    __slots__ = ("drvs", "hash_modulo", "sources", "texts")
+
+    def __init__(self) -> None:
+        # ``toFile`` outputs and ``.drv`` files: contents and references
+        self.texts: dict[str, tuple[bytes, frozenset[str]]] = {}
+        self.sources: dict[str, SourceCopy] = {}
+        self.drvs: dict[str, store.Derivation] = {}
+        self.hash_modulo: dict[str, bytes] = {}
 
 
 _OBJECTS: weakref.WeakKeyDictionary[EvalState, StoreObjects] = weakref.WeakKeyDictionary()

@@ -65,7 +65,8 @@ import functools
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from ..syntax.records import record
 
 __all__ = ["RegexError", "compile_posix", "match", "split"]
 
@@ -661,7 +662,7 @@ def _to_py(n: _Node) -> tuple[str, bool]:
     return body + q, False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Program:
     py: re.Pattern[bytes]
     op: tuple[int, ...]

@@ -23,10 +23,10 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from .. import inputs
+from ..syntax.records import record
 
 STORE_DIR = "/nix/store"
 DRV_EXTENSION = ".drv"
@@ -153,7 +153,7 @@ def hash_bytes(algo: str, data: bytes) -> bytes:
     return hashlib.new(parse_hash_algo(algo), data).digest()
 
 
-@dataclass(frozen=True)
+@record
 class Hash:
     algo: str
     digest: bytes
@@ -447,7 +447,7 @@ def make_source_path(
 # Derivations
 
 
-@dataclass(frozen=True)
+@record
 class DerivationOutput:
     """One output: ``path`` is "" while masked; ``hash_algo``/``hash`` only for
     fixed outputs (``hash_algo`` with its "r:" prefix, ``hash`` as hex)."""
@@ -457,7 +457,7 @@ class DerivationOutput:
     hash: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     name: str
     outputs: Mapping[str, DerivationOutput]
@@ -569,14 +569,14 @@ def hash_derivation_modulo(
     return hash_bytes("sha256", _b(drv.unparse(mask_outputs, inputs2)))
 
 
-@dataclass(frozen=True)
+@record
 class DerivationResult:
     drv_path: str
     outputs: dict[str, str]  # output name -> store path, sorted by name
     drv: Derivation
     drv_text: str  # the ATerm Nix writes to drv_path
     hash_modulo: bytes  # give this to dependents via input_drv_hashes
-    env: dict[str, str] = field(default_factory=dict)  # final env, with output paths
+    env: dict[str, str]  # final env, with output paths
 
     @property
     def out_path(self) -> str:

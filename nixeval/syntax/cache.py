@@ -37,10 +37,10 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from itertools import chain, islice, repeat
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..files import read_beside
 from ..keyed import read_entry, write_entry
 from . import ast
 from .records import fields
@@ -77,11 +77,10 @@ def _parser_fingerprint() -> str:
     even at the same version, and marshal's format belongs to the Python."""
     global _fingerprint
     if _fingerprint is None:
-        here = Path(__file__).parent
         h = hashlib.sha256(f"{__version__} {sys.version_info[:2]} {marshal.version}".encode())
         for name in ("nix.lark", "lexer.py", "parser.py", "builder.py", "precedence.py",
                      "ast.py", "records.py", "cache.py"):
-            h.update((here / name).read_bytes())
+            h.update(read_beside(__file__, name))
         _fingerprint = h.hexdigest()[:16]
     return _fingerprint
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from .. import keyed
+from ..files import read_beside
 from . import ast, cache
 from .records import fields
 from .walk import children
@@ -114,10 +114,9 @@ def _code_fingerprint() -> str:
     are not reused."""
     global _code
     if _code is None:
-        here = Path(__file__).parent
         h = hashlib.sha256()
         for name in ("fingerprint.py", "ast.py", "builder.py"):
-            h.update((here / name).read_bytes())
+            h.update(read_beside(__file__, name))
         _code = h.hexdigest()[:16]
     return _code
 

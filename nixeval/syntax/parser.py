@@ -12,21 +12,19 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from lark.grammar import Rule
 from lark.lexer import Lexer
 from lark.parse_tree_builder import ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
+from ..files import read_beside
 from . import ast, cache
 from .builder import TreeBuilder
 from .errors import NixSyntaxError
 from .expected import expected_tokens
 from .lexer import DISPLAY, Token, tokenize
 from .source import Source
-
-GRAMMAR = Path(__file__).with_name("nix.lark")
 
 _Reduction = tuple[str, int, Callable[[list], object] | None]
 _State = dict[str, "_State | _Reduction"]
@@ -50,7 +48,7 @@ class Parser:
         self._builder = TreeBuilder()
         # Lark's analysis of the grammar, cached beside the parse cache
         self._lark = cache.lark_parser(
-            GRAMMAR.read_text(),
+            read_beside(__file__, "nix.lark").decode(),
             parser="lalr",
             lexer=_NoLexer,
             transformer=self._builder,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +33,13 @@ def primop(name: str, arity: int) -> Callable[[Callable[..., Any]], Callable[...
     return register
 
 
+_MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
+
+
 def current_system() -> str:
-    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(),
-                                                         platform.machine().lower())
-    return f"{machine}-{platform.system().lower()}"
+    uname = os.uname()  # as platform.machine()/system(), without importing platform
+    machine = uname.machine.lower()
+    return f"{_MACHINES.get(machine, machine)}-{uname.sysname.lower()}"
 
 
 def make_base_env(state: EvalState) -> dict[str, Any]:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import inputs
@@ -79,15 +77,18 @@ def coerce_to_path(state: EvalState, v: Any, hint: str) -> tuple[str, frozenset[
     return peel(state, v, None, False, done)
 
 
-@dataclass
 class _Found:
     """Where a path's contents are: a file-system path ``fs`` (entries below
     it subject to ``accept``), or, for a store file nixeval made, ``data``."""
 
-    fs: str = ""
-    data: bytes | None = None
-    accept: store.PathFilter | None = None
-    shown: bool = False  # name the file by ``fs`` in positions (SourceCopy.shown)
+    __slots__ = ("accept", "data", "fs", "shown")
+
+    def __init__(self, fs: str = "", data: bytes | None = None,
+                 accept: store.PathFilter | None = None, shown: bool = False) -> None:
+        self.fs = fs
+        self.data = data
+        self.accept = accept
+        self.shown = shown  # name the file by ``fs`` in positions (SourceCopy.shown)
 
 
 def locate(state: EvalState, path: str) -> _Found | None:
@@ -365,6 +366,8 @@ def _add_path(state: EvalState, name: str, path: str, context: frozenset[str],
         method: store.IngestionMethod = "recursive" if recursive else "flat"
         if found.data is not None:
             # a file nixeval made lives in memory: hash a temporary copy
+            import tempfile  # rarely needed: loading it costs start-up
+
             with tempfile.NamedTemporaryFile() as tmp:
                 tmp.write(found.data)
                 tmp.flush()

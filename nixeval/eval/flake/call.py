@@ -179,7 +179,7 @@ class Flake:
         locked: Nix would lock it anew; nixeval goes on with the lock's."""
         if self.lock is None or "inputs" not in flake.vals:
             return
-        from ..builtins.flakes import FlakeRefs
+        from ..builtins.flake_refs import FlakeRefs
 
         refs = FlakeRefs(self.state.experimental_features)
         root = self.lock.nodes[self.lock.root]
