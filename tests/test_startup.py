@@ -52,3 +52,12 @@ def test_a_late_module_loads_at_its_builtins_first_call(tmp_path: Path, expr: st
     out, names = _imported(expr, tmp_path)
     assert out == expected + "\n"
     assert module in names
+
+
+def test_parsing_needs_no_lark_once_the_tables_are_cached(tmp_path: Path):
+    # importing Lark takes longer than parsing most files: its tables are cached as data
+    out, names = _imported("1 + 1", tmp_path)  # the first parse builds the tables
+    assert out == "2\n" and "lark" in names
+    out, names = _imported("2 + 2", tmp_path)  # a new expression: parsed, not cached
+    assert out == "4\n"
+    assert "nixeval.syntax.parser" in names and "lark" not in names

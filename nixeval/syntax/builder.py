@@ -1,4 +1,5 @@
-"""Lark callbacks that build the AST while the LALR parser reduces.
+"""The callbacks that build the AST while the LALR parser reduces (one method
+per grammar rule, named as the rule or its alias).
 
 Besides building nodes this does what Nix's parser does at parse time:
 merging nested attribute paths, rejecting duplicate attributes and formals
@@ -8,8 +9,6 @@ merging nested attribute paths, rejecting duplicate attributes and formals
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-from lark import Transformer
 
 from . import ast
 from .errors import NixSyntaxError
@@ -111,11 +110,10 @@ _set_call_args = ast.Call.args.__set__
 _set_end = ast.Node.end.__set__
 
 
-class TreeBuilder(Transformer):
+class TreeBuilder:
     """One instance serves every parse, between :meth:`begin` and :meth:`finish`."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.src: Source = Source("«none»", "")
         self._calls: list[ast.Call] = []
 

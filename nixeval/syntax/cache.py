@@ -94,37 +94,47 @@ def key_for(text: str, pipe_operators: bool) -> str:
 
 # the parser's tables -----------------------------------------------------------
 
-_GRAMMAR_MAGIC = b"nixeval-grammar-1\n"
+_TABLES_MAGIC = b"nixeval-tables-1\n"
 
 
-def lark_parser(grammar: str, **options: object) -> Any:
-    """``Lark(grammar, **options)``, its analysis of the grammar (most of the
-    parser's construction time) kept in a keyed entry. Not Lark's own cache:
-    Lark reads its file with pickle, which runs whatever a forged file says,
-    and with a plain ``open``, which a FIFO in its place blocks for ever.
-    Here pickle reads only an entry whose HMAC this user's secret verifies."""
-    import io
-    import pickle
+def _lark_stamp() -> bytes:
+    """The installed Lark's ``__init__.py`` (its version), read without importing Lark."""
+    import importlib.util
 
-    import lark
-    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    spec = importlib.util.find_spec("lark")
+    if spec is None or spec.origin is None:
+        return b""
+    with open(spec.origin, "rb") as f:
+        return f.read()
 
-    transformer = options.pop("transformer", None)
-    h = hashlib.sha256("\0".join([_parser_fingerprint(), lark.__version__, grammar,
-                                   repr(sorted(options.items()))]).encode())
+
+def parser_tables(grammar: str, build: Callable[[str], Any]) -> Any:
+    """``build(grammar)`` (Lark's analysis of the grammar: the parser's
+    tables), kept in a keyed entry as marshal data: a run that parses a file
+    then never imports Lark. A damaged entry is rebuilt; marshal, unlike
+    pickle, runs no code whatever an entry holds."""
+    h = hashlib.sha256("\0".join([_parser_fingerprint(), grammar]).encode())
+    h.update(_lark_stamp())
     key = h.hexdigest()
     if enabled():
-        payload = read_entry("grammar", key, _GRAMMAR_MAGIC, 64 << 20)
+        payload = read_entry("grammar", key, _TABLES_MAGIC, 64 << 20)
         if payload is not None:
-            with contextlib.suppress(Exception):  # written by another lark: build anew
-                return lark.Lark.__new__(lark.Lark)._load(pickle.loads(payload),
-                                                          transformer=transformer)
-    parser = lark.Lark(grammar, transformer=transformer, **options)
+            with contextlib.suppress(Exception):
+                tables = marshal.loads(payload)
+                if _well_formed_tables(tables):
+                    return tables
+    tables = build(grammar)
     if enabled():
-        out = io.BytesIO()
-        parser.save(out, _LOAD_ALLOWED_OPTIONS)
-        write_entry("grammar", key, _GRAMMAR_MAGIC, out.getvalue())
-    return parser
+        write_entry("grammar", key, _TABLES_MAGIC, marshal.dumps(tables))
+    return tables
+
+
+def _well_formed_tables(tables: Any) -> bool:
+    rules, states, start, accept = tables
+    return (all(type(r[0]) is str and type(r[1]) is int and r[3] >= 0 for r in rules)
+            and all(type(sym) is str and (0 <= arg < (len(states) if shift else len(rules)))
+                    for actions in states for sym, shift, arg in actions)
+            and 0 <= start < len(states) and 0 <= accept < len(states))
 
 
 # parsed files ---------------------------------------------------------------------

@@ -1,22 +1,19 @@
 """Parse Nix source into an AST: our modal lexer, Lark's LALR(1) tables, our driver.
 
-Lark builds the tables from grammar/nix.lark and binds each rule to its
-TreeBuilder callback; the loop that runs them is here. Lark's own loop costs
-several times more per token (a Token object with line bookkeeping, a method
-call per token, dict lookups keyed by Rule objects), and it is the bulk of
-the parse time.
+Lark builds the tables from grammar/nix.lark and names each rule's TreeBuilder
+callback; the loop that runs them is here. Lark's own loop costs several times
+more per token (a Token object with line bookkeeping, a method call per token,
+dict lookups keyed by Rule objects), and it is the bulk of the parse time.
+The tables are kept as plain data in a keyed cache entry, so that a run
+which parses a file Lark is not imported at all (it takes longer to import
+than most files take to parse).
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
-
-from lark.grammar import Rule
-from lark.lexer import Lexer
-from lark.parse_tree_builder import ExpandSingleChild
-from lark.parsers.lalr_analysis import Shift
+from typing import Any
 
 from ..files import read_beside
 from . import ast, cache
@@ -26,18 +23,63 @@ from .expected import expected_tokens
 from .lexer import DISPLAY, Token, tokenize
 from .source import Source
 
-_Reduction = tuple[str, int, Callable[[list], object] | None]
-_State = dict[str, "_State | _Reduction"]
+_State = dict[str, Any]  # terminal -> next state or reduction; nonterminal -> next state
+
+# the tables as data: (rules, states, start state, accept state); a rule is
+# (nonterminal, length, TreeBuilder method or None, rank); a state's actions
+# are (symbol, shift?, next state or rule number)
+Tables = tuple[list[tuple[str, int, str | None, int]], list[list[tuple[str, bool, int]]], int, int]
 
 
-class _NoLexer(Lexer):
-    """Lark insists on a lexer to build a parser; ours is fed by :func:`tokenize`."""
+def tables_from_lark(grammar: str) -> Tables:
+    """Lark's LALR(1) analysis of ``grammar``, with the TreeBuilder method each
+    rule's callback calls."""
+    from lark import Lark
+    from lark.grammar import Rule
+    from lark.lexer import Lexer
+    from lark.parse_tree_builder import ExpandSingleChild
+    from lark.parsers.lalr_analysis import Shift
 
-    def __init__(self, lexer_conf) -> None:
-        pass
+    class NoLexer(Lexer):
+        """Lark insists on a lexer to build a parser; ours is fed by :func:`tokenize`."""
 
-    def lex(self, lexer_state, parser_state):
-        raise NotImplementedError
+        def __init__(self, lexer_conf: Any) -> None:
+            pass
+
+        def lex(self, lexer_state: Any, parser_state: Any) -> Any:
+            raise NotImplementedError
+
+    builder = TreeBuilder()
+    lark = Lark(grammar, parser="lalr", lexer=NoLexer, transformer=builder,
+                keep_all_tokens=True, maybe_placeholders=False, strict=True)
+    lalr = lark.parser.parser.parser
+    if not all(isinstance(key, Rule) for key in lalr.callbacks):
+        raise TypeError("the driver below calls no callbacks for tokens")
+    # bison breaks a tie between default reductions by grammar order
+    order = {rule: i for i, rule in enumerate(lark.rules)}
+    rules: list[tuple[str, int, str | None, int]] = []
+    numbers = {}
+    for rule, cb in lalr.callbacks.items():
+        size = len(rule.expansion)
+        # With every token kept, a rule's children are as many as its
+        # expansion: a `?rule` of one child is handed through unchanged (no
+        # callback), any other calls its TreeBuilder method.
+        if isinstance(cb, ExpandSingleChild):
+            method = None if size == 1 else cb.node_builder
+        else:
+            method = cb
+        if method is not None and getattr(method, "__self__", None) is not builder:
+            raise TypeError(f"rule {rule} does not call a TreeBuilder method")
+        numbers[rule] = len(rules)
+        # str(): Lark's names are its own str subclass, whose Python-level
+        # __eq__ every dict lookup would call
+        rules.append((str(rule.origin.name), size, None if method is None else method.__name__,
+                      order.get(rule, len(order))))
+    table = lalr.parse_table
+    states = [[(str(sym), action is Shift, arg if action is Shift else numbers[arg])
+               for sym, (action, arg) in table.states[number].items()]
+              for number in range(len(table.states))]
+    return rules, states, table.start_states["start"], table.end_states["start"]
 
 
 class Parser:
@@ -46,43 +88,19 @@ class Parser:
     def __init__(self, pipe_operators: bool = False) -> None:
         self._pipe_operators = pipe_operators
         self._builder = TreeBuilder()
-        # Lark's analysis of the grammar, cached beside the parse cache
-        self._lark = cache.lark_parser(
-            read_beside(__file__, "nix.lark").decode(),
-            parser="lalr",
-            lexer=_NoLexer,
-            transformer=self._builder,
-            keep_all_tokens=True,
-            maybe_placeholders=False,
-            strict=True,
-        )
-        lalr = self._lark.parser.parser.parser
-        if not all(isinstance(key, Rule) for key in lalr.callbacks):
-            raise TypeError("the driver below calls no callbacks for tokens")
-        # (nonterminal, length, callback); no callback for a `?rule` of one
-        # child, which Lark's ExpandSingleChild would hand through unchanged.
-        # str(): Lark's names are its own str subclass, whose Python-level
-        # __eq__ every dict lookup would call.
-        reductions = {
-            rule: (str(rule.origin.name), len(rule.expansion),
-                   None if isinstance(cb, ExpandSingleChild) and len(rule.expansion) == 1
-                   else cb)
-            for rule, cb in lalr.callbacks.items()
-        }
-        # bison breaks a tie between default reductions by grammar order
-        order = {rule: i for i, rule in enumerate(self._lark.rules)}
-        self._rule_rank = {id(red): order.get(rule, len(order))
-                           for rule, red in reductions.items()}
+        rules, table, start, accept = cache.parser_tables(
+            read_beside(__file__, "nix.lark").decode(), tables_from_lark)
+        reductions = [(origin, size, None if method is None else getattr(self._builder, method))
+                      for origin, size, method, _ in rules]
+        self._rule_rank = {id(red): rule[3] for red, rule in zip(reductions, rules, strict=True)}
         # A state is its dict of actions and gotos: terminal -> the next
         # state (shift) or a reduction; nonterminal -> the next state.
-        table = lalr.parse_table
-        states: list[_State] = [{} for _ in table.states]
-        for number, actions in table.states.items():
-            states[number].update(
-                (str(sym), states[arg] if action is Shift else reductions[arg])
-                for sym, (action, arg) in actions.items())
-        self._start = states[table.start_states["start"]]
-        self._accept = states[table.end_states["start"]]  # has no actions: see _run
+        states: list[_State] = [{} for _ in table]
+        for state, actions in zip(states, table, strict=True):
+            state.update((sym, states[arg] if shift else reductions[arg])
+                         for sym, shift, arg in actions)
+        self._start = states[start]
+        self._accept = states[accept]  # has no actions: see _run
         self._lock = threading.Lock()
 
     def parse(self, source: Source) -> ast.Node:

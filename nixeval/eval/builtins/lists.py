@@ -17,7 +17,7 @@ from ..ops import (
     get_attr,
     less_than,
 )
-from ..values import Attrs, PrimOp, app, determine_pos, force
+from ..values import Attrs, PrimOp, Thunk, app, determine_pos, force
 from . import primop
 
 
@@ -77,6 +77,17 @@ def elem_at(state, xs: Any, n: Any) -> Any:
 @primop("__elem", 2)
 def elem(state, x: Any, xs: Any) -> bool:
     items = force_list(xs, None, "while evaluating the second argument passed to builtins.elem")
+    if type(x) is Thunk:
+        x = x.force()
+    if type(x) is int or isinstance(x, str):
+        # ``equal`` inline: against an integer or a string, Python's == is Nix's
+        # for every value but a Boolean (1 == true in Python)
+        for y in items:
+            if type(y) is Thunk:
+                y = y.force()
+            if y == x and type(y) is not bool:
+                return True
+        return False
     return any(equal(x, y) for y in items)
 
 
