@@ -63,9 +63,8 @@ def record(cls: type[T]) -> type[T]:
     return new
 
 
-def _methods(cls: type, fields: tuple[Field, ...]) -> dict[str, Any]:
-    """``__init__`` made for the fields (the parser calls it for every node);
-    the rest is shared, over the compared fields' values."""
+def _made_init(cls: type, fields: tuple[Field, ...]) -> Any:
+    """``__init__`` made for the fields (the parser calls it for every node)."""
     names = [f.name for f in fields]
     defaults = {f"_d_{f.name}": f.default for f in fields if f.default is not NO_DEFAULT}
     params = ", ".join(f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names)
@@ -73,6 +72,19 @@ def _methods(cls: type, fields: tuple[Field, ...]) -> dict[str, Any]:
     scope: dict[str, Any] = {"_set": object.__setattr__, **defaults}
     exec(compile(f"def __init__(self, {params}):\n{sets}", f"<record {cls.__name__}>", "exec"),
          scope)
+    return scope["__init__"]
+
+
+def _methods(cls: type, fields: tuple[Field, ...]) -> dict[str, Any]:
+    """``__init__``, made at the class's first instance (a run whose trees all
+    come from the parse cache, which makes nodes without it, never compiles
+    one); the rest is shared, over the compared fields' values."""
+
+    def first_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        made = _made_init(cls, fields)
+        type.__setattr__(cls, "__init__", made)
+        made(self, *args, **kwargs)
+
     compared = [f.name for f in fields if f.eq]
     if len(compared) > 1:
         key = attrgetter(*compared)
@@ -84,7 +96,7 @@ def _methods(cls: type, fields: tuple[Field, ...]) -> dict[str, Any]:
     else:
         def key(node: Any) -> tuple:
             return ()
-    return {"__init__": scope["__init__"], "_key": staticmethod(key), "__eq__": _eq,
+    return {"__init__": first_init, "_key": staticmethod(key), "__eq__": _eq,
             "__ne__": _ne, "__hash__": _hash, "__repr__": _repr, "__setattr__": _refuse,
             "__delattr__": _refuse, "__getstate__": _getstate, "__setstate__": _setstate}
 
