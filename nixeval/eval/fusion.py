@@ -28,7 +28,15 @@ from ..syntax.walk import walk
 from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
-from .ops import arith, equal, force_at, force_string_no_context, less_than
+from .ops import (
+    arith,
+    coerce_to_string,
+    concat_strings,
+    equal,
+    force_at,
+    force_string_no_context,
+    less_than,
+)
 from .values import Attrs, Lambda, PrimOp, Thunk, type_error
 
 if TYPE_CHECKING:
@@ -122,6 +130,7 @@ def _helpers() -> dict[str, Any]:
             "_fix": C._fix_recursion_pos, "_select_failed": C._select_failed,
             "_missing": C._missing, "_MISSING": C._MISSING, "_call_frames": C.call_frames,
             "_add_to_number": C._add_to_number, "_concat": C._concat, "_BIG": C._BIG,
+            "_HALF": 2**31, "coerce_to_string": coerce_to_string, "concat_strings": concat_strings,
         })
     return _HELPERS
 
@@ -498,6 +507,23 @@ class _Generator:
         items = [self.lazy(i, scope, E, out, ind) for i in node.items]
         self.put(out, ind, target, f"[{', '.join(items)}]")
 
+    def e_StrInterp(self, node: ast.StrInterp, scope, E, target, out, ind, blocks) -> None:
+        """``"a${b}c"``, as the compiler's ``interp``: each part evaluated in
+        order (an error gets the frame of '+'), a non-string coerced."""
+        w = "    " * ind
+        parts = []
+        for p in node.parts:
+            if type(p) is ast.Str:
+                parts.append(self.k(p.value))
+                continue
+            v = self.guarded(p, scope, E, out, ind, blocks, "in an operand of '+'", C.nix_pos(p))
+            out.append(f"{w}if type({v}) is not str:")
+            out.append(f"{w}    {v} = coerce_to_string(state, {v}, {self.k(C.interp_pos(p))}, "
+                       "'while evaluating a path segment')")
+            parts.append(v)
+        self.globals["state"] = self.state
+        self.put(out, ind, target, f"concat_strings([{', '.join(parts)}])")
+
     def e_Let(self, node: ast.Let, scope, E, target, out, ind, blocks) -> None:
         b = node.bindings
         if b.dynamic:
@@ -632,12 +658,22 @@ class _Generator:
             out.append("    " * ind + f"return {result}")
 
     def arithmetic(self, node: ast.BinOp, scope, E, target, out, ind, blocks) -> None:
-        """``*`` and ``/``: calls of ``__mul`` and ``__div``."""
+        """``*`` and ``/``: calls of ``__mul`` and ``__div``; a product of two
+        integers below 2^31 in magnitude cannot overflow, and is computed inline."""
         op = node.op
         result = target or self.tmp()
+
+        def compute(a: str, b: str) -> list[str]:
+            if op != "*":
+                return [f"{result} = arith({op!r}, {a}, {b})"]
+            return [f"if type({a}) is int and type({b}) is int and -_HALF < {a} < _HALF "
+                    f"and -_HALF < {b} < _HALF:",
+                    f"    {result} = {a} * {b}",
+                    "else:",
+                    f"    {result} = arith('*', {a}, {b})"]
+
         self.builtin_call(node.lhs, node.rhs, scope, E, result, out, ind, blocks, C._OP_NAMES[op],
-                          self.k((node.src, node.op_start)),
-                          lambda a, b: [f"{result} = arith({op!r}, {a}, {b})"])
+                          self.k((node.src, node.op_start)), compute)
         if target is None:
             out.append("    " * ind + f"return {result}")
 

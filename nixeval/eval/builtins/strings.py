@@ -17,7 +17,6 @@ from .. import regex, store
 from ..errors import NixError, UsageError
 from ..ops import (
     coerce_to_string,
-    concat_strings,
     force_attrs,
     force_int,
     force_list,
@@ -25,7 +24,7 @@ from ..ops import (
     force_string_no_context,
     get_attr,
 )
-from ..values import NixPath, context_of, force, make_string
+from ..values import ContextStr, NixPath, context_of, force, make_string
 from . import primop
 
 HASH_ALGOS = ("md5", "sha1", "sha256", "sha512")
@@ -79,14 +78,13 @@ def concat_strings_sep(state, sep: Any, xs: Any) -> str:
                                  "concat) passed to builtins.concatStringsSep")
     ctx = ("while evaluating one element of the list of strings to concat passed to "
            "builtins.concatStringsSep")
-    parts: list[str] = []
-    for i, x in enumerate(items):
-        if i:
-            parts.append(separator)
-        parts.append(coerce_to_string(state, x, None, ctx))
-    joined = concat_strings(parts)
+    parts = [x if type(x) is str else coerce_to_string(state, x, None, ctx) for x in items]
     # the separator's context counts even when it is never used
-    return make_string(joined, context_of(joined) | context_of(separator))
+    context = context_of(separator)
+    for p in parts:
+        if type(p) is ContextStr:
+            context = context | p.context
+    return make_string(separator.join(parts), context)
 
 
 @primop("__replaceStrings", 3)
