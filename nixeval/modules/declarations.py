@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..eval.ops import force_list
-from ..eval.values import Attrs, force, pos_attrs
+from ..eval.values import Attrs, Thunk, force, pos_attrs
 from .nix import Lib, has, lazy, throw
 
 
@@ -82,28 +82,46 @@ def merge_option_decls(lib: Lib, loc: Any, decls: list[Decl]) -> Attrs:
             elif _has_wrapped_message(ov["type"]):
                 type_set["type"] = _add_deprecated_wrapped(lib, loc, force(ov["type"]))
         prev = res.vals
-
-        def submodules(ov: dict = ov, prev: dict = prev, file: Any = opt.file) -> list:
-            get_sub = _sub_modules_of(ov)
-            rest = force_list(prev["options"])
-            if get_sub is None:
-                return rest
-            return [Attrs({"_file": file, "imports": [m]}) for m in force_list(get_sub)] + rest
-
-        def positions(prev: dict = prev, opt: Decl = opt) -> list:
-            here = opt.pos if opt.pos is not None else Attrs(
-                {"file": opt.file, "line": None, "column": None})
-            return [*force_list(prev["declarationPositions"]), here]
-
+        step = _Step(ov, prev, opt)
         vals = dict(ov)
         vals.update(prev)
-        vals["declarations"] = lazy(lambda prev=prev, f=opt.file:
-                                    [*force_list(prev["declarations"]), f])
-        vals["declarationPositions"] = lazy(positions)
-        vals["options"] = lazy(submodules)
+        vals["declarations"] = Thunk(_declarations, step)
+        vals["declarationPositions"] = Thunk(_positions, step)
+        vals["options"] = Thunk(_submodules, step)
         vals.update(type_set)
         res = Attrs(vals, o.pos)
     return res
+
+
+class _Step:
+    """One declaration folded in: what its lazy attributes read (one object,
+    the environment of all three thunks, rather than a closure each)."""
+
+    __slots__ = ("opt", "ov", "prev")
+
+    def __init__(self, ov: dict[str, Any], prev: dict[str, Any], opt: Decl) -> None:
+        self.ov = ov
+        self.prev = prev
+        self.opt = opt
+
+
+def _declarations(step: _Step) -> list:
+    return [*force_list(step.prev["declarations"]), step.opt.file]
+
+
+def _positions(step: _Step) -> list:
+    opt = step.opt
+    here = opt.pos if opt.pos is not None else Attrs(
+        {"file": opt.file, "line": None, "column": None})
+    return [*force_list(step.prev["declarationPositions"]), here]
+
+
+def _submodules(step: _Step) -> list:
+    get_sub = _sub_modules_of(step.ov)
+    rest = force_list(step.prev["options"])
+    if get_sub is None:
+        return rest
+    return [Attrs({"_file": step.opt.file, "imports": [m]}) for m in force_list(get_sub)] + rest
 
 
 def _sub_modules_of(ov: dict) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..eval.errors import InfiniteRecursion, NixError, levenshtein
 from ..eval.ops import force_list
-from ..eval.values import Attrs, Lambda, PrimOp, force, type_error, type_name
+from ..eval.values import Attrs, Lambda, PrimOp, Thunk, force, type_error, type_name
 from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
@@ -324,26 +324,14 @@ class Evaluation:
         lib = self.lib
         ov = opt.vals
         if "default" in ov:
-            default = Def(lazy(lambda: force(force_list(ov["declarations"])[0])),
+            default = Def(Thunk(_first_declaration, ov),
                           Attrs({"_type": "override", "priority": 1500, "content": ov["default"]}))
             defs = [default, *defs]
         record = OptionRecord(loc_t, opt, defs) if loc_t is not None else None
         if record is not None:
             self.records[loc_t] = record
             self.graph.records.setdefault(loc_t, record)
-
-        def res() -> Merge:
-            if "readOnly" in ov and force(ov["readOnly"]) and len(defs) > 1:
-                separate = [d.with_value(lazy(Merge(lib, loc, ov["type"], [d]).merged_value))
-                            .to_nix() for d in defs]
-                raise throw(f"The option `{lib.show_option(loc)}' is read-only, but it's set "
-                            f"multiple times. Definition values:{lib.show_defs(separate)}")
-            m = Merge(lib, loc, ov["type"], defs)
-            if record is not None:
-                record.merge = m
-            return m
-
-        merge_t = lazy(res)
+        p = _OptionParts(self, loc, loc_t, ov, defs, record)
         t = force(ov["type"])
         # a type of a lib from before deprecationMessage (2018) has none
         message = force(t.vals.get("deprecationMessage"))
@@ -352,47 +340,22 @@ class Evaluation:
                      f"`{lib.show_option(loc)}' defined in "
                      f"{lib.show_files(ov['declarations'])} is deprecated. "
                      f"{to_string(lib.state, message)}")
-
-        def value() -> Any:
-            merged = lazy(lambda: force(merge_t).merged_value())
-            if "apply" in ov:
-                return force(lib.state.call(ov["apply"], merged))
-            return force(merged)
-
-        value_t = lazy(self._traced_value, loc, loc_t, value)
+        value_t = Thunk(_traced_value, p)
         if loc_t is not None:
             self.graph.owner[id(value_t)] = loc_t
-        final = lazy(lambda: [d.to_nix() for d in force(merge_t).final])
         vals = dict(ov)
         vals.update({
             "value": value_t,
-            "highestPrio": lazy(lambda: force(force(merge_t)._highest())),
-            "definitions": lazy(lambda: [d.value for d in force(merge_t).final]),
-            "files": lazy(lambda: [d.file for d in force(merge_t).final]),
-            "definitionsWithLocations": final,
-            "isDefined": lazy(lambda: force(merge_t).is_defined),
-            "__toString": PrimOp("__toString", 1, lambda state, _self: lib.show_option(loc),
-                                  lambda_like=True),
+            "highestPrio": Thunk(_highest_prio, p),
+            "definitions": Thunk(_definitions, p),
+            "files": Thunk(_files, p),
+            "definitionsWithLocations": Thunk(_definitions_with_locations, p),
+            "isDefined": Thunk(_is_defined, p),
+            "__toString": PrimOp("__toString", 1, p.show, lambda_like=True),
         })
         if lib.merge_v2:
-            vals["valueMeta"] = lazy(lambda: force(merge_t).value_meta())
+            vals["valueMeta"] = Thunk(_value_meta, p)
         return Attrs(vals, opt.pos)
-
-    def _traced_value(self, loc: list[Any], loc_t: Loc | None, value: Any) -> Any:
-        stack = self.graph.stack
-        if loc_t is not None:
-            stack.append(loc_t)
-        try:
-            return value()
-        except NixError as e:
-            if type(e) is InfiniteRecursion and e.thunk is not None \
-                    and getattr(e, "option_cycle", None) is None:
-                e.option_cycle = self.graph.cycle_through(e.thunk)  # type: ignore[attr-defined]
-            e.add_trace(f"while evaluating the option `{self.lib.show_option(loc)}':", None, True)
-            raise
-        finally:
-            if loc_t is not None:
-                stack.pop()
 
     # config ----------------------------------------------------------------
     def config_node(self, matched: Attrs, loc: Loc) -> Attrs:
@@ -614,3 +577,101 @@ def eval_modules(lib: Lib, args_v: Any, graph: Graph | None = None) -> Attrs:
     """The native ``lib.evalModules``."""
     args = formals(args_v, "evalModules", _EVAL_MODULES_ARGS, ("modules",))
     return Evaluation(lib, args, graph if graph is not None else lib.graph).result()
+
+
+
+# ``evalOptionValue``'s parts --------------------------------------------------------
+# Each lazy attribute of the set an option evaluates to is a thunk of one of
+# these functions with the option's _OptionParts as its environment: one object
+# per option rather than a closure (function, cells, argument tuples) per
+# attribute, which on home-manager's 8,000 options is tens of megabytes.
+
+
+class _OptionParts:
+    __slots__ = ("defs", "ev", "loc", "loc_t", "merge", "ov", "record")
+
+    def __init__(self, ev: Evaluation, loc: list[Any], loc_t: Loc | None, ov: dict[str, Any],
+                 defs: list[Def], record: OptionRecord | None) -> None:
+        self.ev = ev
+        self.loc = loc
+        self.loc_t = loc_t
+        self.ov = ov
+        self.defs = defs
+        self.record = record
+        self.merge = Thunk(_merge, self)
+
+    def show(self, state: Any, _self: Any) -> str:
+        """``__toString``: the option's name."""
+        return self.ev.lib.show_option(self.loc)
+
+
+def _first_declaration(ov: dict[str, Any]) -> Any:
+    return force(force_list(ov["declarations"])[0])
+
+
+def _merge(p: _OptionParts) -> Merge:
+    lib, ov, defs = p.ev.lib, p.ov, p.defs
+    if "readOnly" in ov and force(ov["readOnly"]) and len(defs) > 1:
+        separate = [d.with_value(lazy(Merge(lib, p.loc, ov["type"], [d]).merged_value)).to_nix()
+                    for d in defs]
+        raise throw(f"The option `{lib.show_option(p.loc)}' is read-only, but it's set "
+                    f"multiple times. Definition values:{lib.show_defs(separate)}")
+    m = Merge(lib, p.loc, ov["type"], defs)
+    if p.record is not None:
+        p.record.merge = m
+    return m
+
+
+def _merged_value(p: _OptionParts) -> Any:
+    return force(p.merge).merged_value()
+
+
+def _value(p: _OptionParts) -> Any:
+    merged = Thunk(_merged_value, p)
+    if "apply" in p.ov:
+        return force(p.ev.lib.state.call(p.ov["apply"], merged))
+    return force(merged)
+
+
+def _traced_value(p: _OptionParts) -> Any:
+    """The option's value, computed with the option on the graph's stack (its
+    reads are its edges) and the option named in a failure's trace."""
+    ev, loc_t = p.ev, p.loc_t
+    stack = ev.graph.stack
+    if loc_t is not None:
+        stack.append(loc_t)
+    try:
+        return _value(p)
+    except NixError as e:
+        if type(e) is InfiniteRecursion and e.thunk is not None \
+                and getattr(e, "option_cycle", None) is None:
+            e.option_cycle = ev.graph.cycle_through(e.thunk)  # type: ignore[attr-defined]
+        e.add_trace(f"while evaluating the option `{ev.lib.show_option(p.loc)}':", None, True)
+        raise
+    finally:
+        if loc_t is not None:
+            stack.pop()
+
+
+def _highest_prio(p: _OptionParts) -> Any:
+    return force(force(p.merge)._highest())
+
+
+def _definitions(p: _OptionParts) -> list[Any]:
+    return [d.value for d in force(p.merge).final]
+
+
+def _files(p: _OptionParts) -> list[Any]:
+    return [d.file for d in force(p.merge).final]
+
+
+def _definitions_with_locations(p: _OptionParts) -> list[Any]:
+    return [d.to_nix() for d in force(p.merge).final]
+
+
+def _is_defined(p: _OptionParts) -> Any:
+    return force(p.merge).is_defined
+
+
+def _value_meta(p: _OptionParts) -> Any:
+    return force(p.merge).value_meta()

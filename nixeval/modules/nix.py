@@ -21,9 +21,14 @@ def _run(env: tuple) -> Any:
     return env[0](*env[1])
 
 
+def _call(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
 def lazy(fn: Callable[..., Any], *args: Any) -> Thunk:
-    """A thunk that computes ``fn(*args)`` when forced (once)."""
-    return Thunk(_run, (fn, args))
+    """A thunk that computes ``fn(*args)`` when forced (once); without
+    arguments ``fn`` is the thunk's environment itself (one tuple fewer)."""
+    return Thunk(_run, (fn, args)) if args else Thunk(_call, fn)
 
 
 def has(v: Any, name: str) -> bool:

@@ -30,9 +30,22 @@ V2 = Callable[[Any, list[Def]], Attrs]
 EMPTY = Attrs({})
 
 
+class _Stateless:
+    """A builtin's implementation that ignores the evaluation state: smaller
+    than a closure around ``fn``, and types make tens of thousands of them."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, state: Any, *args: Any) -> Any:
+        return self.fn(*args)
+
+
 def prim(name: str, arity: int, fn: Callable[..., Any]) -> PrimOp:
     """A lib function, native: ``fn`` takes the arguments without the state."""
-    return PrimOp(name, arity, lambda state, *args: fn(*args), lambda_like=True)
+    return PrimOp(name, arity, _Stateless(fn), lambda_like=True)
 
 
 def check_fn(fn: Check) -> PrimOp:
