@@ -124,8 +124,7 @@ class Compiler:
     def lazy(self, node: ast.Node, scope: Scope | None, name: str | None = None) -> Code:
         t = type(node)
         if t in (ast.Int, ast.Float, ast.Str):
-            value = node.value
-            return lambda env: value
+            return partial(_constant, node.value)
         if t is ast.Var and (resolve(scope, node.name) is not None
                              or node.name in self.state.base_env):
             return self._var(node, scope, force_it=False)
@@ -158,8 +157,7 @@ class Compiler:
 
     # atoms ------------------------------------------------------------------
     def c_Int(self, node: ast.Int, scope: Scope | None) -> Code:
-        value = node.value
-        return lambda env: value
+        return partial(_constant, node.value)
 
     c_Float = c_Int
     c_Str = c_Int
@@ -256,7 +254,7 @@ class Compiler:
         if base is not _MISSING:
             if force_it and type(base) is Thunk:
                 return lambda env: base.force()
-            return lambda env: base
+            return partial(_constant, base)
         depths = with_depths(scope)
         if not depths:
             raise NixError(f"undefined variable '{name}'", pos)
@@ -349,29 +347,8 @@ class Compiler:
         state = self.state
         call = state.call
         if len(args) == 1 and not state.counting_calls:
-            arg = args[0]
-
-            def call1(env: Env) -> Any:
-                f = fn(env)
-                # the common case, a plain `x: …` lambda, without the general dispatch
-                if type(f) is Lambda and f.fn.formals is None:
-                    try:
-                        return f.fn.body(Env([arg(env)], f.env))
-                    except NixError as e:
-                        if state.show_trace:
-                            call_frames(e, f.fn, pos)
-                        raise
-                return call(f, arg(env), pos)
-
-            return call1
-
-        def call_many(env: Env) -> Any:
-            f = fn(env)
-            for a in args:
-                f = call(f, a(env), pos)
-            return f
-
-        return call_many
+            return partial(_call1, fn, args[0], pos, state, call)
+        return partial(_call_many, fn, args, pos, call)
 
     # sets ----------------------------------------------------------------------
     def c_Attrs(self, node: ast.Attrs, scope: Scope | None) -> Code:
@@ -401,13 +378,7 @@ class Compiler:
             return result
 
         if not dynamic and not node.inherit_from:
-            simple = [code for code, _ in lazies]
-
-            def plain_attrs(env: Env) -> Attrs:
-                return Attrs({n: code(env) for n, code in zip(names, simple, strict=True)},
-                             pos_map)
-
-            return plain_attrs
+            return partial(_plain_attrs, names, [code for code, _ in lazies], pos_map)
         return attrs
 
     def _inherit_sources(self, node: ast.Attrs, scope: Scope | None,
@@ -515,63 +486,9 @@ class Compiler:
         default = self.compile(node.default, scope) if node.default is not None else None
         pos = select_pos(node)
         if len(path) == 1 and isinstance(path[0], str) and default is None:
-            name = path[0]
+            return partial(_select1, expr, epos, pos, path[0], node, path)
 
-            def select1(env: Env) -> Any:
-                try:
-                    v = expr(env)
-                except NixError as e:
-                    e.add_trace("while selecting an attribute", epos)
-                    raise
-                if type(v) is not Attrs:
-                    raise _select_failed(type_error("a set", v).with_trace(
-                        "while selecting an attribute", pos), env, node, path, 0, None, pos)
-                x = v.vals.get(name, _MISSING)
-                if x is _MISSING:
-                    raise _select_failed(_missing(v, name), env, node, path, 0, None, pos)
-                if type(x) is Thunk:
-                    try:
-                        return x.force()
-                    except NixError as e:
-                        apos = v.pos.get(name) if v.pos else None
-                        if type(e) is InfiniteRecursion:
-                            _fix_recursion_pos(e, x, apos or pos)
-                        raise _select_failed(e, env, node, path, 1, apos, pos) from None
-                return x
-
-            return select1
-
-        def select(env: Env) -> Any:
-            try:
-                v = expr(env)
-            except NixError as e:
-                e.add_trace("while selecting an attribute", epos)
-                raise
-            done = 0  # attributes found so far
-            apos = None  # where the last one found is defined
-            x = None
-            try:
-                for part in path:
-                    name = part if type(part) is str else _attr_name(part, env)
-                    if type(v) is not Attrs:
-                        if default is not None:
-                            return default(env)
-                        raise type_error("a set", v).with_trace("while selecting an attribute", pos)
-                    x = v.vals.get(name, _MISSING)
-                    if x is _MISSING:
-                        if default is not None:
-                            return default(env)
-                        raise _missing(v, name)
-                    apos = v.pos.get(name) if v.pos else None
-                    done += 1
-                    v = x.force() if type(x) is Thunk else x
-                return v
-            except NixError as e:
-                if type(e) is InfiniteRecursion and x is not None:
-                    _fix_recursion_pos(e, x, (apos or pos) if done == len(path) else pos)
-                raise _select_failed(e, env, node, path, done, apos, pos) from None
-
-        return select
+        return partial(_select, expr, epos, pos, path, default, node)
 
     def _attr_path(self, path: tuple, scope: Scope | None) -> list:
         """Static names as they are; a dynamic one as (code, its position)."""
@@ -607,8 +524,7 @@ class Compiler:
         return has
 
     def c_List(self, node: ast.List, scope: Scope | None) -> Code:
-        items = [self.lazy(i, scope) for i in node.items]
-        return lambda env: [code(env) for code in items]
+        return partial(_list, [self.lazy(i, scope) for i in node.items])
 
     # control -----------------------------------------------------------------
     def c_If(self, node: ast.If, scope: Scope | None) -> Code:
@@ -995,52 +911,157 @@ _DEFERRED_CHARS = 150
 _BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when added
 
 
-def _slot_code(depth: int, index: int, force_it: bool, pos: Pos = None) -> Code:
+# Compiled code is made of partials of the module-level functions below
+# rather than closures: a partial holds its arguments in one tuple where a
+# closure needs a function object, a tuple of cells and a cell per variable
+# (a third of the memory, on trees of thousands of modules), and calling
+# one is no slower.
+
+
+def _slot0(index: int, pos: Pos, env: Env) -> Any:
     # the try blocks cost nothing until something is raised (Python 3.11)
+    v = env.vals[index]
+    if type(v) is Thunk:
+        try:
+            return v.force()
+        except InfiniteRecursion as e:
+            _fix_recursion_pos(e, v, pos)
+            raise
+    return v
+
+
+def _slot1(index: int, pos: Pos, env: Env) -> Any:
+    v = env.up.vals[index]
+    if type(v) is Thunk:
+        try:
+            return v.force()
+        except InfiniteRecursion as e:
+            _fix_recursion_pos(e, v, pos)
+            raise
+    return v
+
+
+def _slot_n(depth: int, index: int, pos: Pos, env: Env) -> Any:
+    for _ in range(depth):
+        env = env.up
+    v = env.vals[index]
+    if type(v) is Thunk:
+        try:
+            return v.force()
+        except InfiniteRecursion as e:
+            _fix_recursion_pos(e, v, pos)
+            raise
+    return v
+
+
+def _lazy_slot(slot: Code, depth: int, index: int, env: Env) -> Any:
+    e = env
+    for _ in range(depth):
+        e = e.up
+    v = e.vals[index]
+    # a `let`/`rec` slot not filled yet (as Nix's maybeThunk): defer the lookup
+    return v if v is not None else Thunk(slot, env)
+
+
+def _slot_code(depth: int, index: int, force_it: bool, pos: Pos = None) -> Code:
     if depth == 0:
-        def slot0(env: Env) -> Any:
-            v = env.vals[index]
-            if type(v) is Thunk:
-                try:
-                    return v.force()
-                except InfiniteRecursion as e:
-                    _fix_recursion_pos(e, v, pos)
-                    raise
-            return v
+        slot = partial(_slot0, index, pos)
     elif depth == 1:
-        def slot0(env: Env) -> Any:
-            v = env.up.vals[index]
-            if type(v) is Thunk:
-                try:
-                    return v.force()
-                except InfiniteRecursion as e:
-                    _fix_recursion_pos(e, v, pos)
-                    raise
-            return v
+        slot = partial(_slot1, index, pos)
     else:
-        def slot0(env: Env) -> Any:
-            for _ in range(depth):
-                env = env.up
-            v = env.vals[index]
-            if type(v) is Thunk:
-                try:
-                    return v.force()
-                except InfiniteRecursion as e:
-                    _fix_recursion_pos(e, v, pos)
-                    raise
-            return v
-    if force_it:
-        return slot0
+        slot = partial(_slot_n, depth, index, pos)
+    return slot if force_it else partial(_lazy_slot, slot, depth, index)
 
-    def lazy_slot(env: Env) -> Any:
-        e = env
-        for _ in range(depth):
-            e = e.up
-        v = e.vals[index]
-        # a `let`/`rec` slot not filled yet (as Nix's maybeThunk): defer the lookup
-        return v if v is not None else Thunk(slot0, env)
 
-    return lazy_slot
+def _constant(value: Any, env: Env) -> Any:
+    return value
+
+
+def _call1(fn: Code, arg: Code, pos: Pos, state: EvalState, call: Callable, env: Env) -> Any:
+    f = fn(env)
+    # the common case, a plain `x: …` lambda, without the general dispatch
+    if type(f) is Lambda and f.fn.formals is None:
+        try:
+            return f.fn.body(Env([arg(env)], f.env))
+        except NixError as e:
+            if state.show_trace:
+                call_frames(e, f.fn, pos)
+            raise
+    return call(f, arg(env), pos)
+
+
+def _call_many(fn: Code, args: list[Code], pos: Pos, call: Callable, env: Env) -> Any:
+    f = fn(env)
+    for a in args:
+        f = call(f, a(env), pos)
+    return f
+
+
+def _plain_attrs(names: list[str], codes: list[Code], pos_map: dict[str, Pos],
+                 env: Env) -> Attrs:
+    return Attrs({n: code(env) for n, code in zip(names, codes, strict=True)}, pos_map)
+
+
+def _select(expr: Code, epos: Pos, pos: Pos, path: list, default: Code | None,
+            node: ast.Select, env: Env) -> Any:
+    """``e.a.b``, ``e.${x}``, ``e.a or d``."""
+    try:
+        v = expr(env)
+    except NixError as e:
+        e.add_trace("while selecting an attribute", epos)
+        raise
+    done = 0  # attributes found so far
+    apos = None  # where the last one found is defined
+    x = None
+    try:
+        for part in path:
+            name = part if type(part) is str else _attr_name(part, env)
+            if type(v) is not Attrs:
+                if default is not None:
+                    return default(env)
+                raise type_error("a set", v).with_trace("while selecting an attribute", pos)
+            x = v.vals.get(name, _MISSING)
+            if x is _MISSING:
+                if default is not None:
+                    return default(env)
+                raise _missing(v, name)
+            apos = v.pos.get(name) if v.pos else None
+            done += 1
+            v = x.force() if type(x) is Thunk else x
+        return v
+    except NixError as e:
+        if type(e) is InfiniteRecursion and x is not None:
+            _fix_recursion_pos(e, x, (apos or pos) if done == len(path) else pos)
+        raise _select_failed(e, env, node, path, done, apos, pos) from None
+
+
+def _list(items: list[Code], env: Env) -> list:
+    return [code(env) for code in items]
+
+
+def _select1(expr: Code, epos: Pos, pos: Pos, name: str, node: ast.Select, path: list,
+             env: Env) -> Any:
+    """``e.name``, the commonest select."""
+    try:
+        v = expr(env)
+    except NixError as e:
+        e.add_trace("while selecting an attribute", epos)
+        raise
+    if type(v) is not Attrs:
+        raise _select_failed(type_error("a set", v).with_trace(
+            "while selecting an attribute", pos), env, node, path, 0, None, pos)
+    x = v.vals.get(name, _MISSING)
+    if x is _MISSING:
+        raise _select_failed(_missing(v, name), env, node, path, 0, None, pos)
+    if type(x) is Thunk:
+        try:
+            return x.force()
+        except NixError as e:
+            apos = v.pos.get(name) if v.pos else None
+            if type(e) is InfiniteRecursion:
+                _fix_recursion_pos(e, x, apos or pos)
+            raise _select_failed(e, env, node, path, 1, apos, pos) from None
+    return x
 
 
 def _fix_recursion_pos(e: InfiniteRecursion, thunk: Thunk, pos: Pos) -> None:
