@@ -138,19 +138,7 @@ class Compiler:
     def _deferred_thunks(self, node: ast.Node, scope: Scope | None) -> Code:
         """``lazy``'s thunks of ``node``, compiled when the first is forced
         (the tree is let go then, as eager compiling lets it go)."""
-        compiled: list[Code] = []
-        source: list[Any] = [node, scope]
-
-        def first(env: Env) -> Any:
-            if not compiled:
-                compiled.append(self.compile(*source))
-                source.clear()
-            return compiled[0](env)
-
-        def thunk(env: Env) -> Thunk:
-            return Thunk(compiled[0] if compiled else first, env)
-
-        return thunk
+        return partial(_deferred_thunk, _Deferred(self, node, scope))
 
     def pos(self, node: ast.Node, offset: int | None = None) -> Pos:
         return (node.src, node.start if offset is None else offset)
@@ -971,6 +959,31 @@ def _slot_code(depth: int, index: int, force_it: bool, pos: Pos = None) -> Code:
     else:
         slot = partial(_slot_n, depth, index, pos)
     return slot if force_it else partial(_lazy_slot, slot, depth, index)
+
+
+class _Deferred:
+    """A part of a file compiled when first evaluated: its node and scope until then."""
+
+    __slots__ = ("code", "compiler", "node", "scope")
+
+    def __init__(self, compiler: Compiler, node: ast.Node, scope: Scope | None) -> None:
+        self.code: Code | None = None
+        self.compiler: Compiler | None = compiler
+        self.node: ast.Node | None = node
+        self.scope = scope
+
+
+def _deferred_first(part: _Deferred, env: Env) -> Any:
+    code = part.code
+    if code is None:
+        code = part.code = part.compiler.compile(part.node, part.scope)  # type: ignore[union-attr]
+        part.compiler = part.node = part.scope = None
+    return code(env)
+
+
+def _deferred_thunk(part: _Deferred, env: Env) -> Thunk:
+    code = part.code
+    return Thunk(code if code is not None else partial(_deferred_first, part), env)
 
 
 def _constant(value: Any, env: Env) -> Any:
