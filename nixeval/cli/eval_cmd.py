@@ -11,10 +11,12 @@ import argparse
 import os
 import sys
 
+from .help_format import raw_description
+
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="nixeval eval", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 formatter_class=raw_description)
     ap.add_argument("target", metavar="EXPR|FILE")
     ap.add_argument("--json", action="store_true", help="print the value as JSON")
     ap.add_argument("--lazy", action="store_true",

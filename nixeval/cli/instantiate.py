@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..syntax import NixSyntaxError, Source, parse, read_source
+from .help_format import raw_description
 
 if TYPE_CHECKING:
     from ..eval.state import EvalState
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ap = argparse.ArgumentParser(prog="nixeval instantiate", add_help=True,
                                  description=DESCRIPTION,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+                                 formatter_class=raw_description)
     ap.add_argument("--version", action="version",
                     version=f"nixeval instantiate (nixeval) {__version__}")
     ap.add_argument("inputs", nargs="*", metavar="FILE|EXPR")
