@@ -588,7 +588,7 @@ def eval_modules(lib: Lib, args_v: Any, graph: Graph | None = None) -> Attrs:
 
 
 class _OptionParts:
-    __slots__ = ("defs", "ev", "loc", "loc_t", "merge", "ov", "record")
+    __slots__ = ("ev", "loc", "loc_t", "merge", "ov")
 
     def __init__(self, ev: Evaluation, loc: list[Any], loc_t: Loc | None, ov: dict[str, Any],
                  defs: list[Def], record: OptionRecord | None) -> None:
@@ -596,9 +596,8 @@ class _OptionParts:
         self.loc = loc
         self.loc_t = loc_t
         self.ov = ov
-        self.defs = defs
-        self.record = record
-        self.merge = Thunk(_merge, self)
+        # its own environment, not this object: no reference cycle to collect
+        self.merge = Thunk(_merge, (ev.lib, loc, ov, defs, record))
 
     def show(self, state: Any, _self: Any) -> str:
         """``__toString``: the option's name."""
@@ -609,16 +608,16 @@ def _first_declaration(ov: dict[str, Any]) -> Any:
     return force(force_list(ov["declarations"])[0])
 
 
-def _merge(p: _OptionParts) -> Merge:
-    lib, ov, defs = p.ev.lib, p.ov, p.defs
+def _merge(env: tuple) -> Merge:
+    lib, loc, ov, defs, record = env
     if "readOnly" in ov and force(ov["readOnly"]) and len(defs) > 1:
-        separate = [d.with_value(lazy(Merge(lib, p.loc, ov["type"], [d]).merged_value)).to_nix()
+        separate = [d.with_value(lazy(Merge(lib, loc, ov["type"], [d]).merged_value)).to_nix()
                     for d in defs]
-        raise throw(f"The option `{lib.show_option(p.loc)}' is read-only, but it's set "
+        raise throw(f"The option `{lib.show_option(loc)}' is read-only, but it's set "
                     f"multiple times. Definition values:{lib.show_defs(separate)}")
-    m = Merge(lib, p.loc, ov["type"], defs)
-    if p.record is not None:
-        p.record.merge = m
+    m = Merge(lib, loc, ov["type"], defs)
+    if record is not None:
+        record.merge = m
     return m
 
 
