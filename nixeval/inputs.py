@@ -26,6 +26,8 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from . import readlog
+
 # a path's kind as lstat and stat see it, and a link's target
 Observation = tuple[str, str | None, str]
 Listing = tuple[tuple[str, str], ...]
@@ -209,18 +211,24 @@ def recording(ignored: tuple[str, ...] = (), into: Recorder | None = None
 
 def read(path: str | os.PathLike[str], st: os.stat_result) -> None:
     """A regular file's contents were read (``st``: its status when opened)."""
+    if readlog.LOG is not None:
+        readlog.note_file(os.path.abspath(os.fspath(path)))
     if recorder is not None:
         recorder.note_read(os.path.abspath(os.fspath(path)), signature(st))
 
 
 def listed(path: str) -> None:
     """A directory's entries were read."""
+    if readlog.LOG is not None:
+        readlog.note_file(os.path.abspath(path))
     if recorder is not None:
         recorder.note_listing(os.path.abspath(path))
 
 
 def read_buffer(path: str | os.PathLike[str]) -> None:
     """An overlay (an unsaved buffer) was read in place of a file."""
+    if readlog.LOG is not None:
+        readlog.note_file(os.path.abspath(os.fspath(path)))
     if recorder is not None:
         recorder.note_buffer(os.path.abspath(os.fspath(path)))
 
@@ -236,6 +244,7 @@ def env(name: str) -> str | None:
 def impure(why: str) -> None:
     """The run used something no record can check (the clock, the network,
     the machine's memory): its answer is not kept."""
+    readlog.note(readlog.IMPURE)
     if recorder is not None:
         recorder.note_impure(why)
 
@@ -244,6 +253,8 @@ def look(path: str | os.PathLike[str]) -> Observation:
     """Look at a path (and record what was seen)."""
     p = os.fspath(path)
     seen = observe(p)
+    if readlog.LOG is not None:
+        readlog.note_file(os.path.abspath(p))
     if recorder is not None and overlay(p) is not None:
         impure(f"'{p}' is an unsaved buffer")
     elif recorder is not None:
@@ -253,30 +264,30 @@ def look(path: str | os.PathLike[str]) -> Observation:
 
 # os.path's questions, answered from one recorded look
 def lexists(path: str | os.PathLike[str]) -> bool:
-    if recorder is None and not _overlays:
+    if recorder is None and not _overlays and readlog.LOG is None:
         return os.path.lexists(path)
     return look(path)[0] != "missing"
 
 
 def exists(path: str | os.PathLike[str]) -> bool:
-    if recorder is None and not _overlays:
+    if recorder is None and not _overlays and readlog.LOG is None:
         return os.path.exists(path)
     return look(path)[2] != "missing"
 
 
 def isdir(path: str | os.PathLike[str]) -> bool:
-    if recorder is None and not _overlays:
+    if recorder is None and not _overlays and readlog.LOG is None:
         return os.path.isdir(path)
     return look(path)[2] == "directory"
 
 
 def isfile(path: str | os.PathLike[str]) -> bool:
-    if recorder is None and not _overlays:
+    if recorder is None and not _overlays and readlog.LOG is None:
         return os.path.isfile(path)
     return look(path)[2] == "regular"
 
 
 def islink(path: str | os.PathLike[str]) -> bool:
-    if recorder is None and not _overlays:
+    if recorder is None and not _overlays and readlog.LOG is None:
         return os.path.islink(path)
     return look(path)[0] == "symlink"

@@ -14,12 +14,12 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import inputs, keyed
 from ..eval.errors import NixError, evaluation_limits
 from ..eval.state import EvalState
-from ..eval.values import Attrs, force
+from ..eval.values import Attrs, force, tracking
 from ..modules.graph import Loc
 from ..nixos.locate import LocateError, locate
 from ..nixos.modules_system import (
@@ -35,6 +35,9 @@ from ..syntax.errors import NixSyntaxError
 from .cursor import attribute_path_at
 from .errors import ApiError, EvalError, NotFound, OptionNotFound
 from .results import AttributePath, Completion, Definition, Finding, Option, OptionAt, Position
+
+if TYPE_CHECKING:
+    from ..lint.incremental import Trace
 
 T = TypeVar("T")
 
@@ -96,10 +99,15 @@ class Session:
         self._overlays: dict[str, bytes] = {}
         self._executor: ThreadPoolExecutor | None = None
         self.evaluations = 0  # how many times the system was evaluated (for tests, tools)
+        # how many steps of the last lint were the lint's before it, given again
+        self.lint_steps_reused = 0
         self._dropped = 0  # evaluations dropped since garbage was last collected
         # lint's findings (by every_option) with the number of the evaluation
         # it made for them
         self._linted: dict[bool, tuple[int, list[Finding]]] = {}
+        # the last lint's trace, and the files changed since (see lint.incremental)
+        self._lint_trace: Trace | None = None
+        self._changed_since_lint: set[str] = set()
 
     # life ----------------------------------------------------------------------
     def close(self) -> None:
@@ -154,6 +162,7 @@ class Session:
         self._state = None
         self._record = None
         self._changed.clear()
+        self._lint_trace = None
         sites.forget()
 
     def files_changed(self, paths: list[str] | tuple[str, ...] | set[str]) -> None:
@@ -225,6 +234,7 @@ class Session:
         if read:
             self._system = None
             self._changed |= read
+            self._changed_since_lint |= read
             sites.forget()
             binding.forget({os.path.dirname(p) for p in read})
 
@@ -436,20 +446,42 @@ class Session:
         """Lint's findings, errors first, as ``nixeval lint --format json``
         gives them. Lint computes values: it evaluates afresh, so earlier
         answers' forced values do not change what it sees; asked again with
-        nothing changed, it answers what it found."""
-        from ..lint import lint
+        nothing changed, it answers what it found. After an edit, the steps
+        of the last lint that read nothing the edit changed give what they
+        gave (docs/API.md, "Re-linting after an edit")."""
+        from ..lint.incremental import Stale
 
         def answer() -> list[Finding]:
             known = self._linted.get(every_option)
             if known is not None and self._system is not None and \
                     known[0] == self.evaluations:
                 return list(known[1])
-            self._system = None  # lint reads the whole state it is given
-            system = self._evaluated()
-            findings = [Finding.of(f) for f in lint(system, every_option=every_option)]
+            previous, self._lint_trace = self._lint_trace, None
+            try:
+                found = self._lint_evaluated(every_option, previous)
+            except Stale:  # the last lint's steps cannot be reused: all afresh
+                found = self._lint_evaluated(every_option, None)
+            findings = [Finding.of(f) for f in found]
             self._linted[every_option] = (self.evaluations, findings)
             return list(findings)
         return self._run(answer)
+
+    def _lint_evaluated(self, every_option: bool, previous: Trace | None) -> list[Any]:
+        """Lint a new evaluation, every read logged; with ``previous``, the
+        steps of the last lint that read nothing changed since are reused."""
+        from ..lint.rules import lint_traced
+
+        log: list[Any] = []
+        self._system = None  # lint reads the whole state it is given
+        with tracking(log):
+            system = self._evaluated()
+            findings, trace = lint_traced(system, every_option=every_option, log=log,
+                                          previous=previous,
+                                          changed=frozenset(self._changed_since_lint))
+        self._lint_trace = trace
+        self._changed_since_lint.clear()
+        self.lint_steps_reused = trace.reused if trace is not None else 0
+        return findings
 
     # positions -----------------------------------------------------------------
     def attribute_path_at(self, file: str | os.PathLike[str], line: int,

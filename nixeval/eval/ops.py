@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..readlog import Span
 from .errors import InfiniteRecursion, NixError, Pos, TypeMismatch
 from .values import (
     Attrs,
@@ -420,7 +421,8 @@ def peel(state: EvalState, v: Any, pos: Pos, check_return: bool, done: Any,
 
 def _using(v: Any) -> str:
     # Nix's WhileTryingToUse: a value that never got evaluated is being evaluated
-    return "evaluating" if type(v) is Thunk and v.code is not None else "using"
+    return "evaluating" if type(v) is Thunk and v.code is not None \
+        and type(v.code) is not Span else "using"
 
 
 def concat_strings(parts: list[str]) -> str:

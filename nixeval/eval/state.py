@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .. import inputs
+from .. import inputs, readlog
 from ..syntax import FileTooLarge, NotARegularFile, Source, parse, read_source
 from ..syntax.errors import NixSyntaxError
 from . import compile_facts
@@ -241,6 +241,7 @@ class EvalState:
     def import_file(self, path: str, pos: Pos = None) -> Any:
         """``import path``: evaluated once per file."""
         path = self.resolve_import(path, pos)
+        readlog.note_file(path)  # at every import: the value may be one made before
         if path in self._imports:
             value = self._imports[path]
             if type(value) is _FailedImport:

@@ -20,9 +20,12 @@ Anything stored inside a list, a set or an environment may be a ``Thunk``;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from .. import readlog
+from ..readlog import Span
 from .errors import InfiniteRecursion, NixError, Pos
 
 
@@ -71,15 +74,92 @@ class Thunk:
 
 
 class _Failed:
-    """The code of a thunk whose evaluation failed: raises a copy of the error."""
+    """The code of a thunk whose evaluation failed: raises a copy of the error
+    (and, read while tracking, what the failed evaluation read)."""
 
-    __slots__ = ("error",)
+    __slots__ = ("error", "reads")
 
-    def __init__(self, error: NixError) -> None:
+    def __init__(self, error: NixError, reads: Span | None = None) -> None:
         self.error = error
+        self.reads = reads
 
     def __call__(self, env: Any) -> Any:
         raise self.error.clone()
+
+
+def _tracking_force(self: Thunk) -> Any:
+    """``Thunk.force`` while a read log is in force: as ``force``, and what
+    the evaluation read is kept with the value (a ``Span``) and logged again
+    at every later use, so that each user is known to have read it (once
+    per enclosing evaluation: see ``readlog.Span.last``)."""
+    code = self.code
+    if code is None:
+        return self.value
+    log = readlog.LOG
+    t = type(code)
+    if t is Span:
+        _log_again(code, log)  # type: ignore[arg-type]
+        return self.value
+    if t is _Failed and code.reads is not None:
+        _log_again(code.reads, log)  # type: ignore[arg-type]
+    if code is BLACKHOLE:
+        raise InfiniteRecursion(None, self)
+    start = len(log)  # type: ignore[arg-type]
+    outer = readlog.opened
+    readlog.opened = start
+    self.code = BLACKHOLE
+    try:
+        value = code(self.env)
+    except BaseException as e:
+        if isinstance(e, NixError):
+            if type(code) is not _Failed:
+                end = len(log)  # type: ignore[arg-type]
+                code = _Failed(e, Span(log, start, end) if end != start else None)  # type: ignore[arg-type]
+            self.code = code
+            self.env = None
+            if type(e) is InfiniteRecursion and e.thunk is self:
+                e.add_trace("entering the infinite recursion", None, True)
+                e.thunk = None
+        else:
+            self.code = code
+        raise
+    finally:
+        readlog.opened = outer
+    end = len(log)  # type: ignore[arg-type]
+    if end != start:
+        self.code = Span(log, start, end)  # type: ignore[arg-type]
+        self.env = value
+    else:
+        self.code = None
+        self.env = None
+    self.value = value
+    return value
+
+
+def _log_again(span: Span, log: list[Any]) -> None:
+    if span.log is not log:  # another evaluation's: what it read is not known here
+        log.append(readlog.IMPURE)
+    elif span.last < readlog.opened:  # not yet logged in the innermost evaluation open
+        span.last = len(log)
+        log.append(span)
+
+
+_plain_force = Thunk.force
+
+
+@contextmanager
+def tracking(log: list[Any]) -> Iterator[list[Any]]:
+    """Log into ``log`` what evaluation reads in the block (see ``readlog``).
+    Process-wide: one evaluation at a time may track."""
+    before, opened = readlog.LOG, readlog.opened
+    readlog.LOG, readlog.opened = log, 0
+    Thunk.force = _tracking_force  # type: ignore[method-assign]
+    try:
+        yield log
+    finally:
+        readlog.LOG, readlog.opened = before, opened
+        if before is None:
+            Thunk.force = _plain_force  # type: ignore[method-assign]
 
 
 def ready(value: Any) -> Thunk:

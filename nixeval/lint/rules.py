@@ -16,12 +16,14 @@ import linecache
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import inputs
+from .. import inputs, readlog
 from ..eval.errors import InfiniteRecursion, NixError, Pos
+from ..eval.ops import coerce_to_string
 from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
+from ..modules.collect import Module
 from ..modules.definitions import Def
 from ..modules.graph import Loc
 from ..modules.interpreted import AnyEvaluation, Record
@@ -30,7 +32,10 @@ from ..modules.structure import StructuralRead, structural_read
 from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
 from ..nixos.query import Place, show_loc, type_description
 from ..nixos.system import System
-from ..syntax import ast
+from ..readlog import Span
+from ..syntax import Source, ast
+from .edits import changed_paths
+from .incremental import Changes, EvaluationEntry, Stale, Trace, Unit
 
 KINDS = ("conflict", "type-error", "unknown-option", "renamed-option", "removed-option",
          "assertion", "warning", "infinite-recursion", "eval-error", "test-script")
@@ -90,10 +95,24 @@ def lint(system: System, *, show_trace: bool = False, every_option: bool = False
     compute them, and with them whatever they read) and ``assertions`` and
     ``warnings``; ``every_option`` computes all of them (modules that are
     not in use included)."""
+    return lint_traced(system, show_trace=show_trace, every_option=every_option)[0]
+
+
+def lint_traced(system: System, *, show_trace: bool = False, every_option: bool = False,
+                log: list[Any] | None = None, previous: Trace | None = None,
+                changed: frozenset[str] = frozenset()) -> tuple[list[Finding], Trace | None]:
+    """``lint``, and with ``log`` (the read log in force while ``system`` was
+    evaluated and is linted) the trace of this lint for the next one. With
+    ``previous`` (the last lint's trace, the module files ``changed`` since),
+    the steps the change cannot have touched give what they gave then (see
+    ``incremental``); ``Stale`` when that cannot be done."""
     linter = _Linter(system, show_trace, every_option)
+    if log is not None and system.native:
+        linter.begin_trace(log, previous, changed)
     # What evaluation prints (lib.warn while the system is assembled) is
     # collected here: warnings become findings, the rest is passed on.
     printed = io.StringIO()
+    linter.printed = printed
     with contextlib.redirect_stderr(printed):
         linter.run()
     linter.take_printed(printed.getvalue())
@@ -102,7 +121,17 @@ def lint(system: System, *, show_trace: bool = False, every_option: bool = False
             f"nixeval lint: {linter.unmodelled} check(s) needed what packages contain, and "
             "the package set was a stand-in (placeholder packages): run with --pkgs real to "
             "make them\n")
-    return linter.result()
+    return linter.result(), linter.finish_trace()
+
+
+class _Placeholder:
+    """An evaluation the last lint made in a step reused now: its steps can
+    only be reused too."""
+
+    __slots__ = ("loc",)
+
+    def __init__(self, loc: Loc) -> None:
+        self.loc = loc
 
 
 class _Linter:
@@ -127,6 +156,168 @@ class _Linter:
         self._by_name: dict[str, Record] = {}
         self._done: set[int] = set()  # evaluations linted, or not to lint
         self.top: AnyEvaluation | None = None
+        self.printed = io.StringIO()
+        # the evaluations in the order they are gone through: the graph's own
+        # list, or (reusing a trace) the real ones and placeholders
+        self.order: list[Any] = self.graph.created
+        # tracing: the log, the trace being made, the one reused and what changed
+        self.log: list[Any] | None = None
+        self.trace: Trace | None = None
+        self.previous: Trace | None = None
+        self.reuse: Trace | None = None  # ``previous``, once found reusable
+        self.changes: Changes | None = None
+        self.events: list[tuple[Any, ...]] | None = None  # the current step's
+        self.changed: frozenset[str] = frozenset()
+
+    # tracing -----------------------------------------------------------------
+    def begin_trace(self, log: list[Any], previous: Trace | None,
+                    changed: frozenset[str]) -> None:
+        self.log = log
+        if previous is not None and previous.every_option == self.every_option:
+            self.previous = previous
+            self.changed = changed
+
+    def finish_trace(self) -> Trace | None:
+        trace = self.trace
+        if trace is None or self.top is None:
+            return None
+        defined_in: dict[str, set[Loc]] = {}
+        if self.reuse is not None:  # files not changed define what they did
+            for f, locs in self.reuse.defined_in.items():
+                if f not in self.changed:
+                    defined_in[f] = locs
+        for ev in self.graph.created:
+            for loc, record in ev.records.items():
+                for d in record.defs:
+                    defined_in.setdefault(_file(d), set()).add(loc)
+        trace.defined_in = defined_in
+        trace.order = [_prefix(ev) for ev in self.order]
+        trace.texts = _texts(self.graph.created, self.is_users_file)
+        trace.loaded = [self.reuse.loaded[i] if type(ev) is _Placeholder  # type: ignore[union-attr]
+                        else _loaded(ev) for i, ev in enumerate(self.order)]
+        return trace
+
+    def _start_trace(self, top: AnyEvaluation) -> None:
+        """The trace begins once the top evaluation is there; reusing the
+        last one needs the same modules, none of the changed ones declaring
+        options."""
+        modules, declaring = _modules_of(top)
+        self.trace = Trace(self.every_option, modules, declaring)
+        previous = self.previous
+        if previous is None:
+            return
+        changed = self.changed
+        if modules != previous.modules or changed & (declaring | previous.declaring) \
+                or not changed <= {f for f, _ in modules}:
+            raise Stale("the module structure changed")
+        if _freeform(top):
+            raise Stale("a freeform configuration: its names come from definitions")
+        self.order = list(self.graph.created)
+        if [ev.merged.loc for ev in self.order] != previous.order[:len(self.order)]:
+            raise Stale("other evaluations were made")
+        self.reuse = previous
+
+    def _find_changes(self, top: AnyEvaluation) -> Changes:
+        """What the change touched (once the top evaluation's options are
+        listed, and so their definitions known)."""
+        previous, changed = self.reuse, self.changed
+        defined_now = self._changed_definitions(top, previous, changed)  # type: ignore[arg-type]
+        # what an evaluation inside made of a changed module is under its prefix
+        for loc, loaded in zip(previous.order[1:], previous.loaded[1:], strict=True):  # type: ignore[union-attr]
+            if loaded & changed:
+                if not loc:
+                    raise Stale("a changed module is in another whole configuration")
+                defined_now.add(loc)
+        return Changes(changed, defined_now)
+
+    def _changed_definitions(self, top: AnyEvaluation, previous: Trace,
+                             changed: frozenset[str]) -> set[Loc]:
+        """The options of ``top`` whose definitions the change of ``changed``
+        (module files) may have changed: each changed file's options (before
+        and after), or where its text before and after tells, those of them
+        whose definitions are written otherwise."""
+        now: dict[str, set[Loc]] = {}
+        for loc, record in top.records.items():
+            for d in record.defs:
+                if _file(d) in changed:
+                    now.setdefault(_file(d), set()).add(loc)
+        texts = _texts([top], self.is_users_file)
+        paths = previous.linted[0].paths if 0 in previous.linted else []
+        prefixes = {loc[:k] for loc in paths for k in range(len(loc))}
+        out: set[Loc] = set()
+        for f in changed:
+            locs = now.get(f, set()) | previous.defined_in.get(f, set())
+            old, new = previous.texts.get(f), texts.get(f)
+            edited = changed_paths(old, new, prefixes) if old and new else None
+            if edited is None:
+                out |= locs
+                continue
+            out |= edited
+            out |= {loc for loc in locs for p in edited
+                    if loc[:len(p)] == p or p[:len(loc)] == loc}
+        return out
+
+    def step(self, key: tuple[int, Any], loc: Loc | None, fn: Any,
+             must_compute: bool = False) -> Unit | None:
+        """Run ``fn`` as step ``key`` of the lint: traced, or (reusing a
+        trace) given again from the last lint when nothing it read changed."""
+        if self.trace is None:
+            fn()
+            return None
+        old = self.reuse.units.get(key) if self.reuse is not None else None
+        ev = self.order[key[0]]
+        if old is not None and not must_compute and self.changes is not None \
+                and self.changes.clean(old):
+            self.replay(old)
+            self.trace.units[key] = old
+            self.trace.reused += 1
+            return old
+        if type(ev) is _Placeholder:
+            raise Stale("a step of an evaluation not made again read what changed")
+        log = self.log
+        start, printed, made = len(log), self.printed.tell(), len(self.graph.created)  # type: ignore[arg-type]
+        readlog.open_stretch()
+        self.events = events = []
+        try:
+            fn()
+        finally:
+            self.events = None
+        end = len(log)  # type: ignore[arg-type]
+        new = self.graph.created[made:]
+        unit = Unit(loc, Span(log, start, end) if end != start else None, events,  # type: ignore[arg-type]
+                    self.printed.getvalue()[printed:],
+                    [(e.merged.loc, id(e) in self._done) for e in new])
+        if self.reuse is not None:
+            if [m for m, _ in unit.made] != [m for m, _ in (old.made if old else [])]:
+                raise Stale("a step made other evaluations than before")
+            self.order.extend(new)
+        self.trace.units[key] = unit
+        return unit
+
+    def replay(self, unit: Unit) -> None:
+        """What ``unit`` reported, reported again, and placeholders for the
+        evaluations it made."""
+        for event in unit.events:
+            kind = event[0]
+            if kind == "add":
+                self._add(event[1], replace(event[2]))
+            elif kind == "seen":
+                if event[1] in self.seen:
+                    raise Stale("a step reported what an earlier one now reports")
+                self._mark(event[1])
+            elif kind == "skipped":
+                if event[1] not in self.seen:
+                    raise Stale("a step left out what no earlier one reports now")
+                self._mark(event[1])
+            else:
+                self.unmodelled += 1
+        if unit.printed:
+            self.printed.write(unit.printed)
+        for loc, done in unit.made:
+            placeholder = _Placeholder(loc)
+            self.order.append(placeholder)
+            if done:
+                self._done.add(id(placeholder))
 
     # running -----------------------------------------------------------------
     def run(self) -> None:
@@ -135,64 +326,119 @@ class _Linter:
         except NixError as e:
             # lib stops at the first undeclared definition; the evaluation
             # exists all the same, so report them all and go on with it
+            self.log = None
             top = _top_evaluation(self.graph.created)
             self.unknown_options()
             if top is None or not self.findings:
                 self.error(e, None)
                 return
         self.top = top
+        if self.log is not None and self.graph.created and self.graph.created[0] is top:
+            try:
+                self._start_trace(top)
+            except NixError:  # its structure fails: linted afresh, as it reports that
+                self.trace = self.reuse = None
+                self.order = self.graph.created
         self._done.add(id(top))
-        self.compute(top)
+        self.compute(top, 0)
         # Submodules (users.users.<name>, …) too, each on its own: an error in
         # one instance fails the whole option and would hide the others'.
         i = 0
-        while i < len(self.graph.created) and i < _MAX_EVALUATIONS:
-            ev = self.graph.created[i]
+        while i < len(self.order) and i < _MAX_EVALUATIONS:
+            ev = self.order[i]
             i += 1
             if id(ev) not in self._done:
                 self._done.add(id(ev))
-                self.compute(ev)
+                self.compute(ev, i - 1)
         for rule in (self.assertions, self.warnings):
-            try:
-                rule(top)
-            except NixError as e:  # the option tree itself fails (as the lib's own may)
-                self.error(e, None)
+            def checked(rule: Any = rule) -> None:
+                try:
+                    rule(top)
+                except NixError as e:  # the option tree itself fails (as the lib's own may)
+                    self.error(e, None)
+            self.step((0, rule.__name__), (rule.__name__,), checked)
         self.unknown_options()
 
-    def compute(self, ev: AnyEvaluation) -> None:
+    def compute(self, ev: AnyEvaluation | _Placeholder, index: int) -> None:
         """Compute every option value of ``ev``, reporting what fails."""
-        made = len(self.graph.created)
-        try:
-            paths = _option_paths(ev)
-        except NixError as e:
-            self.error(e, None)
-            return
-        finally:
-            # Evaluations made only to declare options (a submodule type's
-            # sub-options; a variant of the whole configuration, as NixOS'
-            # virtualisation.vmVariant, whose own options make the next
-            # variant) hold no definitions to check: linting them would only
-            # make more. Those made while computing values are linted.
-            self._done.update(id(e) for e in self.graph.created[made:])
+        entry = EvaluationEntry()
+        old = self.reuse.linted.get(index) if self.reuse is not None else None
+        if self.reuse is not None and old is None:
+            raise Stale("an evaluation not linted before")
+        if self.trace is not None:
+            self.trace.linted[index] = entry
+        if type(ev) is _Placeholder:
+            self.step((index, "<options>"), None, _nothing)
+            paths = entry.paths = old.paths  # type: ignore[union-attr]
+        else:
+            paths = self.option_paths(ev, index, entry)
+            if paths is None:
+                return
+            if old is not None and paths != old.paths:
+                raise Stale("the options changed")
+            if old is not None and self.changes is None:
+                self.changes = self._find_changes(ev)  # the top evaluation's, first
+        changes = self.changes
         for loc in paths:
-            record = ev.records.get(loc)
-            if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
+            if changes is not None and not changes.touches_path(loc):
+                if not old.candidates.get(loc, False):  # type: ignore[union-attr]
+                    entry.candidates[loc] = False
+                    continue
+            elif not self.candidate(ev, loc):
+                entry.candidates[loc] = False
                 continue
-            if not (self.every_option or self.defined_by_user(record)):
-                continue
-            shallow = _is_shallow(record)
+            entry.candidates[loc] = True
+            self.step((index, loc), loc, lambda loc=loc: self.compute_option(ev, loc))
+
+    def option_paths(self, ev: AnyEvaluation, index: int, entry: EvaluationEntry
+                     ) -> list[Loc] | None:
+        """The options ``ev`` declares (a step of its own: the evaluations it
+        makes are only declared, and not linted)."""
+        paths: list[Loc] | None = None
+
+        def listed() -> None:
+            nonlocal paths
             made = len(self.graph.created)
             try:
-                value = _value(ev, loc)
-                if _type_name(record) not in _OPAQUE_TYPES and not shallow:
-                    _force_deeply(value)
+                paths = _option_paths(ev)
             except NixError as e:
-                self.error(e, loc)
-            if shallow and ev is not self.top:
-                # a configuration in a configuration (NixOS' vmVariant, shown
-                # shallow by lib's docs for the same reason) holds the next one:
-                # the top's is linted, the ones inside it are not made for ever
+                self.error(e, None)
+            finally:
+                # Evaluations made only to declare options (a submodule type's
+                # sub-options; a variant of the whole configuration, as NixOS'
+                # virtualisation.vmVariant, whose own options make the next
+                # variant) hold no definitions to check: linting them would only
+                # make more. Those made while computing values are linted.
                 self._done.update(id(e) for e in self.graph.created[made:])
+        self.step((index, "<options>"), None, listed, must_compute=True)
+        entry.paths = paths or []
+        return paths
+
+    def candidate(self, ev: Any, loc: Loc) -> bool:
+        """Whether the option at ``loc`` is computed: not an alias, not the
+        module system's own, and (unless every option is) defined by the user."""
+        if type(ev) is _Placeholder:
+            raise Stale("an option of an evaluation not made again changed")
+        record = ev.records.get(loc)
+        if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
+            return False
+        return self.every_option or self.defined_by_user(record)
+
+    def compute_option(self, ev: AnyEvaluation, loc: Loc) -> None:
+        record = ev.records[loc]
+        shallow = _is_shallow(record)
+        made = len(self.graph.created)
+        try:
+            value = _value(ev, loc)
+            if _type_name(record) not in _OPAQUE_TYPES and not shallow:
+                _force_deeply(value)
+        except NixError as e:
+            self.error(e, loc)
+        if shallow and ev is not self.top:
+            # a configuration in a configuration (NixOS' vmVariant, shown
+            # shallow by lib's docs for the same reason) holds the next one:
+            # the top's is linted, the ones inside it are not made for ever
+            self._done.update(id(e) for e in self.graph.created[made:])
 
     def result(self) -> list[Finding]:
         kept = [f for f in self.findings if not self._covered(f)]
@@ -223,10 +469,31 @@ class _Linter:
         return False
 
     def add(self, finding: Finding) -> None:
-        key = (finding.kind, finding.message)
+        self._add((finding.kind, finding.message), finding)
+
+    def _add(self, key: Any, finding: Finding) -> None:
+        """Report ``finding`` unless one of ``key`` was (and note it for the trace)."""
+        if self.events is not None:
+            self.events.append(("add", key, replace(finding)))
         if key not in self.seen:
             self.seen.add(key)
             self.findings.append(finding)
+
+    def _already(self, key: Any) -> bool:
+        """Whether ``key`` was seen; it is from now on (noted for the trace)."""
+        seen = key in self.seen
+        if self.events is not None:
+            self.events.append(("skipped" if seen else "seen", key))
+        self.seen.add(key)
+        return seen
+
+    def _mark(self, key: Any) -> None:
+        self.seen.add(key)
+
+    def _unmodelled(self) -> None:
+        self.unmodelled += 1
+        if self.events is not None:
+            self.events.append(("unmodelled",))
 
     def take_printed(self, text: str) -> None:
         rest = []
@@ -249,7 +516,18 @@ class _Linter:
             return None
         if name not in self._by_name:
             self._by_name = {show_loc(loc): r for loc, r in self.graph.records.items()}
-        return self._by_name.get(name)
+        hit = self._by_name.get(name)
+        if hit is None and self.reuse is not None:
+            self._not_reused_below(_split_shown(name))
+        return hit
+
+    def _not_reused_below(self, loc: Loc) -> None:
+        """Reusing a trace, an option at ``loc`` has no record: a cold lint
+        has none either unless ``loc`` is inside an option (a submodule's,
+        which a reused step may have made), and then this lint is ``Stale``."""
+        records = self.top.records  # type: ignore[union-attr]
+        if any(loc[:k] in records for k in range(1, len(loc))):
+            raise Stale("an option inside one that a reused step computed")
 
     def is_users(self, d: Def) -> bool:
         return not _real(_file(d)).startswith(self.tree)
@@ -281,14 +559,13 @@ class _Linter:
             return
         message = e.message.rstrip()
         if PLACEHOLDER_MARK in message:  # a stand-in package said something no package would
-            self.unmodelled += 1
+            self._unmodelled()
             return
         inner = _innermost_option(e)
         if (inner is None or inner == show_loc(loc or ())) and _NO_VALUE.match(message):
             return  # an option without a value that nothing reads
-        if ("message", message) in self.seen:
+        if self._already(("message", message)):
             return
-        self.seen.add(("message", message))
         m = _CONFLICT.match(message)
         if m:
             self.conflict(message, self.record(m.group(1)))
@@ -363,6 +640,8 @@ class _Linter:
         if not shown:
             return None
         loc = _split_shown(shown)
+        if self.reuse is not None and loc not in self.graph.records:
+            self._not_reused_below(loc)
         for n in range(len(loc), 0, -1):
             record = self.graph.records.get(loc[:n])
             if record is not None:
@@ -374,7 +653,7 @@ class _Linter:
         files = [*_DEF_FILE.findall(message), *([file] if file else [])]
         merge = record.merge
         if merge is not None and any(_is_placeholder(d.value) for d in merge.final):
-            self.unmodelled += 1  # a stand-in package is not of the type a real one has
+            self._unmodelled()  # a stand-in package is not of the type a real one has
             return
         m = _ELEMENT.match(shown_option or "")
         loc = _split_shown(m.group("base") if m else shown_option) if shown_option \
@@ -425,10 +704,8 @@ class _Linter:
                 continue
             at, read = _pos_place(found.attribute_pos), _pos_place(found.read_pos)
             assert at is not None and read is not None
-            key = ("structure", str(at), found.read)
-            if key in self.seen:
+            if self._already(("structure", str(at), found.read)):
                 return True
-            self.seen.add(key)
             if found.option is not None:
                 name = f"`{show_loc(found.option)}`"
                 message = (f"infinite recursion encountered: this module's `{found.attribute}` "
@@ -457,10 +734,8 @@ class _Linter:
         return path.startswith("/") and not _real(path).startswith(self.tree)
 
     def recursion(self, e: NixError, cycle: list[Loc]) -> None:
-        key = ("cycle", frozenset(cycle))
-        if key in self.seen:
+        if self._already(("cycle", frozenset(cycle))):
             return
-        self.seen.add(key)
         links = _cycle_links(e)
         options = list(cycle[:-1])
         members: list[tuple[str, Def | None, Place | None]] = []
@@ -573,24 +848,32 @@ class _Linter:
 
     # undeclared options ------------------------------------------------------
     def unknown_options(self) -> None:
-        for ev in list(self.graph.created):
+        for index, ev in enumerate(list(self.order)):
             if id(ev) in self.checked:
                 continue
             self.checked.add(id(ev))
-            try:
-                unmatched = ev.merged.unmatched()
-                if not unmatched:
-                    continue
-                module = force(force(ev.config_t).vals["_module"])
-                if force(module.vals["check"]) is not True \
-                        or force(module.vals["freeformType"]) is not None:
-                    continue
-                declared = [show_loc(p) for p in _option_paths(ev)] if unmatched else []
-            except NixError:
-                continue  # this evaluation's own errors are reported through its options
-            for u in unmatched:
-                name = show_loc((*ev.merged.loc, *u.prefix))
-                self.add_unknown(name, _pos_place(u.pos) or Place(_file(u)), declared)
+            if type(ev) is _Placeholder:
+                self.step((index, "<unknown>"), ev.loc, _nothing)
+            else:
+                self.step((index, "<unknown>"), None, lambda ev=ev: self.undeclared(ev),
+                          must_compute=True)
+
+    def undeclared(self, ev: AnyEvaluation) -> None:
+        """The definitions in ``ev`` that no option matches."""
+        try:
+            unmatched = ev.merged.unmatched()
+            if not unmatched:
+                return
+            module = force(force(ev.config_t).vals["_module"])
+            if force(module.vals["check"]) is not True \
+                    or force(module.vals["freeformType"]) is not None:
+                return
+            declared = [show_loc(p) for p in _option_paths(ev)] if unmatched else []
+        except NixError:
+            return  # this evaluation's own errors are reported through its options
+        for u in unmatched:
+            name = show_loc((*ev.merged.loc, *u.prefix))
+            self.add_unknown(name, _pos_place(u.pos) or Place(_file(u)), declared)
 
     def unknown_option(self, name: str, files: list[str]) -> None:
         """An undeclared definition that the lib's own module system reported."""
@@ -616,13 +899,72 @@ class _Linter:
             fix = (f"Remove the definition{where}, or import the module that declares this "
                    "option.")
         related = _declared_at(self.record(close[0])) if close else []
-        if ("unknown", name, str(place)) not in self.seen:
-            self.seen.add(("unknown", name, str(place)))
-            self.findings.append(Finding("unknown-option", "error", message, place,
-                                         related, fix, name))
+        self._add(("unknown", name, str(place)),
+                  Finding("unknown-option", "error", message, place, related, fix, name))
 
 
 # helpers -------------------------------------------------------------------
+def _nothing() -> None:
+    """A step reused whole (its evaluation is not made again)."""
+
+
+def _prefix(ev: Any) -> Loc:
+    return ev.loc if type(ev) is _Placeholder else ev.merged.loc
+
+
+def _modules_of(top: AnyEvaluation) -> tuple[list[tuple[str, str]], set[str]]:
+    """The top evaluation's modules, as (file, key), and the files of those
+    that declare options."""
+    state = top.lib.state
+    modules, declaring = [], set()
+    for m in top.merged.modules:
+        file = _text(state, m.file)
+        modules.append((file, _text(state, m.key)))
+        options = force(m.options)
+        if type(options) is not Attrs or options.vals:
+            declaring.add(file)
+    return modules, declaring
+
+
+def _texts(evaluations: list[Any], users: Any) -> dict[str, Source]:
+    """The texts of the user's module files that define options of
+    ``evaluations``, as they were read."""
+    out: dict[str, Source] = {}
+    for ev in evaluations:
+        for record in ev.records.values():
+            for d in record.defs:
+                pos = d.pos
+                if pos is not None and pos[0].name not in out and users(pos[0].name):
+                    out[pos[0].name] = pos[0]
+    return out
+
+
+def _freeform(ev: AnyEvaluation) -> bool:
+    module = force(force(ev.config_t).vals["_module"])
+    return force(module.vals["freeformType"]) is not None
+
+
+def _loaded(ev: Any) -> set[str]:
+    """The module files ``ev`` loaded (none if it collected none): not the
+    files of definitions made modules (a submodule's), which are the
+    definitions of an option of the evaluation that made ``ev``."""
+    merged = getattr(ev, "_merged", None)
+    if merged is None:
+        return set()
+    state = ev.lib.state
+    files = ((_text(state, m.file), _text(state, m.key)) for m in merged.modules
+             if type(m) is Module)
+    return {file for file, key in files if key == file}  # loaded from the file itself
+
+
+def _text(state: Any, v: Any) -> str:
+    v = force(v)
+    if type(v) is NixPath:
+        return v.path
+    return v if isinstance(v, str) else coerce_to_string(state, v, None, "", coerce_more=True,
+                                                         copy_to_store=False)
+
+
 def _is_placeholder(value: Any) -> bool:
     try:
         v = force(value)

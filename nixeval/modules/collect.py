@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import readlog
 from ..eval.errors import NixError
 from ..eval.ops import coerce_to_string, force_list
 from ..eval.values import (
@@ -177,7 +178,11 @@ class Collector:
             raise throw("Module imports can't be nested lists. Perhaps you meant to remove one "
                         f"level of lists? Definitions: {lib.show_defs(defs)}")
         path = to_string(state, v)
-        imported = state.call(state.base_env["import"], m)
+        before = readlog.loading_module(path)
+        try:
+            imported = state.call(state.base_env["import"], m)
+        finally:
+            readlog.loaded(before)
         if lib.is_function(imported):
             imported = apply_module_args(lib, path, imported, self.args)
         return unify(lib, path, path, imported)

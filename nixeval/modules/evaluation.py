@@ -18,7 +18,7 @@ from ..eval.values import Attrs, Lambda, PrimOp, Thunk, force, type_error, type_
 from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
-from .graph import Graph, Loc, watched
+from .graph import Graph, Loc, logged, watched
 from .nix import Lib, formals, lazy, throw
 from .properties import push_down
 
@@ -139,7 +139,8 @@ class Level:
 
     def matched(self) -> Attrs:
         """``matchedOptions``: a set of options and option sets."""
-        return Attrs({name: lazy(self._matched_one, name) for name in self.decls})
+        return Attrs(logged(self.loc, {name: lazy(self._matched_one, name)
+                                       for name in self.decls}))
 
     def _matched_one(self, name: str) -> Any:
         return force(self.result(name)[0])
@@ -355,7 +356,7 @@ class Evaluation:
         })
         if lib.merge_v2:
             vals["valueMeta"] = Thunk(_value_meta, p)
-        return Attrs(vals, opt.pos)
+        return Attrs(vals if loc_t is None else logged(loc_t, vals), opt.pos)
 
     # config ----------------------------------------------------------------
     def config_node(self, matched: Attrs, loc: Loc) -> Attrs:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import readlog
+
 if TYPE_CHECKING:
     import networkx
 
@@ -59,7 +61,8 @@ class Graph:
 
 
 class WatchedDict(dict):
-    """The attributes of a config set: lookups are recorded as reads."""
+    """The attributes of a config set: lookups are recorded as reads (and
+    logged, while a read log is in force)."""
 
     __slots__ = ("graph", "prefix")
 
@@ -67,17 +70,45 @@ class WatchedDict(dict):
         stack = self.graph.stack
         if stack:
             self.graph.edges.add((stack[-1], (*self.prefix, name)))
+        if readlog.LOG is not None:
+            readlog.LOG.append((*self.prefix, name))
         return dict.get(self, name, default)
 
     def __getitem__(self, name: str) -> Any:
         stack = self.graph.stack
         if stack:
             self.graph.edges.add((stack[-1], (*self.prefix, name)))
+        if readlog.LOG is not None:
+            readlog.LOG.append((*self.prefix, name))
         return dict.__getitem__(self, name)
 
 
 def watched(graph: Graph, prefix: Loc, vals: dict[str, Any]) -> WatchedDict:
     d = WatchedDict(vals)
     d.graph = graph
+    d.prefix = prefix
+    return d
+
+
+class LoggedDict(dict):
+    """The attributes of a set of the option tree (``options``): lookups are
+    logged as reads of the path (what an option's node tells, as its
+    definitions, changes with the option's), not recorded as graph edges."""
+
+    __slots__ = ("prefix",)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if readlog.LOG is not None:
+            readlog.LOG.append((*self.prefix, name))
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        if readlog.LOG is not None:
+            readlog.LOG.append((*self.prefix, name))
+        return dict.__getitem__(self, name)
+
+
+def logged(prefix: Loc, vals: dict[str, Any]) -> LoggedDict:
+    d = LoggedDict(vals)
     d.prefix = prefix
     return d

@@ -1,0 +1,184 @@
+"""Re-linting in a live session reuses the steps of the last lint that the
+edit cannot have changed (``nixeval.lint.incremental``): every lint after an
+edit must equal a cold session's, whatever was reused. The edits here keep
+the modules' structure (the case reuse is for) and change values that other
+modules read: directly, through a value shared by two definitions (a
+``let``), through the option tree (``options.<x>.isDefined``), inside a
+submodule, and into type errors, conflicts, failed assertions and warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nixeval import api, readlog
+from nixeval.eval.errors import NixError
+from nixeval.eval.values import Thunk, tracking
+from nixeval.lint.incremental import Changes, Unit
+from nixeval.readlog import Span
+
+ENTRY = """let lib = import <nixeval/lib>; in
+lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ]; }
+"""
+
+OPTIONS = """{ lib, ... }:
+let inherit (lib) mkOption types; in {
+  options = {
+    n = mkOption { type = types.int; default = 1; };
+    s = mkOption { type = types.str; default = "none"; };
+    flag = mkOption { type = types.bool; default = false; };
+    mode = mkOption { type = types.enum [ "fast" "slow" ]; default = "slow"; };
+    ports = mkOption { type = types.listOf types.port; default = [ ]; };
+    derived = mkOption { type = types.str; };
+    twice = mkOption { type = types.int; };
+    users = mkOption {
+      default = { };
+      type = types.attrsOf (types.submodule ({ config, ... }: {
+        options.uid = mkOption { type = types.int; default = 1000; };
+        options.home = mkOption { type = types.str; default = "/home/${toString config.uid}"; };
+      }));
+    };
+    assertions = mkOption { type = types.listOf types.unspecified; default = [ ]; };
+    warnings = mkOption { type = types.listOf types.str; default = [ ]; };
+  };
+}
+"""
+
+# each file with slots, and what may fill each (some make findings)
+TEMPLATES = {
+    "a.nix": ("{ config, lib, ... }:\n{\n  n = {N};\n  s = {S};\n"
+              "  users.alice.uid = {UID};\n}\n"),
+    "b.nix": ("{ config, options, ... }:\n{\n  ports = [ 22 (config.n + {K}) ];\n"
+              "  mode = {MODE};\n"
+              "  assertions = [ { assertion = config.n < {M}; message = \"n is too big\"; } ];\n"
+              "  warnings = if config.s == \"warn\" then [ \"s says warn\" ] else [ ];\n"
+              "  flag = options.s.isDefined && {FLAG};\n}\n"),
+    "c.nix": ("{ config, lib, ... }:\nlet shared = config.n * {F}; in\n{\n"
+              "  twice = shared;\n  derived = \"${toString shared}-{D}\";\n"
+              "  users.bob.uid = {BOB};\n}\n"),
+}
+SLOTS = {
+    "N": ["3", "5", "60000", "lib.mkForce 4", "\"seven\""],
+    "S": ["\"x\"", "\"warn\"", "lib.mkDefault \"y\"", "1"],
+    "UID": ["1", "2", "config.n", "\"uid\""],
+    "K": ["10", "80", "65600"],
+    "MODE": ["\"fast\"", "\"slow\"", "\"medium\""],
+    "M": ["100", "4"],
+    "FLAG": ["true", "false"],
+    "F": ["2", "3"],
+    "D": ["a", "b"],
+    "BOB": ["7", "config.n", "lib.mkForce 8"],
+}
+FILE_OF = {slot: name for name, text in TEMPLATES.items() for slot in SLOTS
+           if "{" + slot + "}" in text}
+FIRST = {slot: values[0] for slot, values in SLOTS.items()}
+
+
+def render(name: str, filled: dict[str, str]) -> str:
+    text = TEMPLATES[name]
+    for slot, value in filled.items():
+        text = text.replace("{" + slot + "}", value)
+    return text
+
+
+def write_tree(root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "default.nix").write_text(ENTRY)
+    (root / "options.nix").write_text(OPTIONS)
+    for name in TEMPLATES:
+        (root / name).write_text(render(name, FIRST))
+
+
+def findings(session: api.Session) -> list:
+    return [f.to_json() for f in session.lint()]
+
+
+def cold_findings(root: Path, overlays: dict[str, str]) -> list:
+    with api.open_modules(file=root / "default.nix") as cold:
+        for path, text in overlays.items():
+            cold.set_overlay(path, text)
+        return findings(cold)
+
+
+edits = st.lists(st.tuples(st.sampled_from(sorted(SLOTS)), st.integers(0, 4)),
+                 min_size=1, max_size=6)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits)
+def test_lint_after_value_edits_equals_cold_lint(tmp_path: Path, steps: list) -> None:
+    root = tmp_path / f"tree{len(list(tmp_path.iterdir()))}"
+    write_tree(root)
+    filled = dict(FIRST)
+    overlays: dict[str, str] = {}
+    with api.open_modules(file=root / "default.nix") as live:
+        findings(live)
+        for slot, pick in steps:
+            filled[slot] = SLOTS[slot][pick % len(SLOTS[slot])]
+            name = FILE_OF[slot]
+            overlays[str(root / name)] = render(name, filled)
+            live.set_overlay(root / name, overlays[str(root / name)])
+            assert findings(live) == cold_findings(root, overlays), (slot, filled[slot])
+
+
+def test_a_value_edit_reuses_the_steps_it_cannot_change(tmp_path: Path):
+    write_tree(tmp_path)
+    with api.open_modules(file=tmp_path / "default.nix") as live:
+        assert findings(live) == []
+        assert live.lint_steps_reused == 0  # nothing to reuse in the first
+        filled = dict(FIRST, BOB="\"bob\"")
+        c = tmp_path / "c.nix"
+        live.set_overlay(c, render("c.nix", filled))
+        found = findings(live)
+        assert [f["option"] for f in found] == ["users.bob.uid"]
+        assert found == cold_findings(tmp_path, {str(c): render("c.nix", filled)})
+        # `n', `s', `mode', `ports', the rules, … were not computed again
+        assert live.lint_steps_reused >= 5
+        # an edit of what everything in c.nix sees (its let) reuses none of c's
+        live.set_overlay(c, render("c.nix", dict(filled, F="3")))
+        assert findings(live) == cold_findings(tmp_path, {str(c): render("c.nix",
+                                                                          dict(filled, F="3"))})
+
+
+def _unit(log: list, start: int) -> Unit:
+    return Unit(None, Span(log, start, len(log)) if len(log) > start else None, [], "", [])
+
+
+def test_a_read_through_a_value_computed_before_is_not_missed():
+    """A value shared by two computations (a module's ``let``) is computed
+    by the first; the second uses it computed, and must still count what
+    computing it read (and what a failure of it read)."""
+    log: list = []
+    with tracking(log):
+        shared = Thunk(lambda env: (readlog.note(("n",)), 2)[1], None)
+        failing = Thunk(lambda env: (readlog.note(("m",)), _raise())[1], None)
+        first = Thunk(lambda env: shared.force() * 2, None)
+        second = Thunk(lambda env: shared.force() + 1, None)
+        assert first.force() == 4
+        start = len(log)
+        assert second.force() == 3
+        second_unit = _unit(log, start)
+        start = len(log)
+        for _ in range(2):  # failed once, then the same failure: both read `m'
+            with pytest.raises(NixError):
+                failing.force()
+            assert _unit(log, start).reads is not None
+        again = _unit(log, start)
+    assert shared.force() == 2 and second.force() == 3  # plain forcing after
+    assert not Changes(frozenset(), {("n",)}).clean(second_unit)
+    assert Changes(frozenset(), {("m",)}).clean(second_unit)
+    # below a changed option is changed; beside or above it is not
+    assert not Changes(frozenset(), {("n",)}).clean(_unit([("n", "x")], 0))
+    assert Changes(frozenset(), {("n", "x")}).clean(_unit([("n",)], 0))
+    assert not Changes(frozenset(), {("m",)}).clean(again)
+    # a changed file read, or anything impure, is a change
+    assert not Changes(frozenset({"/f.nix"}), set()).clean(_unit(["/f.nix"], 0))
+    assert not Changes(frozenset(), set()).clean(_unit([readlog.IMPURE], 0))
+
+
+def _raise() -> None:
+    raise NixError("no", None)
