@@ -79,17 +79,30 @@ class Trace:
     linted: dict[int, EvaluationEntry] = field(default_factory=dict)  # by place in order
     units: dict[tuple[int, Any], Unit] = field(default_factory=dict)  # (place, option or rule)
     reused: int = 0  # how many of the units were the last lint's, given again
+    # what ``Changes`` found touched in a log, kept for the next lint (edits
+    # in one place change the same options again and again)
+    touched: dict[tuple[int, frozenset[Loc], frozenset[str]], tuple[list[Any], list[int]]] = \
+        field(default_factory=dict)
+
+    def keep_touched(self, previous: Trace) -> None:
+        """Take ``previous``'s found-touched positions of the logs this
+        trace still reads."""
+        live = {id(u.reads.log) for u in self.units.values() if u.reads is not None}
+        self.touched = {k: v for k, v in previous.touched.items() if k[0] in live}
 
 
 class Changes:
     """What an edit of ``files`` touched, for deciding which units of a
     trace are clean."""
 
-    def __init__(self, files: frozenset[str], defined: set[Loc]) -> None:
+    def __init__(self, files: frozenset[str], defined: set[Loc],
+                 found: dict[Any, tuple[list[Any], list[int]]] | None = None) -> None:
         self.files = files
         self.defined = defined  # the options whose definitions changed
         # per log: the sorted positions of entries that read something touched
-        self._touched: dict[int, list[int]] = {}
+        # (``found``: kept from earlier lints, by log and change)
+        self._touched = found if found is not None else {}
+        self._key = (frozenset(defined), files)
 
     def touches_path(self, path: Loc) -> bool:
         defined = self.defined
@@ -109,10 +122,10 @@ class Changes:
         """Positions in ``log`` whose entry read something touched, directly
         or through the span it names: one pass, since a span named at a
         position ended before it."""
-        key = id(log)
+        key = (id(log), *self._key)
         hit = self._touched.get(key)
-        if hit is not None:
-            return hit
+        if hit is not None and hit[0] is log:
+            return hit[1]
         touched: list[int] = []
         files = self.files
         seen: dict[Loc, bool] = {}  # paths are read again and again
@@ -132,5 +145,5 @@ class Changes:
                         touched.append(i)
             elif entry == IMPURE or entry in files:
                 touched.append(i)
-        self._touched[key] = touched
+        self._touched[key] = (log, touched)
         return touched

@@ -165,6 +165,7 @@ class _Linter:
         self.trace: Trace | None = None
         self.previous: Trace | None = None
         self.reuse: Trace | None = None  # ``previous``, once found reusable
+        self.top_paths: set[Loc] = set()  # the top evaluation's options
         self.changes: Changes | None = None
         self.events: list[tuple[Any, ...]] | None = None  # the current step's
         self.changed: frozenset[str] = frozenset()
@@ -193,6 +194,8 @@ class _Linter:
         trace.defined_in = defined_in
         trace.order = [_prefix(ev) for ev in self.order]
         trace.texts = _texts(self.graph.created, self.is_users_file)
+        if self.reuse is not None:
+            trace.keep_touched(self.reuse)
         trace.loaded = [self.reuse.loaded[i] if type(ev) is _Placeholder  # type: ignore[union-attr]
                         else _loaded(ev) for i, ev in enumerate(self.order)]
         return trace
@@ -217,41 +220,49 @@ class _Linter:
             raise Stale("other evaluations were made")
         self.reuse = previous
 
-    def _find_changes(self, top: AnyEvaluation) -> Changes:
-        """What the change touched (once the top evaluation's options are
-        listed, and so their definitions known)."""
+    def _find_changes(self, top: AnyEvaluation, listed: bool) -> Changes | None:
+        """What the change touched. Before the top evaluation's options are
+        listed (``listed`` false), only where every changed file's text
+        before and after tells which definitions changed (else None)."""
         previous, changed = self.reuse, self.changed
-        defined_now = self._changed_definitions(top, previous, changed)  # type: ignore[arg-type]
+        defined_now = self._changed_definitions(top, previous, changed, listed)  # type: ignore[arg-type]
+        if defined_now is None:
+            return None
         # what an evaluation inside made of a changed module is under its prefix
         for loc, loaded in zip(previous.order[1:], previous.loaded[1:], strict=True):  # type: ignore[union-attr]
             if loaded & changed:
                 if not loc:
                     raise Stale("a changed module is in another whole configuration")
                 defined_now.add(loc)
-        return Changes(changed, defined_now)
+        return Changes(changed, defined_now, previous.touched)  # type: ignore[union-attr]
 
     def _changed_definitions(self, top: AnyEvaluation, previous: Trace,
-                             changed: frozenset[str]) -> set[Loc]:
+                             changed: frozenset[str], listed: bool) -> set[Loc] | None:
         """The options of ``top`` whose definitions the change of ``changed``
-        (module files) may have changed: each changed file's options (before
-        and after), or where its text before and after tells, those of them
-        whose definitions are written otherwise."""
-        now: dict[str, set[Loc]] = {}
-        for loc, record in top.records.items():
-            for d in record.defs:
-                if _file(d) in changed:
-                    now.setdefault(_file(d), set()).add(loc)
-        texts = _texts([top], self.is_users_file)
+        (module files) may have changed: where a file's text before and
+        after tells, those of its options whose definitions are written
+        otherwise (and the paths written otherwise); else, once the options
+        are listed, every option the file defines, before or after."""
         paths = previous.linted[0].paths if 0 in previous.linted else []
         prefixes = {loc[:k] for loc in paths for k in range(len(loc))}
+        texts = _sources_defining(top, changed)
+        now: dict[str, set[Loc]] = {}
+        if listed:
+            for loc, record in top.records.items():
+                for d in record.defs:
+                    if _file(d) in changed:
+                        now.setdefault(_file(d), set()).add(loc)
         out: set[Loc] = set()
         for f in changed:
-            locs = now.get(f, set()) | previous.defined_in.get(f, set())
+            locs = previous.defined_in.get(f, set())
             old, new = previous.texts.get(f), texts.get(f)
             edited = changed_paths(old, new, prefixes) if old and new else None
             if edited is None:
-                out |= locs
+                if not listed:
+                    return None
+                out |= locs | now.get(f, set())
                 continue
+            # a path newly defined is among those written otherwise
             out |= edited
             out |= {loc for loc in locs for p in edited
                     if loc[:len(p)] == p or p[:len(loc)] == loc}
@@ -371,13 +382,25 @@ class _Linter:
             self.step((index, "<options>"), None, _nothing)
             paths = entry.paths = old.paths  # type: ignore[union-attr]
         else:
-            paths = self.option_paths(ev, index, entry)
+            paths = None
+            if index == 0 and old is not None:  # the top evaluation, reusing
+                self.changes = self._find_changes(ev, False)
+                listing = self.reuse.units.get((0, "<options>"))  # type: ignore[union-attr]
+                if self.changes is not None and listing is not None \
+                        and self.changes.clean(listing):
+                    # what listing them read is as it was: the same options
+                    self.step((0, "<options>"), None, _nothing)
+                    paths = entry.paths = old.paths
             if paths is None:
-                return
-            if old is not None and paths != old.paths:
-                raise Stale("the options changed")
-            if old is not None and self.changes is None:
-                self.changes = self._find_changes(ev)  # the top evaluation's, first
+                paths = self.option_paths(ev, index, entry)
+                if paths is None:
+                    return
+                if old is not None and paths != old.paths:
+                    raise Stale("the options changed")
+                if old is not None and self.changes is None:
+                    self.changes = self._find_changes(ev, True)
+            if index == 0:
+                self.top_paths = set(paths)
         changes = self.changes
         for loc in paths:
             if changes is not None and not changes.touches_path(loc):
@@ -419,13 +442,33 @@ class _Linter:
         module system's own, and (unless every option is) defined by the user."""
         if type(ev) is _Placeholder:
             raise Stale("an option of an evaluation not made again changed")
-        record = ev.records.get(loc)
+        record = self.record_at(ev, loc)
         if "_module" in loc[len(ev.merged.loc):] or record is None or _is_alias(record):
             return False
         return self.every_option or self.defined_by_user(record)
 
+    def record_at(self, ev: AnyEvaluation, loc: Loc) -> Record | None:
+        """The record of ``ev``'s option at ``loc``; reusing a trace, the
+        option may not have been listed: made now (Stale if making it made
+        an evaluation, which a cold lint made elsewhere)."""
+        record = ev.records.get(loc)
+        if record is not None or self.reuse is None:
+            return record
+        made = len(self.graph.created)
+        try:
+            node = force(ev.options_t)
+            for name in loc[len(ev.merged.loc):]:
+                node = force(dict.__getitem__(node.vals, name))
+        except (NixError, KeyError, AttributeError):
+            return None
+        finally:
+            if len(self.graph.created) != made:
+                raise Stale("an option made an evaluation")
+        return ev.records.get(loc)
+
     def compute_option(self, ev: AnyEvaluation, loc: Loc) -> None:
-        record = ev.records[loc]
+        record = self.record_at(ev, loc)
+        assert record is not None  # a candidate's
         shallow = _is_shallow(record)
         made = len(self.graph.created)
         try:
@@ -518,16 +561,19 @@ class _Linter:
             self._by_name = {show_loc(loc): r for loc, r in self.graph.records.items()}
         hit = self._by_name.get(name)
         if hit is None and self.reuse is not None:
-            self._not_reused_below(_split_shown(name))
+            hit = self._not_reused(_split_shown(name))
         return hit
 
-    def _not_reused_below(self, loc: Loc) -> None:
+    def _not_reused(self, loc: Loc) -> Record | None:
         """Reusing a trace, an option at ``loc`` has no record: a cold lint
-        has none either unless ``loc`` is inside an option (a submodule's,
-        which a reused step may have made), and then this lint is ``Stale``."""
-        records = self.top.records  # type: ignore[union-attr]
-        if any(loc[:k] in records for k in range(1, len(loc))):
+        has one if it is an option of the top evaluation (made now), none
+        unless ``loc`` is inside one (a submodule's option, which a reused
+        step may have made: then this lint is ``Stale``)."""
+        if loc in self.top_paths:
+            return self.record_at(self.top, loc)  # type: ignore[arg-type]
+        if any(loc[:k] in self.top_paths for k in range(1, len(loc))):
             raise Stale("an option inside one that a reused step computed")
+        return None
 
     def is_users(self, d: Def) -> bool:
         return not _real(_file(d)).startswith(self.tree)
@@ -641,7 +687,7 @@ class _Linter:
             return None
         loc = _split_shown(shown)
         if self.reuse is not None and loc not in self.graph.records:
-            self._not_reused_below(loc)
+            self._not_reused(loc)
         for n in range(len(loc), 0, -1):
             record = self.graph.records.get(loc[:n])
             if record is not None:
@@ -771,7 +817,8 @@ class _Linter:
 
     # assertions and warnings ---------------------------------------------------
     def assertions(self, top: AnyEvaluation) -> None:
-        record = top.records.get(("assertions",))
+        record = self.record_at(top, ("assertions",)) if ("assertions",) in self.top_paths \
+            else top.records.get(("assertions",))
         if record is None:
             return
         failed = []
@@ -815,7 +862,8 @@ class _Linter:
                          [_def_place(d) for d in defs[1:]], fix, name))
 
     def warnings(self, top: AnyEvaluation) -> None:
-        record = top.records.get(("warnings",))
+        record = self.record_at(top, ("warnings",)) if ("warnings",) in self.top_paths \
+            else top.records.get(("warnings",))
         if record is None:
             return
         try:
@@ -934,8 +982,21 @@ def _texts(evaluations: list[Any], users: Any) -> dict[str, Source]:
         for record in ev.records.values():
             for d in record.defs:
                 pos = d.pos
-                if pos is not None and pos[0].name not in out and users(pos[0].name):
+                if pos is not None and pos[0].name not in out and users(pos[0].name) \
+                        and pos[0].name == _file(d):
                     out[pos[0].name] = pos[0]
+    return out
+
+
+def _sources_defining(top: AnyEvaluation, files: frozenset[str]) -> dict[str, Source]:
+    """The texts of ``files`` as the evaluation read them: where its
+    modules' top-level definitions are."""
+    out: dict[str, Source] = {}
+    for defs in top.merged.raw.values():
+        for d in defs:
+            # a definition written in its module's own file (not one it imports)
+            if d.pos is not None and _file(d) in files and d.pos[0].name == _file(d):
+                out.setdefault(_file(d), d.pos[0])
     return out
 
 
@@ -985,7 +1046,9 @@ def _top_evaluation(created: list[AnyEvaluation]) -> AnyEvaluation | None:
 
 
 def _is_option(v: Any) -> bool:
-    return type(v) is Attrs and "_type" in v.vals and force(v.vals["_type"]) == "option"
+    # lint's own look (dict's own lookup): not a read a step of the evaluation made
+    return type(v) is Attrs and "_type" in v.vals and \
+        force(dict.__getitem__(v.vals, "_type")) == "option"
 
 
 def _option_paths(ev: AnyEvaluation) -> list[Loc]:
@@ -999,7 +1062,7 @@ def _option_paths(ev: AnyEvaluation) -> list[Loc]:
             out.append(loc)
         elif type(node) is Attrs:
             for name in node.names():
-                walk(node.vals[name], (*loc, name))
+                walk(dict.__getitem__(node.vals, name), (*loc, name))
 
     walk(ev.options_t, ev.merged.loc)
     return out

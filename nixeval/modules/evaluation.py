@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import readlog
 from ..eval.errors import InfiniteRecursion, NixError, levenshtein
 from ..eval.ops import force_list
 from ..eval.values import Attrs, Lambda, PrimOp, Thunk, force, type_error, type_name
 from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
-from .graph import Graph, Loc, logged, watched
+from .graph import Graph, Loc, watched
 from .nix import Lib, formals, lazy, throw
 from .properties import push_down
 
@@ -139,8 +140,7 @@ class Level:
 
     def matched(self) -> Attrs:
         """``matchedOptions``: a set of options and option sets."""
-        return Attrs(logged(self.loc, {name: lazy(self._matched_one, name)
-                                       for name in self.decls}))
+        return Attrs({name: lazy(self._matched_one, name) for name in self.decls})
 
     def _matched_one(self, name: str) -> Any:
         return force(self.result(name)[0])
@@ -356,7 +356,7 @@ class Evaluation:
         })
         if lib.merge_v2:
             vals["valueMeta"] = Thunk(_value_meta, p)
-        return Attrs(vals if loc_t is None else logged(loc_t, vals), opt.pos)
+        return Attrs(vals, opt.pos)
 
     # config ----------------------------------------------------------------
     def config_node(self, matched: Attrs, loc: Loc) -> Attrs:
@@ -598,7 +598,7 @@ class _OptionParts:
         self.loc_t = loc_t
         self.ov = ov
         # its own environment, not this object: no reference cycle to collect
-        self.merge = Thunk(_merge, (ev.lib, loc, ov, defs, record))
+        self.merge = Thunk(_merge, (ev.lib, loc, ov, defs, record, loc_t))
 
     def show(self, state: Any, _self: Any) -> str:
         """``__toString``: the option's name."""
@@ -610,7 +610,11 @@ def _first_declaration(ov: dict[str, Any]) -> Any:
 
 
 def _merge(env: tuple) -> Merge:
-    lib, loc, ov, defs, record = env
+    lib, loc, ov, defs, record, loc_t = env
+    if loc_t is not None:
+        # all that tells of the option's definitions (its value, `definitions',
+        # `isDefined', …) comes through here: a read of them (see readlog)
+        readlog.note(loc_t)
     if "readOnly" in ov and force(ov["readOnly"]) and len(defs) > 1:
         separate = [d.with_value(lazy(Merge(lib, loc, ov["type"], [d]).merged_value)).to_nix()
                     for d in defs]

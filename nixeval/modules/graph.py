@@ -88,27 +88,3 @@ def watched(graph: Graph, prefix: Loc, vals: dict[str, Any]) -> WatchedDict:
     d.graph = graph
     d.prefix = prefix
     return d
-
-
-class LoggedDict(dict):
-    """The attributes of a set of the option tree (``options``): lookups are
-    logged as reads of the path (what an option's node tells, as its
-    definitions, changes with the option's), not recorded as graph edges."""
-
-    __slots__ = ("prefix",)
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        if readlog.LOG is not None:
-            readlog.LOG.append((*self.prefix, name))
-        return dict.get(self, name, default)
-
-    def __getitem__(self, name: str) -> Any:
-        if readlog.LOG is not None:
-            readlog.LOG.append((*self.prefix, name))
-        return dict.__getitem__(self, name)
-
-
-def logged(prefix: Loc, vals: dict[str, Any]) -> LoggedDict:
-    d = LoggedDict(vals)
-    d.prefix = prefix
-    return d
