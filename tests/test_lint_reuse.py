@@ -3,7 +3,8 @@ edit cannot have changed (``nixeval.lint.incremental``): every lint after an
 edit must equal a cold session's, whatever was reused. The edits here keep
 the modules' structure (the case reuse is for) and change values that other
 modules read: directly, through a value shared by two definitions (a
-``let``), through the option tree (``options.<x>.isDefined``), inside a
+``let``), through the option tree (``options.<x>.isDefined``, a priority
+that a condition decides, computed for another option first), inside a
 submodule, and into type errors, conflicts, failed assertions and warnings."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ let inherit (lib) mkOption types; in {
     ports = mkOption { type = types.listOf types.port; default = [ ]; };
     derived = mkOption { type = types.str; };
     twice = mkOption { type = types.int; };
+    big = mkOption { type = types.str; default = "no"; };
+    count = mkOption { type = types.int; };
     users = mkOption {
       default = { };
       type = types.attrsOf (types.submodule ({ config, ... }: {
@@ -55,10 +58,11 @@ TEMPLATES = {
               "  mode = {MODE};\n"
               "  assertions = [ { assertion = config.n < {M}; message = \"n is too big\"; } ];\n"
               "  warnings = if config.s == \"warn\" then [ \"s says warn\" ] else [ ];\n"
-              "  flag = options.s.isDefined && {FLAG};\n}\n"),
+              "  flag = options.s.isDefined && {FLAG};\n"
+              "  count = if options.big.highestPrio < 1000 then \"many\" else 1;\n}\n"),
     "c.nix": ("{ config, lib, ... }:\nlet shared = config.n * {F}; in\n{\n"
               "  twice = shared;\n  derived = \"${toString shared}-{D}\";\n"
-              "  users.bob.uid = {BOB};\n}\n"),
+              "  users.bob.uid = {BOB};\n  big = lib.mkIf (config.n > 4) \"yes\";\n}\n"),
 }
 SLOTS = {
     "N": ["3", "5", "60000", "lib.mkForce 4", "\"seven\""],
@@ -142,6 +146,22 @@ def test_a_value_edit_reuses_the_steps_it_cannot_change(tmp_path: Path):
         live.set_overlay(c, render("c.nix", dict(filled, F="3")))
         assert findings(live) == cold_findings(tmp_path, {str(c): render("c.nix",
                                                                           dict(filled, F="3"))})
+
+
+def test_what_a_merge_kept_is_read_by_each_of_its_users(tmp_path: Path):
+    """`big''s merge (its condition reads `n') is computed for `big' first;
+    `count' reads its priority later, from what the merge kept: an edit of
+    `n' must compute `count' again."""
+    write_tree(tmp_path)
+    with api.open_modules(file=tmp_path / "default.nix") as live:
+        assert findings(live) == []
+        a = tmp_path / "a.nix"
+        text = render("a.nix", dict(FIRST, N="5"))
+        live.set_overlay(a, text)
+        found = findings(live)
+        assert [f["option"] for f in found] == ["count"]
+        assert found == cold_findings(tmp_path, {str(a): text})
+        assert live.lint_steps_reused > 0
 
 
 def _unit(log: list, start: int) -> Unit:

@@ -144,6 +144,44 @@ def _log_again(span: Span, log: list[Any]) -> None:
         log.append(span)
 
 
+def traced(fn: Callable[..., Any], *args: Any) -> tuple[Any, Span | None]:
+    """``fn(*args)``, for a value kept in Python rather than in a thunk, and
+    (while a log is in force) what computing it read: a later use logs that
+    again (``retrace``), as a thunk's would be."""
+    log = readlog.LOG
+    if log is None:
+        return fn(*args), None
+    start = len(log)
+    outer = readlog.opened
+    readlog.opened = start
+    try:
+        value = fn(*args)
+    finally:
+        readlog.opened = outer
+    end = len(log)
+    return value, (Span(log, start, end) if end != start else None)
+
+
+def retrace(reads: Span | None) -> None:
+    """A use of a value ``traced`` read: what it read is read here too."""
+    if reads is not None and readlog.LOG is not None:
+        _log_again(reads, readlog.LOG)
+
+
+def once(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` computed at its first call, kept, and its reads ``retrace``d
+    at later calls (``functools.cache`` for a value two thunks share)."""
+    kept: list[Any] = []
+
+    def call() -> Any:
+        if kept:
+            retrace(kept[1])
+        else:
+            kept.extend(traced(fn))
+        return kept[0]
+    return call
+
+
 _plain_force = Thunk.force
 
 

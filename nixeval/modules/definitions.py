@@ -12,7 +12,7 @@ from typing import Any
 
 from ..eval.errors import NixError, Pos
 from ..eval.ops import coerce_to_string, equal, force_bool, force_list, force_string
-from ..eval.values import Attrs, PrimOp, force, type_error
+from ..eval.values import Attrs, PrimOp, force, retrace, traced, type_error
 from . import properties
 from .nix import Lib, formals, lazy, select, throw
 
@@ -97,6 +97,8 @@ class Merge:
         self._nix_defs = nix_defs
         self._filtered: list[Def] | None = None
         self._final: list[Def] | None = None
+        # what computing each part kept here read (see values.traced)
+        self._reads: dict[str, Span | None] = {}
         self.highest_prio: Any = None
         self.discharged: list[Def] = []  # each with its priority and status
         self.dropped: list[Def] = []  # definitions a false mkIf removed
@@ -107,43 +109,53 @@ class Merge:
         filtered; the priority is known from here, before anything reads the
         values (lib's ``highestPrio`` does not sort by ``mkOrder``)."""
         if self._filtered is None:
-            discharged: list[Def] = []
-            if self._defs is None:
-                self._defs = defs_from_nix(self._nix_defs)
-            for m in self._defs:
-                try:
-                    values = properties.discharge(m.value)
-                except NixError as e:
-                    file = _file_text(self.lib, m.file)
-                    e.add_trace(f"while evaluating definitions from `{file}':", None, True)
-                    raise
-                if not values:
-                    m.status = "condition false"
-                    self.dropped.append(m)
-                for value in values:
-                    v = force(value)
-                    if type(v) is Attrs and "_type" in v.vals \
-                            and force(v.vals["_type"]) == "definition":
-                        d = Def(v.vals.get("file"), v.vals.get("value"), m.pos, v)
-                    else:
-                        d = Def(m.file, value, m.pos)
-                    discharged.append(d)
-            kept, best = filter_overrides(
-                discharged, self.lib.features.singleton_overrides_lazy)
-            self.discharged = discharged
-            self.highest_prio = best
-            self._filtered = kept
+            self._filtered, self._reads["filtered"] = traced(self._filtering)
+        else:
+            retrace(self._reads["filtered"])
         return self._filtered
+
+    def _filtering(self) -> list[Def]:
+        discharged: list[Def] = []
+        if self._defs is None:
+            self._defs = defs_from_nix(self._nix_defs)
+        for m in self._defs:
+            try:
+                values = properties.discharge(m.value)
+            except NixError as e:
+                file = _file_text(self.lib, m.file)
+                e.add_trace(f"while evaluating definitions from `{file}':", None, True)
+                raise
+            if not values:
+                m.status = "condition false"
+                self.dropped.append(m)
+            for value in values:
+                v = force(value)
+                if type(v) is Attrs and "_type" in v.vals \
+                        and force(v.vals["_type"]) == "definition":
+                    d = Def(v.vals.get("file"), v.vals.get("value"), m.pos, v)
+                else:
+                    d = Def(m.file, value, m.pos)
+                discharged.append(d)
+        kept, best = filter_overrides(
+            discharged, self.lib.features.singleton_overrides_lazy)
+        self.discharged = discharged
+        self.highest_prio = best
+        return kept
 
     @property
     def final(self) -> list[Def]:
         """``defsFinal``: conditions discharged, overrides filtered, sorted."""
         if self._final is None:
-            kept = self._filter()
-            if any(properties.order_of(d.value) is not None for d in kept):
-                kept = sort_by_order(kept)
-            self._final = kept
+            self._final, self._reads["final"] = traced(self._sorted)
+        else:
+            retrace(self._reads["final"])
         return self._final
+
+    def _sorted(self) -> list[Def]:
+        kept = self._filter()
+        if any(properties.order_of(d.value) is not None for d in kept):
+            kept = sort_by_order(kept)
+        return kept
 
     @property
     def is_defined(self) -> bool:
@@ -189,19 +201,23 @@ class Merge:
         merge of the definitions (its ``valueMeta`` with ``_internal.type``),
         or for a type without one the merged value, no error, no metadata."""
         if self._checked is None:
-            t = force(self.type)
-            v2 = v2_of(select(t, "merge"))
-            if v2 is None:
-                self._checked = Attrs({"headError": None, "value": lazy(self.merged_value),
-                                       "valueMeta": Attrs({})})
-            else:
-                r = coherent_v2(self.lib, self.loc, t, v2, self.final, MIXED_VERSIONS_NOTE)
-                if type(r) is not Attrs:
-                    raise type_error("a set", r)
-                vals = dict(r.vals)
-                vals["valueMeta"] = lazy(_with_internal_type, select(r, "valueMeta"), self.type)
-                self._checked = formals(Attrs(vals), "anonymous lambda", V2_RESULT, V2_RESULT)
+            self._checked, self._reads["checked"] = traced(self._checking)
+        else:
+            retrace(self._reads["checked"])
         return self._checked
+
+    def _checking(self) -> Attrs:
+        t = force(self.type)
+        v2 = v2_of(select(t, "merge"))
+        if v2 is None:
+            return Attrs({"headError": None, "value": lazy(self.merged_value),
+                          "valueMeta": Attrs({})})
+        r = coherent_v2(self.lib, self.loc, t, v2, self.final, MIXED_VERSIONS_NOTE)
+        if type(r) is not Attrs:
+            raise type_error("a set", r)
+        vals = dict(r.vals)
+        vals["valueMeta"] = lazy(_with_internal_type, select(r, "valueMeta"), self.type)
+        return formals(Attrs(vals), "anonymous lambda", V2_RESULT, V2_RESULT)
 
     def value_meta(self) -> Any:
         """``checkedAndMerged.valueMeta`` (forced)."""

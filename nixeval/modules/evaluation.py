@@ -15,7 +15,18 @@ from typing import Any
 from .. import readlog
 from ..eval.errors import InfiniteRecursion, NixError, levenshtein
 from ..eval.ops import force_list
-from ..eval.values import Attrs, Lambda, PrimOp, Thunk, force, type_error, type_name
+from ..eval.values import (
+    Attrs,
+    Lambda,
+    PrimOp,
+    Thunk,
+    force,
+    retrace,
+    traced,
+    type_error,
+    type_name,
+)
+from ..readlog import Span
 from .collect import Collector, Module, to_string
 from .declarations import Decl, fixup_option_type, merge_option_decls
 from .definitions import Def, Merge
@@ -55,13 +66,21 @@ class Level:
         self._configs_list: list[tuple[Any, Any]] | None = None
         self._decls: dict[str, list[Decl]] | None = None
         self._raw: dict[str, list[Def]] | None = None
-        self._results: dict[str, tuple[Any, Any]] = {}
+        self._results: dict[str, tuple[tuple[Any, Any], Span | None]] = {}
+        # what computing each part kept here read (see values.traced)
+        self._reads: dict[str, Span | None] = {}
 
     @property
     def decls(self) -> dict[str, list[Decl]]:
         if self._decls is None:
-            by: dict[str, list[Decl]] = {}
-            for m in self.modules:
+            self._decls, self._reads["decls"] = traced(self._declarations)
+        else:
+            retrace(self._reads["decls"])
+        return self._decls
+
+    def _declarations(self) -> dict[str, list[Decl]]:
+        by: dict[str, list[Decl]] = {}
+        for m in self.modules:
                 sub = force(m.options)
                 if type(sub) is not Attrs:
                     raise throw(
@@ -70,20 +89,27 @@ class Level:
                         "Did you mean to define this outside of `options'?\n")
                 for name in sub.vals:
                     by.setdefault(name, []).append(Decl.of(m.file, sub, name))
-            self._decls = by
-        return self._decls
+        return by
 
     @property
     def configs(self) -> list[tuple[Any, Any]]:
         if self._configs_list is None:
-            self._configs_list = self._configs()
+            self._configs_list, self._reads["configs"] = traced(self._configs)
+        else:
+            retrace(self._reads["configs"])
         return self._configs_list
 
     @property
     def raw(self) -> dict[str, list[Def]]:
         if self._raw is None:
-            by: dict[str, list[Def]] = {}
-            for file, config in self.configs:
+            self._raw, self._reads["raw"] = traced(self._definitions)
+        else:
+            retrace(self._reads["raw"])
+        return self._raw
+
+    def _definitions(self) -> dict[str, list[Def]]:
+        by: dict[str, list[Def]] = {}
+        for file, config in self.configs:
                 c = force(config)
                 if type(c) is not Attrs:
                     where = ".".join(map(str, self.loc))
@@ -97,8 +123,7 @@ class Level:
                 pos = c.pos or {}
                 for name, value in c.vals.items():
                     by.setdefault(name, []).append(Def(file, value, pos.get(name)))
-            self._raw = by
-        return self._raw
+        return by
 
     def pushed(self, name: str) -> list[tuple[Any, Any]]:
         keep = self.ev.lib.features.push_down_keeps_non_sets
@@ -108,8 +133,10 @@ class Level:
         """(matched option or option set, unmatched definitions) for ``name``."""
         hit = self._results.get(name)
         if hit is None:
-            hit = self._results[name] = self._result(name)
-        return hit
+            hit = self._results[name] = traced(self._result, name)
+        else:
+            retrace(hit[1])
+        return hit[0]
 
     def _result(self, name: str) -> tuple[Any, Any]:
         ev = self.ev
@@ -253,6 +280,7 @@ class Evaluation:
         self.options_t = lazy(self._options)
         self.config_t = lazy(self._config)
         self._merged: Level | None = None
+        self._merged_reads: Span | None = None
         self.collector: Collector | None = None  # set with ``merged``
         self._check = lazy(self._check_unmatched)
         self.type_t = lazy(lambda: lib.call(("types", "submoduleWith"), Attrs({
@@ -283,27 +311,32 @@ class Evaluation:
     @property
     def merged(self) -> Level:
         if self._merged is None:
-            special = force(self.special)
-            if type(special) is not Attrs:
-                raise type_error("a set", special)
-            features = self.lib.features
-            args = {"lib": self.lib.value, "options": self.options_t, "config": self.config_t,
-                    "specialArgs": self.special, "_class": self.cls}
-            if features.prefix_module_argument:
-                args["_prefix"] = self.prefix_v
-            if features.config_argument_hint:
-                args["config"] = lazy(self._config_argument)
-            args.update(special.vals)
-            collector = self.collector = Collector(self.lib, force(self.cls), Attrs(args))
-            modules_path = special.vals.get("modulesPath", "")
-            collected = collector.collect(
-                modules_path, [*self.regular_modules(), self.internal_module()])
-            collected.reverse()
-            prefix = force_list(self.prefix_v)
-            loc = tuple(to_string(self.lib.state, p) for p in prefix)
-            self._merged = Level(self, prefix, loc, collected, lambda: _module_configs(
-                collected, self.lib.features.push_down_keeps_non_sets))
+            self._merged, self._merged_reads = traced(self._collected)
+        else:
+            retrace(self._merged_reads)
         return self._merged
+
+    def _collected(self) -> Level:
+        special = force(self.special)
+        if type(special) is not Attrs:
+            raise type_error("a set", special)
+        features = self.lib.features
+        args = {"lib": self.lib.value, "options": self.options_t, "config": self.config_t,
+                "specialArgs": self.special, "_class": self.cls}
+        if features.prefix_module_argument:
+            args["_prefix"] = self.prefix_v
+        if features.config_argument_hint:
+            args["config"] = lazy(self._config_argument)
+        args.update(special.vals)
+        collector = self.collector = Collector(self.lib, force(self.cls), Attrs(args))
+        modules_path = special.vals.get("modulesPath", "")
+        collected = collector.collect(
+            modules_path, [*self.regular_modules(), self.internal_module()])
+        collected.reverse()
+        prefix = force_list(self.prefix_v)
+        loc = tuple(to_string(self.lib.state, p) for p in prefix)
+        return Level(self, prefix, loc, collected, lambda: _module_configs(
+            collected, self.lib.features.push_down_keeps_non_sets))
 
     def _options(self) -> Attrs:
         return self.merged.matched()

@@ -5,11 +5,10 @@ the location lib gives it."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from ...eval.ops import equal, force_bool, force_list
-from ...eval.values import Attrs, app, force, type_error
+from ...eval.values import Attrs, app, force, once, type_error
 from ..definitions import Def, Merge, v2_of
 from ..nix import formals, lazy, select, select_or, throw
 from .core import EMPTY, TypeLib, check_fn, checked, loc_plus, merge_fn, prim, update
@@ -56,7 +55,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
 
     def list_of(elem: Any) -> Attrs:
         def merge(loc: Any, defs: list[Def]) -> Attrs:
-            @cache
+            @once
             def evals() -> list[Merge]:
                 out = []
                 for n, d in enumerate(defs, 1):
@@ -143,7 +142,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return merged.merged_value()
 
         def merge(loc: Any, defs: list[Def]) -> Attrs:
-            @cache
+            @once
             def evals() -> dict[str, Merge]:
                 merges = {name: Merge(lib, loc_plus(loc, name), elem, ds)
                           for name, ds in sorted(zipped(loc, defs).items())}
