@@ -13,6 +13,7 @@ from typing import Any
 from ..eval.errors import NixError, Pos
 from ..eval.ops import coerce_to_string, equal, force_bool, force_list, force_string
 from ..eval.values import Attrs, PrimOp, force, retrace, traced, type_error
+from ..readlog import Span
 from . import properties
 from .nix import Lib, formals, lazy, select, throw
 
