@@ -168,6 +168,21 @@ def retrace(reads: Span | None) -> None:
         _log_again(reads, readlog.LOG)
 
 
+class Kept(dict):
+    """Values computed once and kept in Python (not in thunks), by name, each
+    with what computing it read: a later use logs that again (``retrace``)."""
+
+    __slots__ = ()
+
+    def get_or_compute(self, name: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        hit = dict.get(self, name)
+        if hit is None:
+            hit = self[name] = traced(fn, *args)
+        else:
+            retrace(hit[1])
+        return hit[0]
+
+
 def once(fn: Callable[[], Any]) -> Callable[[], Any]:
     """``fn`` computed at its first call, kept, and its reads ``retrace``d
     at later calls (``functools.cache`` for a value two thunks share)."""

@@ -12,8 +12,7 @@ from typing import Any
 
 from ..eval.errors import NixError, Pos
 from ..eval.ops import coerce_to_string, equal, force_bool, force_list, force_string
-from ..eval.values import Attrs, PrimOp, force, retrace, traced, type_error
-from ..readlog import Span
+from ..eval.values import Attrs, Kept, PrimOp, force, type_error
 from . import properties
 from .nix import Lib, formals, lazy, select, throw
 
@@ -96,24 +95,16 @@ class Merge:
         # Defs, or else lib's list of {file, value} sets, read when needed
         self._defs = defs
         self._nix_defs = nix_defs
-        self._filtered: list[Def] | None = None
-        self._final: list[Def] | None = None
-        # what computing each part kept here read (see values.traced)
-        self._reads: dict[str, Span | None] = {}
+        self._kept = Kept()  # the filtered and the sorted definitions, the checked merge
         self.highest_prio: Any = None
         self.discharged: list[Def] = []  # each with its priority and status
         self.dropped: list[Def] = []  # definitions a false mkIf removed
-        self._checked: Attrs | None = None  # lib's `checkedAndMerged` (v2 libs)
 
     def _filter(self) -> list[Def]:
         """``defsFinal'``'s first steps: conditions discharged, overrides
         filtered; the priority is known from here, before anything reads the
         values (lib's ``highestPrio`` does not sort by ``mkOrder``)."""
-        if self._filtered is None:
-            self._filtered, self._reads["filtered"] = traced(self._filtering)
-        else:
-            retrace(self._reads["filtered"])
-        return self._filtered
+        return self._kept.get_or_compute("filtered", self._filtering)
 
     def _filtering(self) -> list[Def]:
         discharged: list[Def] = []
@@ -146,11 +137,7 @@ class Merge:
     @property
     def final(self) -> list[Def]:
         """``defsFinal``: conditions discharged, overrides filtered, sorted."""
-        if self._final is None:
-            self._final, self._reads["final"] = traced(self._sorted)
-        else:
-            retrace(self._reads["final"])
-        return self._final
+        return self._kept.get_or_compute("final", self._sorted)
 
     def _sorted(self) -> list[Def]:
         kept = self._filter()
@@ -201,11 +188,7 @@ class Merge:
         """lib's ``checkedAndMerged`` (libs with v2 merges): the type's v2
         merge of the definitions (its ``valueMeta`` with ``_internal.type``),
         or for a type without one the merged value, no error, no metadata."""
-        if self._checked is None:
-            self._checked, self._reads["checked"] = traced(self._checking)
-        else:
-            retrace(self._reads["checked"])
-        return self._checked
+        return self._kept.get_or_compute("checked", self._checking)
 
     def _checking(self) -> Attrs:
         t = force(self.type)

@@ -17,6 +17,7 @@ from ..eval.errors import InfiniteRecursion, NixError, levenshtein
 from ..eval.ops import force_list
 from ..eval.values import (
     Attrs,
+    Kept,
     Lambda,
     PrimOp,
     Thunk,
@@ -63,20 +64,12 @@ class Level:
         # (file, config set) pairs, properties pushed down: listed when first
         # needed, since pushing down may read `options`, which this level makes
         self._configs = configs
-        self._configs_list: list[tuple[Any, Any]] | None = None
-        self._decls: dict[str, list[Decl]] | None = None
-        self._raw: dict[str, list[Def]] | None = None
-        self._results: dict[str, tuple[tuple[Any, Any], Span | None]] = {}
-        # what computing each part kept here read (see values.traced)
-        self._reads: dict[str, Span | None] = {}
+        # the declarations, configurations, definitions and each name's result
+        self._kept = Kept()
 
     @property
     def decls(self) -> dict[str, list[Decl]]:
-        if self._decls is None:
-            self._decls, self._reads["decls"] = traced(self._declarations)
-        else:
-            retrace(self._reads["decls"])
-        return self._decls
+        return self._kept.get_or_compute("decls", self._declarations)
 
     def _declarations(self) -> dict[str, list[Decl]]:
         by: dict[str, list[Decl]] = {}
@@ -93,19 +86,11 @@ class Level:
 
     @property
     def configs(self) -> list[tuple[Any, Any]]:
-        if self._configs_list is None:
-            self._configs_list, self._reads["configs"] = traced(self._configs)
-        else:
-            retrace(self._reads["configs"])
-        return self._configs_list
+        return self._kept.get_or_compute("configs", self._configs)
 
     @property
     def raw(self) -> dict[str, list[Def]]:
-        if self._raw is None:
-            self._raw, self._reads["raw"] = traced(self._definitions)
-        else:
-            retrace(self._reads["raw"])
-        return self._raw
+        return self._kept.get_or_compute("raw", self._definitions)
 
     def _definitions(self) -> dict[str, list[Def]]:
         by: dict[str, list[Def]] = {}
@@ -131,12 +116,7 @@ class Level:
 
     def result(self, name: str) -> tuple[Any, Any]:
         """(matched option or option set, unmatched definitions) for ``name``."""
-        hit = self._results.get(name)
-        if hit is None:
-            hit = self._results[name] = traced(self._result, name)
-        else:
-            retrace(hit[1])
-        return hit[0]
+        return self._kept.get_or_compute(("result", name), self._result, name)
 
     def _result(self, name: str) -> tuple[Any, Any]:
         ev = self.ev
