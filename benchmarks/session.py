@@ -8,8 +8,9 @@ Trees: ``examples`` (the bundled NixOS-shaped tree, always there);
 ``nixpkgs-1703`` (NIXEVAL_TREE_NIXPKGS_1703, a server configuration written
 here); ``home-manager`` (NIXEVAL_TREE_HOME_MANAGER with the first lib of
 NIXEVAL_TREE_LIBS and the stub package set of benchmarks/realtrees, its
-``user.nix`` configuration copied here). A tree whose variables are not set
-is skipped, saying so.
+``user.nix`` configuration copied here); ``nix-darwin``
+(NIXEVAL_TREE_NIX_DARWIN, likewise). A tree whose variables are not set is
+skipped, saying so.
 
 Measured, in one process:
 
@@ -103,8 +104,8 @@ def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
             found.append(Subject(name, lambda c=config, t=tree: api.open_nixos(c, nixpkgs=t),
                                  config, SERVER,
                                  "networking.hostName", "networking.hostName"))
-        elif name == "home-manager":
-            subject = home_manager(work)
+        elif name in ("home-manager", "nix-darwin"):
+            subject = home_manager(work) if name == "home-manager" else nix_darwin(work)
             if isinstance(subject, str):
                 skipped.append(f"{name}: {subject}")
             else:
@@ -142,6 +143,38 @@ def home_manager(work: Path) -> Subject | str:
                                                             base_dir=work, tree=tree),
                    config, text.replace(marker, 'EDITOR = "HOST";'),
                    "home.sessionVariables.EDITOR", "home.sessionVariables")
+
+
+def nix_darwin(work: Path) -> Subject | str:
+    import realtrees
+
+    tree = os.environ.get("NIXEVAL_TREE_NIX_DARWIN")
+    libs = realtrees.configured_libs()
+    if not tree or not os.path.isdir(tree):
+        return "NIXEVAL_TREE_NIX_DARWIN is not set"
+    if not libs:
+        return f"{realtrees.LIBS_VARIABLE} names no nixpkgs lib"
+    darwin = next(t for t in realtrees.TREES if t.name == "nix-darwin")
+    names = realtrees.write_package_names(darwin, Path(tree), work)
+    lib = next(iter(libs.values()))
+    configs = realtrees.CONFIGS / "nix-darwin"
+    (work / "base.nix").write_text((configs / "base.nix").read_text())
+    config = work / "darwin.nix"
+    text = (configs / "user.nix").read_text()
+    marker = 'EDITOR = "vim";'
+    if marker not in text:
+        return "its user.nix no longer sets EDITOR (the line this edits)"
+    # as the realtrees workloads call it (realtrees/nix/nix-darwin.nix)
+    expr = (f"import {tree}/eval-config.nix {{ lib = import <realtrees-lib/lib>; "
+            f"modules = [ {config} {{ nixpkgs.source = <nixpkgs>; "
+            "nixpkgs.hostPlatform = \"aarch64-darwin\"; } ]; "
+            "enableNixpkgsReleaseCheck = false; }")
+    include = [f"realtrees-lib={lib}", f"realtrees-names={names}",
+               f"nixpkgs={realtrees.STUB_NIXPKGS}"]
+    return Subject("nix-darwin", lambda: api.open_modules(expr, include=include,
+                                                          base_dir=work, tree=tree),
+                   config, text.replace(marker, 'EDITOR = "HOST";'),
+                   "environment.variables.EDITOR", "environment.variables")
 
 
 def write(subject: Subject, value: str) -> str:
@@ -222,12 +255,12 @@ def cycles(subject: Subject, n: int) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tree", action="append",
-                    help="examples, nixpkgs-1703, home-manager (default: all)")
+                    help="examples, nixpkgs-1703, home-manager, nix-darwin (default: all)")
     ap.add_argument("--edits", type=int, default=5, help="re-lints per condition")
     ap.add_argument("--cycles", type=int, default=1000, help="edit-and-requery cycles")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    names = args.tree or ["examples", "nixpkgs-1703", "home-manager"]
+    names = args.tree or ["examples", "nixpkgs-1703", "home-manager", "nix-darwin"]
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="nixeval-session-") as tmp:
         found, skipped = subjects(names, Path(tmp))

@@ -36,6 +36,8 @@ let inherit (lib) mkOption types; in {
     derived = mkOption { type = types.str; };
     twice = mkOption { type = types.int; };
     big = mkOption { type = types.str; default = "no"; };
+    homes = mkOption { type = types.listOf types.str; };
+    ids = mkOption { type = types.listOf types.int; };
     count = mkOption { type = types.int; };
     users = mkOption {
       default = { };
@@ -59,7 +61,9 @@ TEMPLATES = {
               "  assertions = [ { assertion = config.n < {M}; message = \"n is too big\"; } ];\n"
               "  warnings = if config.s == \"warn\" then [ \"s says warn\" ] else [ ];\n"
               "  flag = options.s.isDefined && {FLAG};\n"
-              "  count = if options.big.highestPrio < 1000 then \"many\" else 1;\n}\n"),
+              "  count = if options.big.highestPrio < 1000 then \"many\" else 1;\n"
+              "  homes = map (u: u.home) (builtins.attrValues config.users);\n"
+              "  ids = map (u: u.uid + config.n) (builtins.attrValues config.users);\n}\n"),
     "c.nix": ("{ config, lib, ... }:\nlet shared = config.n * {F}; in\n{\n"
               "  twice = shared;\n  derived = \"${toString shared}-{D}\";\n"
               "  users.bob.uid = {BOB};\n  big = lib.mkIf (config.n > 4) \"yes\";\n}\n"),
@@ -161,6 +165,23 @@ def test_what_a_merge_kept_is_read_by_each_of_its_users(tmp_path: Path):
         found = findings(live)
         assert [f["option"] for f in found] == ["count"]
         assert found == cold_findings(tmp_path, {str(a): text})
+        assert live.lint_steps_reused > 0
+
+
+def test_a_submodule_made_by_a_reused_step_is_the_one_a_computed_step_makes(tmp_path: Path):
+    """`homes' (first) and `ids' read `users': the submodules of `users' are
+    made by `homes' in a cold lint. After an edit of `n', `homes' is reused
+    and `ids' (which reads `n') is computed, making them: they take the
+    places `homes' made them at, and the lint goes on reusing."""
+    write_tree(tmp_path)
+    with api.open_modules(file=tmp_path / "default.nix") as live:
+        assert findings(live) == []
+        evaluations = live.evaluations
+        a = tmp_path / "a.nix"
+        text = render("a.nix", dict(FIRST, N="4"))
+        live.set_overlay(a, text)
+        assert findings(live) == cold_findings(tmp_path, {str(a): text})
+        assert live.evaluations == evaluations + 1  # no second evaluation: reused
         assert live.lint_steps_reused > 0
 
 

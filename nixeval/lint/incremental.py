@@ -75,6 +75,9 @@ class Trace:
     defined_in: dict[str, set[Loc]] = field(default_factory=dict)  # file -> its options
     order: list[Loc] = field(default_factory=list)  # every evaluation's prefix, in order
     loaded: list[set[str]] = field(default_factory=list)  # and the module files it loaded
+    # and its modules (file, key), None if it collected none: two evaluations
+    # with one prefix and the same modules are the same evaluation
+    signatures: list[tuple[tuple[str, str], ...] | None] = field(default_factory=list)
     texts: dict[str, Source] = field(default_factory=dict)  # the user's module files, as read
     linted: dict[int, EvaluationEntry] = field(default_factory=dict)  # by place in order
     units: dict[tuple[int, Any], Unit] = field(default_factory=dict)  # (place, option or rule)

@@ -166,6 +166,10 @@ class _Linter:
         self.previous: Trace | None = None
         self.reuse: Trace | None = None  # ``previous``, once found reusable
         self.top_paths: set[Loc] = set()  # the top evaluation's options
+        # where each placeholder is in ``order``, by prefix, and how far the
+        # lint has gone through ``order`` (placeholders before are replayed)
+        self._placeholders: dict[Loc, list[int]] = {}
+        self.gone_through = 0
         self.changes: Changes | None = None
         self.events: list[tuple[Any, ...]] | None = None  # the current step's
         self.changed: frozenset[str] = frozenset()
@@ -198,6 +202,8 @@ class _Linter:
             trace.keep_touched(self.reuse)
         trace.loaded = [self.reuse.loaded[i] if type(ev) is _Placeholder  # type: ignore[union-attr]
                         else _loaded(ev) for i, ev in enumerate(self.order)]
+        trace.signatures = [self.reuse.signatures[i] if type(ev) is _Placeholder  # type: ignore[union-attr]
+                            else _signature(ev) for i, ev in enumerate(self.order)]
         return trace
 
     def _start_trace(self, top: AnyEvaluation) -> None:
@@ -295,8 +301,10 @@ class _Linter:
             self.events = None
         end = len(log)  # type: ignore[arg-type]
         new = self.graph.created[made:]
+        if self.reuse is not None:
+            new = [e for e in new if not self._in_place_of_placeholder(e)]
         unit = Unit(loc, Span(log, start, end) if end != start else None, events,  # type: ignore[arg-type]
-                    self.printed.getvalue()[printed:],
+                    self.printed.getvalue()[printed:] if self.printed.tell() != printed else "",
                     [(e.merged.loc, id(e) in self._done) for e in new])
         if self.reuse is not None:
             if [m for m, _ in unit.made] != [m for m, _ in (old.made if old else [])]:
@@ -304,6 +312,25 @@ class _Linter:
             self.order.extend(new)
         self.trace.units[key] = unit
         return unit
+
+    def _in_place_of_placeholder(self, ev: AnyEvaluation) -> bool:
+        """An evaluation a step made now that a reused step made before (a
+        value both read, computed by the first in a cold lint): it takes
+        the place of that step's placeholder, not yet gone through."""
+        waiting = self._placeholders.get(ev.merged.loc)
+        while waiting and waiting[0] < self.gone_through:
+            waiting.pop(0)
+        signature = _signature(ev) if waiting else None
+        # the same prefix and the same modules: the same evaluation
+        index = next((i for i in waiting or () if signature is not None
+                      and self.reuse.signatures[i] == signature), None)  # type: ignore[union-attr]
+        if index is None:
+            return False
+        waiting.remove(index)  # type: ignore[union-attr]
+        if id(self.order[index]) in self._done:
+            self._done.add(id(ev))
+        self.order[index] = ev
+        return True
 
     def replay(self, unit: Unit) -> None:
         """What ``unit`` reported, reported again, and placeholders for the
@@ -326,6 +353,7 @@ class _Linter:
             self.printed.write(unit.printed)
         for loc, done in unit.made:
             placeholder = _Placeholder(loc)
+            self._placeholders.setdefault(loc, []).append(len(self.order))
             self.order.append(placeholder)
             if done:
                 self._done.add(id(placeholder))
@@ -358,9 +386,11 @@ class _Linter:
         while i < len(self.order) and i < _MAX_EVALUATIONS:
             ev = self.order[i]
             i += 1
+            self.gone_through = i
             if id(ev) not in self._done:
                 self._done.add(id(ev))
                 self.compute(ev, i - 1)
+        self.gone_through = len(self.order)
         for rule in (self.assertions, self.warnings):
             def checked(rule: Any = rule) -> None:
                 try:
@@ -386,9 +416,10 @@ class _Linter:
             if index == 0 and old is not None:  # the top evaluation, reusing
                 self.changes = self._find_changes(ev, False)
                 listing = self.reuse.units.get((0, "<options>"))  # type: ignore[union-attr]
-                if self.changes is not None and listing is not None \
+                if self.changes is not None and listing is not None and not listing.made \
                         and self.changes.clean(listing):
-                    # what listing them read is as it was: the same options
+                    # what listing them read is as it was: the same options (not
+                    # when listing made evaluations: a step may make them instead)
                     self.step((0, "<options>"), None, _nothing)
                     paths = entry.paths = old.paths
             if paths is None:
@@ -1003,6 +1034,16 @@ def _sources_defining(top: AnyEvaluation, files: frozenset[str]) -> dict[str, So
 def _freeform(ev: AnyEvaluation) -> bool:
     module = force(force(ev.config_t).vals["_module"])
     return force(module.vals["freeformType"]) is not None
+
+
+def _signature(ev: Any) -> tuple[tuple[str, str], ...] | None:
+    """The modules ``ev`` collected, as (file, key); None if it collected none."""
+    merged = getattr(ev, "_merged", None)
+    if merged is None:
+        return None
+    state = ev.lib.state
+    return tuple((_text(state, m.file), _text(state, m.key)) for m in merged.modules
+                 if type(m) is Module)
 
 
 def _loaded(ev: Any) -> set[str]:
