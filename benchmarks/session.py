@@ -105,7 +105,9 @@ def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
                                  config, SERVER,
                                  "networking.hostName", "networking.hostName"))
         elif name in ("home-manager", "nix-darwin"):
-            subject = home_manager(work) if name == "home-manager" else nix_darwin(work)
+            own = work / name  # each its own base.nix beside its configuration
+            own.mkdir(exist_ok=True)
+            subject = home_manager(own) if name == "home-manager" else nix_darwin(own)
             if isinstance(subject, str):
                 skipped.append(f"{name}: {subject}")
             else:
