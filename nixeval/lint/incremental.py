@@ -135,10 +135,10 @@ class Changes:
         for i, entry in enumerate(log):
             t = type(entry)
             if t is tuple:
-                hit = seen.get(entry)
-                if hit is None:
-                    hit = seen[entry] = self.touches_path(entry)
-                if hit:
+                touches = seen.get(entry)
+                if touches is None:
+                    touches = seen[entry] = self.touches_path(entry)
+                if touches:
                     touched.append(i)
             elif t is Span:
                 # touched positions are few: most spans end before the last
