@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from nixeval import api, readlog
 from nixeval.eval.errors import NixError
 from nixeval.eval.values import Thunk, tracking
+from nixeval.lint.edits import changed_paths
 from nixeval.lint.incremental import Changes, Unit
 from nixeval.readlog import Span
+from nixeval.syntax import Source
 
 ENTRY = """let lib = import <nixeval/lib>; in
 lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ]; }
@@ -223,3 +225,65 @@ def test_a_read_through_a_value_computed_before_is_not_missed():
 
 def _raise() -> None:
     raise NixError("no", None)
+
+
+# which definitions an edit changed, from the text alone ---------------------------
+
+def _changed(before: str, after: str) -> set | None:
+    # options a.b, a.c, d and e.f.g: () and a, e, e.f are above options
+    prefixes = {(), ("a",), ("e",), ("e", "f")}
+    return changed_paths(Source("/m.nix", before), Source("/m.nix", after), prefixes)
+
+
+def test_an_edit_in_place_changes_that_definition_only():
+    before = "{ lib, ... }:\n{\n  a.b = 1;\n  a.c = 2;\n  d = [ 1 ];\n}\n"
+    assert _changed(before, before) == set()
+    assert _changed(before, before.replace("a.c = 2", "a.c = 3")) == {("a", "c")}
+    assert _changed(before, before.replace("[ 1 ]", "[ 2 ]")) == {("d",)}
+    # a set written whole at an option path is that option's one definition
+    nested = "{ ... }: {\n  a = { b = 1; c = 2; };\n  e.f = { g = { x = 1; }; };\n}\n"
+    assert _changed(nested, nested.replace("c = 2", "c = 5")) == {("a", "c")}
+    assert _changed(nested, nested.replace("x = 1", "x = 9")) == {("e", "f", "g")}
+
+
+def test_what_moves_or_what_every_definition_sees_changes_more():
+    before = "{ lib, ... }:\n{\n  a.b = 1;\n  a.c = 2;\n  d = 3;\n}\n"
+    # a line more: every definition below it moved (its positions are others)
+    moved = _changed(before, before.replace("a.b = 1;\n", "a.b = 1;\n  e.f.g = 0;\n"))
+    assert moved == {("a", "c"), ("d",), ("e", "f", "g")}
+    # the same line, later columns: that definition moved too
+    line = "{ ... }: { a.b = 1; d = 3; }"
+    assert _changed(line, line.replace("a.b = 1", "a.b = 10")) == {("a", "b"), ("d",)}
+    # the function's arguments, a let, imports: what every definition sees
+    assert _changed(before, before.replace("{ lib, ... }", "{ lib, pkgs, ... }")) is None
+    with_let = "{ ... }: let x = 1; in { d = x; }"
+    assert _changed(with_let, with_let.replace("x = 1", "x = 2")) is None
+    imports = "{ ... }: { imports = [ ./a.nix ]; d = 1; }"
+    assert _changed(imports, imports.replace("./a.nix", "./b.nix")) is None
+    # a wrapper above options is one value for all below it
+    wrapped = "{ lib, ... }: { config = lib.mkIf true { d = 1; a.b = 2; }; }"
+    assert _changed(wrapped, wrapped.replace("d = 1", "d = 4")) == {()}
+    # text that does not parse is not read
+    assert _changed(before, before.replace("d = 3;", "d = 3")) is None
+
+
+def test_a_definition_added_inside_a_wrapper_is_linted(tmp_path: Path):
+    """A module's whole `config' under `mkIf': an edit inside it may define
+    an option it did not define before."""
+    (tmp_path / "default.nix").write_text(
+        "let lib = import <nixeval/lib>; in\n"
+        "lib.evalModules { modules = [ ./options.nix ./m.nix ./r.nix ]; }\n")
+    (tmp_path / "options.nix").write_text(
+        "{ lib, ... }: { options.q = lib.mkOption { type = lib.types.int; default = 1; };\n"
+        "  options.p = lib.mkOption { type = lib.types.str; };\n"
+        "  options.s = lib.mkOption { type = lib.types.str; }; }\n")
+    m = tmp_path / "m.nix"
+    m.write_text("{ lib, ... }: { config = lib.mkIf true { s = \"x\"; }; }\n")
+    (tmp_path / "r.nix").write_text("{ config, ... }: { p = toString config.q; }\n")
+    with api.open_modules(file=tmp_path / "default.nix") as live:
+        assert findings(live) == []
+        text = "{ lib, ... }: { config = lib.mkIf true { s = \"x\"; q = \"bad\"; }; }\n"
+        live.set_overlay(m, text)
+        found = findings(live)
+        assert {f["option"] for f in found} == {"q"}
+        assert found == cold_findings(tmp_path, {str(m): text})

@@ -35,7 +35,7 @@ def changed_paths(old: Source, new: Source, prefixes: set[Loc]) -> set[Loc] | No
     try:
         before = _read(old, parse(old), prefixes)
         after = _read(new, parse(new), prefixes)
-    except NixSyntaxError:
+    except (NixSyntaxError, RecursionError):  # sets nested past Python's stack: not read
         return None
     if before is None or after is None or before[0] != after[0]:
         return None

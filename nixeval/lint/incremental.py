@@ -108,8 +108,8 @@ class Changes:
         self._key = (frozenset(defined), files)
 
     def touches_path(self, path: Loc) -> bool:
-        defined = self.defined
-        return any(path[:k] in defined for k in range(1, len(path) + 1))
+        defined = self.defined  # () among them: a whole configuration changed
+        return any(path[:k] in defined for k in range(len(path) + 1))
 
     def clean(self, unit: Unit) -> bool:
         if unit.loc is not None and self.touches_path(unit.loc):

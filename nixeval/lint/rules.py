@@ -268,8 +268,14 @@ class _Linter:
                     return None
                 out |= locs | now.get(f, set())
                 continue
-            # a path newly defined is among those written otherwise
+            # a path newly defined is among those written otherwise; a set above
+            # options written otherwise may define options it did not (known
+            # once they are listed)
             out |= edited
+            if any(p in prefixes for p in edited):
+                if not listed:
+                    return None
+                locs = locs | now.get(f, set())
             out |= {loc for loc in locs for p in edited
                     if loc[:len(p)] == p or p[:len(loc)] == loc}
         return out
