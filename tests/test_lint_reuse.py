@@ -24,7 +24,7 @@ from nixeval.readlog import Span
 from nixeval.syntax import Source
 
 ENTRY = """let lib = import <nixeval/lib>; in
-lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ]; }
+lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ./d.nix ]; }
 """
 
 OPTIONS = """{ lib, ... }:
@@ -39,6 +39,8 @@ let inherit (lib) mkOption types; in {
     twice = mkOption { type = types.int; };
     big = mkOption { type = types.str; default = "no"; };
     homes = mkOption { type = types.listOf types.str; };
+    w = mkOption { type = types.int; default = 0; };
+    z = mkOption { type = types.listOf types.int; default = [ ]; };
     ids = mkOption { type = types.listOf types.int; };
     count = mkOption { type = types.int; };
     users = mkOption {
@@ -69,6 +71,9 @@ TEMPLATES = {
     "c.nix": ("{ config, lib, ... }:\nlet shared = config.n * {F}; in\n{\n"
               "  twice = shared;\n  derived = \"${toString shared}-{D}\";\n"
               "  users.bob.uid = {BOB};\n  big = lib.mkIf (config.n > 4) \"yes\";\n}\n"),
+    # a let every definition sees, and the whole config under a condition
+    "d.nix": ("{ config, lib, ... }:\nlet k = {KL}; in\n{\n  config = lib.mkIf ({COND}) {\n"
+              "    w = k + {WV};\n    {ZDEF}\n  };\n}\n"),
 }
 SLOTS = {
     "N": ["3", "5", "60000", "lib.mkForce 4", "\"seven\""],
@@ -80,6 +85,10 @@ SLOTS = {
     "FLAG": ["true", "false"],
     "F": ["2", "3"],
     "D": ["a", "b"],
+    "KL": ["1", "2", "config.n"],
+    "COND": ["true", "config.flag", "config.n > 4"],
+    "WV": ["1", "\"w\""],
+    "ZDEF": ["", "z = [ 1 ];", "z = [ \"z\" ];", "twice = 3;"],
     "BOB": ["7", "config.n", "lib.mkForce 8"],
 }
 FILE_OF = {slot: name for name, text in TEMPLATES.items() for slot in SLOTS
