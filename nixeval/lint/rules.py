@@ -431,10 +431,12 @@ class _Linter:
             if paths is None:
                 paths = self.option_paths(ev, index, entry)
                 if paths is None:
+                    if old is not None and index == 0:
+                        raise Stale("the options cannot be listed")
                     return
                 if old is not None and paths != old.paths:
                     raise Stale("the options changed")
-                if old is not None and self.changes is None:
+                if old is not None and index == 0 and self.changes is None:
                     self.changes = self._find_changes(ev, True)
             if index == 0:
                 self.top_paths = set(paths)
