@@ -104,10 +104,10 @@ def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
             found.append(Subject(name, lambda c=config, t=tree: api.open_nixos(c, nixpkgs=t),
                                  config, SERVER,
                                  "networking.hostName", "networking.hostName"))
-        elif name in ("home-manager", "nix-darwin"):
+        elif name in MODULE_TREES:
             own = work / name  # each its own base.nix beside its configuration
             own.mkdir(exist_ok=True)
-            subject = home_manager(own) if name == "home-manager" else nix_darwin(own)
+            subject = module_tree(name, own)
             if isinstance(subject, str):
                 skipped.append(f"{name}: {subject}")
             else:
@@ -117,66 +117,50 @@ def subjects(names: list[str], work: Path) -> tuple[list[Subject], list[str]]:
     return found, skipped
 
 
-def home_manager(work: Path) -> Subject | str:
+# the module-system trees: their variable, the entry expression (as the
+# realtrees workloads call it) and the option the edited line sets
+MODULE_TREES = {
+    "home-manager": ("NIXEVAL_TREE_HOME_MANAGER",
+                     "import {tree}/modules {{ pkgs = import <nixpkgs> "
+                     "{{ system = \"x86_64-linux\"; }}; configuration = {config}; }}",
+                     "home.sessionVariables"),
+    "nix-darwin": ("NIXEVAL_TREE_NIX_DARWIN",
+                   "import {tree}/eval-config.nix {{ lib = import <realtrees-lib/lib>; "
+                   "modules = [ {config} {{ nixpkgs.source = <nixpkgs>; "
+                   "nixpkgs.hostPlatform = \"aarch64-darwin\"; }} ]; "
+                   "enableNixpkgsReleaseCheck = false; }}",
+                   "environment.variables"),
+}
+
+
+def module_tree(name: str, work: Path) -> Subject | str:
+    """A module-system tree with its ``user.nix`` (and ``base.nix``) copied
+    to ``work``, the line setting EDITOR the one edited."""
     import realtrees
 
-    tree = os.environ.get("NIXEVAL_TREE_HOME_MANAGER")
+    variable, entry, option = MODULE_TREES[name]
+    tree = os.environ.get(variable)
     libs = realtrees.configured_libs()
     if not tree or not os.path.isdir(tree):
-        return "NIXEVAL_TREE_HOME_MANAGER is not set"
+        return f"{variable} is not set"
     if not libs:
         return f"{realtrees.LIBS_VARIABLE} names no nixpkgs lib"
-    hm = next(t for t in realtrees.TREES if t.name == "home-manager")
-    names = realtrees.write_package_names(hm, Path(tree), work)
+    spec = next(t for t in realtrees.TREES if t.name == name)
+    names = realtrees.write_package_names(spec, Path(tree), work)
     lib = next(iter(libs.values()))
-    configs = realtrees.CONFIGS / "home-manager"
-    base = work / "base.nix"
-    base.write_text((configs / "base.nix").read_text())
-    config = work / "home.nix"
-    text = (configs / "user.nix").read_text()
-    marker = 'EDITOR = "vim";'
-    if marker not in text:
-        return "its user.nix no longer sets EDITOR (the line this edits)"
-    expr = (f"import {tree}/modules {{ pkgs = import <nixpkgs> {{ system = \"x86_64-linux\"; }};"
-            f" configuration = {config}; }}")
-    include = [f"realtrees-lib={lib}", f"realtrees-names={names}",
-               f"nixpkgs={realtrees.STUB_NIXPKGS}"]
-    return Subject("home-manager", lambda: api.open_modules(expr, include=include,
-                                                            base_dir=work, tree=tree),
-                   config, text.replace(marker, 'EDITOR = "HOST";'),
-                   "home.sessionVariables.EDITOR", "home.sessionVariables")
-
-
-def nix_darwin(work: Path) -> Subject | str:
-    import realtrees
-
-    tree = os.environ.get("NIXEVAL_TREE_NIX_DARWIN")
-    libs = realtrees.configured_libs()
-    if not tree or not os.path.isdir(tree):
-        return "NIXEVAL_TREE_NIX_DARWIN is not set"
-    if not libs:
-        return f"{realtrees.LIBS_VARIABLE} names no nixpkgs lib"
-    darwin = next(t for t in realtrees.TREES if t.name == "nix-darwin")
-    names = realtrees.write_package_names(darwin, Path(tree), work)
-    lib = next(iter(libs.values()))
-    configs = realtrees.CONFIGS / "nix-darwin"
+    configs = realtrees.CONFIGS / name
     (work / "base.nix").write_text((configs / "base.nix").read_text())
-    config = work / "darwin.nix"
+    config = work / "user.nix"
     text = (configs / "user.nix").read_text()
     marker = 'EDITOR = "vim";'
     if marker not in text:
         return "its user.nix no longer sets EDITOR (the line this edits)"
-    # as the realtrees workloads call it (realtrees/nix/nix-darwin.nix)
-    expr = (f"import {tree}/eval-config.nix {{ lib = import <realtrees-lib/lib>; "
-            f"modules = [ {config} {{ nixpkgs.source = <nixpkgs>; "
-            "nixpkgs.hostPlatform = \"aarch64-darwin\"; } ]; "
-            "enableNixpkgsReleaseCheck = false; }")
+    expr = entry.format(tree=tree, config=config)
     include = [f"realtrees-lib={lib}", f"realtrees-names={names}",
                f"nixpkgs={realtrees.STUB_NIXPKGS}"]
-    return Subject("nix-darwin", lambda: api.open_modules(expr, include=include,
-                                                          base_dir=work, tree=tree),
-                   config, text.replace(marker, 'EDITOR = "HOST";'),
-                   "environment.variables.EDITOR", "environment.variables")
+    return Subject(name, lambda: api.open_modules(expr, include=include, base_dir=work,
+                                                  tree=tree),
+                   config, text.replace(marker, 'EDITOR = "HOST";'), f"{option}.EDITOR", option)
 
 
 def write(subject: Subject, value: str) -> str:
@@ -209,7 +193,10 @@ def relint(subject: Subject, edits: int) -> dict[str, float]:
 
 def cold_option(name: str, work: str) -> object:
     """The option's answer from a new session (run in a child process)."""
-    [subject], _ = subjects([name], Path(work))
+    # the live session's own directory (a module tree's is not made again below it)
+    subject = module_tree(name, Path(work)) if name in MODULE_TREES \
+        else subjects([name], Path(work))[0][0]
+    assert not isinstance(subject, str), subject
     with subject.open() as cold:
         return cold.option(subject.option).to_json()
 
@@ -218,6 +205,7 @@ def cycles(subject: Subject, n: int) -> dict[str, float]:
     subject.config.write_text(write(subject, "c0"))
     memory: list[float] = []
     times: list[float] = []
+    floor_50 = None
     with subject.open() as session:
         session.value(subject.value)
         for k in range(1, n + 1):
@@ -251,7 +239,7 @@ def cycles(subject: Subject, n: int) -> dict[str, float]:
             "RSS growth": last / first - 1,
             # what the session holds: RSS right after a collection
             "RSS collected at 50 (MB)": floor_50, "RSS collected at end (MB)": floor_end,
-            "RSS growth, collected": floor_end / floor_50 - 1}
+            "RSS growth, collected": floor_end / floor_50 - 1 if floor_50 else None}
 
 
 def main() -> int:
