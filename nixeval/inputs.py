@@ -256,7 +256,9 @@ def look(path: str | os.PathLike[str]) -> Observation:
     if readlog.LOG is not None:
         readlog.note_file(os.path.abspath(p))
     if recorder is not None and overlay(p) is not None:
-        impure(f"'{p}' is an unsaved buffer")
+        # no disk state to check for the answer cache; for the read log an
+        # overlay is a file like another (its path is logged above)
+        recorder.note_impure(f"'{p}' is an unsaved buffer")
     elif recorder is not None:
         recorder.note_look(os.path.abspath(p), seen)
     return seen

@@ -121,7 +121,12 @@ def lint_traced(system: System, *, show_trace: bool = False, every_option: bool 
             f"nixeval lint: {linter.unmodelled} check(s) needed what packages contain, and "
             "the package set was a stand-in (placeholder packages): run with --pkgs real to "
             "make them\n")
-    return linter.result(), linter.finish_trace()
+    findings = linter.result()
+    try:
+        trace = linter.finish_trace()
+    except NixError:  # a module's file or key that does not evaluate: no trace to reuse
+        trace = None
+    return findings, trace
 
 
 class _Placeholder:
