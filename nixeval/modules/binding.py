@@ -155,6 +155,15 @@ def bind(state: Any, path: str, value: Any) -> Any:
         return value
     decision = decide(os.path.dirname(path))
     if not decision.native:
+        if part == "modules.nix" and mode() != "interpreted":
+            from . import legacy
+
+            variant = legacy.variant_of(path)
+            if variant is not None:
+                _settle(Decision(decision.folder, False, decision.reason + "; its inner "
+                                 f"functions native, as written from {variant.source}",
+                                 decision.fingerprints))
+                return legacy.bind(state, path, value, variant)
         _settle(decision)
         return value
     fn = force(value)
