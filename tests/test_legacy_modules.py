@@ -123,16 +123,20 @@ POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")
 
 
 def run(tmp_path: Path, lib: Path, probe: str, mode: str | None) -> tuple[int, str, str]:
-    """Exit status, printed value, and the final error message (its trace
-    frames left out: the native functions make fewer frames than lib's code)."""
+    """Exit status, printed value, and the final error message with the
+    place of the innermost ``throw`` (the trace's other frames left out: the
+    native functions make fewer frames than lib's code)."""
     (tmp_path / "module.nix").write_text(MODULE)
     expr = f"let lib = import {lib}; ev' = import ./module.nix lib; ev = ev' [ ]; in {probe}"
     env = {"NIXEVAL_MODULES": mode} if mode else {}
-    r = run_nixeval("instantiate", "--eval", "--strict", "--json", "-E", expr, cwd=tmp_path,
-                    env=env)
+    r = run_nixeval("instantiate", "--eval", "--strict", "--json", "--show-trace", "-E", expr,
+                    cwd=tmp_path, env=env)
     error = r.stderr[r.stderr.rfind("error: "):] if "error: " in r.stderr else ""
     lines = [line.strip() for line in error.splitlines()]
     message = "\n".join(line for line in lines if not POSITION.match(line)).strip()
+    if r.stderr.count("\u2026 while calling the 'throw' builtin"):  # where the lib throws
+        frame = r.stderr[r.stderr.rfind("\u2026 while calling the 'throw' builtin"):]
+        message += "\n" + frame.splitlines()[1].strip()
     return r.returncode, r.stdout, message.replace(str(tmp_path), "TMP")
 
 

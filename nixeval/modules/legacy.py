@@ -21,16 +21,25 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..eval.errors import NixError
+from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, equal, force_bool, force_list, less_than
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
 from ..syntax.fingerprint import file_fingerprint
-from .nix import lazy, throw
+from .nix import lazy
 
 # the functions replaced; their fingerprint (with all they reach in the file)
 # decides whether a lib is one of VARIANTS
 NAMES = ("mergeModules'", "evalOptionValue", "mergeDefinitions", "pushDownProperties",
          "dischargeProperties", "filterOverrides")
+# where in the file each of the native functions' messages is thrown (the
+# position Nix gives the error, and lint shows), found in the file's text
+THROWS = {
+    "undefined": r"throw\s*\"The option `\$\{showOption loc\}' is used but not defined",
+    "read-only": r"throw\s*\"The option `\$\{showOption loc\}' is read-only",
+    "type": r"throw\s*\"The option value `\$\{showOption loc\}'",
+    "prefix": r"throw\s*\"The option `\$\{showOption loc\}' in `\$\{firstOption",
+    "condition": "throw\\s*\"\u2018mkIf\u2019 called with a non-Boolean",
+}
 # the file's other functions the native ones call, through the set's slots
 SIBLINGS = ("fixupOptionType", "mergeOptionDecls", "sortProperties", "mkOptionDefault",
             "mkIf", "mkOverride")
@@ -126,6 +135,8 @@ class _Bound:
         self.slots: list[Any] = []
         self.index: dict[str, int] = {}
         self._show_option: Any = None
+        self.source: Any = None  # the file's Source, for the positions of THROWS
+        self._positions: dict[str, Any] = {}
 
     def install(self, result: Attrs) -> bool:
         anchor = result.vals.get("mergeModules'")
@@ -138,6 +149,7 @@ class _Bound:
             if i is None or i >= len(env.vals) or env.vals[i] is not result.vals[name]:
                 return False  # not the set its functions see: leave the lib's code
         self.slots, self.index = env.vals, index
+        self.source = anchor.fn.pos[0] if anchor.fn.pos else None
         natives = {
             "mergeModules'": PrimOp("mergeModules'", 3, self.merge_modules, lambda_like=True),
             "evalOptionValue": PrimOp("evalOptionValue", 3, self.eval_option_value,
@@ -177,6 +189,18 @@ class _Bound:
                     os.path.join(os.path.dirname(self.path), "options.nix")))
             self._show_option = _get(options, "showOption")
         return self.text(self.call(self._show_option, loc))
+
+    def throw(self, kind: str, message: str) -> NixError:
+        """The lib's ``throw message`` of this kind, with the frame its call in
+        the file gives it."""
+        if kind not in self._positions:
+            import re
+
+            found = re.search(THROWS[kind], self.source.text) if self.source else None
+            self._positions[kind] = (self.source, found.start()) if found else None
+        error = ThrownError(message)
+        error.add_trace("while calling the 'throw' builtin", self._positions[kind])
+        return error
 
     def text(self, v: Any) -> str:
         """``"${v}"``: Nix's interpolation (a path is copied to the store)."""
@@ -222,7 +246,8 @@ class _Bound:
         if equal(_type_tag(d), "if"):
             cond = _get(d, "condition")
             if self.variant.bool_condition and type(cond) is not bool:
-                raise throw("\u2018mkIf\u2019 called with a non-Boolean condition")
+                raise self.throw("condition", "\u2018mkIf\u2019 called with a non-Boolean "
+                                 "condition")
             if force_bool(cond, None, "while evaluating a branch condition"):
                 return self.discharge(_sel(force(d), "content"))
             return []
@@ -294,7 +319,7 @@ class _Bound:
                 raise type_error("a Boolean", ok).with_trace("while evaluating a branch condition")
             if not ok:
                 v = self.variant
-                raise throw(v.type_error.format(
+                raise self.throw("type", v.type_error.format(
                     self.show_option(loc), self.text(_get(d, "file")),
                     self.text(_get(type_, v.type_attr))))
             if i == 0:
@@ -331,7 +356,8 @@ class _Bound:
         read_only = force_bool(o.vals["readOnly"], None, "in the left operand of the AND (&&) "
                                "operator") if "readOnly" in o.vals else False
         if read_only and len(force_list(all_defs)) > 1:
-            raise throw(f"The option `{self.show_option(loc)}' is read-only, but it's set "
+            raise self.throw("read-only", f"The option `{self.show_option(loc)}' is read-only, "
+                             "but it's set "
                         "multiple times.")
         return self.call(self.sibling("mergeDefinitions"), loc, _sel(o, "type"), all_defs)
 
@@ -340,7 +366,8 @@ class _Bound:
             defined = force_bool(_get(res, "isDefined"), None, "in the argument of the not "
                                  "operator")
             if not defined:
-                raise throw(f"The option `{self.show_option(loc)}' is used but not defined.")
+                raise self.throw("undefined", f"The option `{self.show_option(loc)}' is used "
+                                 "but not defined.")
             merged = lazy(_get, res, "mergedValue")
             if "apply" in o.vals:
                 return self.call(o.vals["apply"], merged)
@@ -402,7 +429,7 @@ class _Level:
         if options != 0:
             first = next(d for d in decls if equal(_type_tag(d.vals["options"]), "option"))
             other = next(d for d in decls if not equal(_type_tag(d.vals["options"]), "option"))
-            raise throw(f"The option `{bound.show_option(loc)}' in "
+            raise bound.throw("prefix", f"The option `{bound.show_option(loc)}' in "
                         f"`{bound.text(first.vals['file'])}' is a prefix of options in "
                         f"`{bound.text(other.vals['file'])}'.")
         return bound.call(bound.sibling("mergeModules'"), loc, decls,
