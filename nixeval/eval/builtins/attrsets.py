@@ -55,7 +55,10 @@ def intersect_attrs(state, a: Any, b: Any) -> Attrs:
                        "while evaluating the first argument passed to builtins.intersectAttrs")
     right = force_attrs(b, None,
                         "while evaluating the second argument passed to builtins.intersectAttrs")
-    return Attrs({k: v for k, v in right.vals.items() if k in left.vals}, right.pos)
+    names, values = left.vals, right.vals
+    if len(names) <= len(values):  # callPackage's: a function's formals, the package set
+        return Attrs({k: values[k] for k in names if k in values}, right.pos)
+    return Attrs({k: v for k, v in values.items() if k in names}, right.pos)
 
 
 @primop("__mapAttrs", 2)
