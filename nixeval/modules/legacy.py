@@ -63,6 +63,8 @@ VARIANTS: dict[str, Variant] = {
         "nixpkgs 16.09", "The option value `{}' in `{}' is not a {}.", "name", False),
     "c6a105499f1ec2b5320df5d6feebd3bc0a2966e0880d1711ef5ed13b09597dfe": Variant(
         "nixpkgs 17.03", "The option value `{}' in `{}' is not a {}.", "description", True),
+    "583711a67b16597cfe7c35a612484a7ecbab82548b716b86c402c437431c02ad": Variant(
+        "nixpkgs 17.09", "The option value `{}' in `{}' is not a {}.", "description", True),
     "34639d1142073ecd89115a37af19d953bd4b123fae2aa09e715d485d3d807563": Variant(
         "nixpkgs 18.03", "The option value `{}' in `{}' is not of type `{}'.", "description",
         True),
