@@ -8,8 +8,6 @@ documents take a fast path through Python's ``json`` module.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ..errors import STACK_OVERFLOW, NixError, Pos
@@ -493,9 +491,10 @@ def _xml_attrs(attrs: dict[str, str]) -> str:
     out = []
     for name in sorted(attrs):  # an XMLAttrs is a std::map
         value = attrs[name]
-        for ch, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;"),
-                           ("\n", "&#xA;")):
-            value = value.replace(ch, entity)
+        if "&" in value or '"' in value or "<" in value or ">" in value or "\n" in value:
+            for ch, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;"),
+                               ("\n", "&#xA;")):
+                value = value.replace(ch, entity)
         out.append(f' {name}="{value}"')
     return "".join(out)
 
@@ -513,11 +512,13 @@ class _XmlWriter:
     def empty(self, name: str, attrs: dict[str, str] | None = None) -> None:
         self.lines.append("  " * self.depth + f"<{name}{_xml_attrs(attrs or {})} />")
 
-    @contextmanager
-    def element(self, name: str, attrs: dict[str, str] | None = None) -> Iterator[None]:
+    # an element is opened and closed by hand rather than by a context manager:
+    # a manual's options make tens of thousands of them
+    def open(self, name: str, attrs: dict[str, str] | None = None) -> None:
         self.lines.append("  " * self.depth + f"<{name}{_xml_attrs(attrs or {})}>")
         self.depth += 1
-        yield
+
+    def close(self, name: str) -> None:
         self.depth -= 1
         self.lines.append("  " * self.depth + f"</{name}>")
 
@@ -553,9 +554,10 @@ class _XmlWriter:
         elif t is Attrs:
             self.attrs(v)
         elif t is list:
-            with self.element("list"):
-                for x in v:
-                    self.value(x, pos)
+            self.open("list")
+            for x in v:
+                self.value(x, pos)
+            self.close("list")
         elif t is Lambda:
             self.function(v)
         elif t is float:
@@ -566,8 +568,9 @@ class _XmlWriter:
     def attrs(self, v: Attrs) -> None:
         kind = force(v.vals["type"]) if "type" in v.vals else None
         if not (isinstance(kind, str) and kind == "derivation"):
-            with self.element("attrs"):
-                self.attr_list(v)
+            self.open("attrs")
+            self.attr_list(v)
+            self.close("attrs")
             return
         attrs: dict[str, str] = {}
         drv_path = ""
@@ -578,38 +581,43 @@ class _XmlWriter:
                     attrs[name] = s
                     if name == "drvPath":
                         drv_path = s
-        with self.element("derivation", attrs):
-            if drv_path and drv_path not in self.drvs_seen:
-                self.drvs_seen.add(drv_path)
-                self.attr_list(v)
-            else:
-                self.empty("repeated")
+        self.open("derivation", attrs)
+        if drv_path and drv_path not in self.drvs_seen:
+            self.drvs_seen.add(drv_path)
+            self.attr_list(v)
+        else:
+            self.empty("repeated")
+        self.close("derivation")
 
     def attr_list(self, v: Attrs) -> None:
         for name in v.names():
-            with self.element("attr", {"name": name}):
-                self.value(v.vals[name], v.pos.get(name) if v.pos else None)
+            self.open("attr", {"name": name})
+            self.value(v.vals[name], v.pos.get(name) if v.pos else None)
+            self.close("attr")
 
     def function(self, f: Lambda) -> None:
         fc = f.fn
-        with self.element("function"):
-            if fc.formals is None:
-                self.empty("varpat", {"name": fc.arg})
-                return
+        self.open("function")
+        if fc.formals is None:
+            self.empty("varpat", {"name": fc.arg})
+        else:
             attrs = {"ellipsis": "1"} if fc.ellipsis else {}
             if fc.arg is not None:
                 attrs["name"] = fc.arg
-            with self.element("attrspat", attrs):
-                for name in sorted((n for n, _ in fc.formals),
-                                   key=lambda n: n.encode("utf-8", "surrogateescape")):
-                    self.empty("attr", {"name": name})
+            self.open("attrspat", attrs)
+            for name in sorted((n for n, _ in fc.formals),
+                               key=lambda n: n.encode("utf-8", "surrogateescape")):
+                self.empty("attr", {"name": name})
+            self.close("attrspat")
+        self.close("function")
 
 
 def to_xml(state, v: Any) -> str:
     """``builtins.toXML``: the XML text, with the context of the strings in it."""
     w = _XmlWriter(state)
-    with w.element("expr"):
-        w.value(v)
+    w.open("expr")
+    w.value(v)
+    w.close("expr")
     return make_string("\n".join(w.lines) + "\n", frozenset(w.context))
 
 
