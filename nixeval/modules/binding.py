@@ -155,7 +155,8 @@ def bind(state: Any, path: str, value: Any) -> Any:
         return value
     decision = decide(os.path.dirname(path))
     if not decision.native:
-        if part == "modules.nix" and mode() != "interpreted":
+        if part == "modules.nix" and decision.fingerprints is not None \
+                and mode() != "interpreted":
             from . import legacy
 
             variant = legacy.variant_of(path)
