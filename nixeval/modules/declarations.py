@@ -58,6 +58,8 @@ def _has_wrapped_message(t: Any) -> bool:
 def merge_option_decls(lib: Lib, loc: Any, decls: list[Decl]) -> Attrs:
     """``mergeOptionDecls loc opts`` (a strict left fold, as lib's ``foldl'``)."""
     state = lib.state
+    # libs before 2024-12 give types no deprecated `wrapped` here
+    wraps = not lib.features.decls_without_deprecated_wrapped
     res = Attrs({"loc": loc, "declarations": [], "declarationPositions": [], "options": []})
     for opt in decls:
         o = force(opt.options)
@@ -74,12 +76,12 @@ def merge_option_decls(lib: Lib, loc: Any, decls: list[Decl]) -> Attrs:
             if "type" in res.vals:
                 t = force(res.vals["type"])
                 t2 = force(ov["type"])
-                merged = force(state.call(t.vals["typeMerge"], t2.vals["functor"]))
+                merged = force(state.call(force(t.vals["typeMerge"]), t2.vals["functor"]))
                 if merged is None:
                     raise _already_declared(lib, loc, opt.file, res.vals["declarations"])
                 type_set["type"] = (_add_deprecated_wrapped(lib, loc, merged)
-                                    if _has_wrapped_message(merged) else merged)
-            elif _has_wrapped_message(ov["type"]):
+                                    if wraps and _has_wrapped_message(merged) else merged)
+            elif wraps and _has_wrapped_message(ov["type"]):
                 type_set["type"] = _add_deprecated_wrapped(lib, loc, force(ov["type"]))
         prev = res.vals
         step = _Step(ov, prev, opt)

@@ -347,6 +347,10 @@ class Evaluation:
             self.graph.records.setdefault(loc_t, record)
         p = _OptionParts(self, loc, loc_t, ov, defs, record)
         t = force(ov["type"])
+        if type(t) is not Attrs:  # what an old coercedTo's typeMerge gives: a function
+            from ..eval.values import type_error
+
+            raise type_error("a set", t)
         # a type of a lib from before deprecationMessage (2018) has none
         message = force(t.vals.get("deprecationMessage"))
         if message is not None:

@@ -43,10 +43,11 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
     def wrapping(name: str, elem: Any) -> dict[str, Any]:
         """What a type around one element type has of it: sub-modules, their
         substitution, lib's ``elemTypeFunctor`` and ``nestedTypes.elemType``."""
+        functor = tl.wrapped_functor(name, elem) if tl.wraps(name) else \
+            tl.elem_functor(name, Attrs({"elemType": elem}), elem_type_ctor(name))
         return {"get_sub_modules": sub(elem, "getSubModules"),
                 "subst_sub_modules": subst(t[name], elem),
-                "functor": tl.elem_functor(name, Attrs({"elemType": elem}),
-                                           elem_type_ctor(name)),
+                "functor": functor,
                 "nested_types": Attrs({"elemType": elem})}
 
     # listOf --------------------------------------------------------------------------
@@ -84,6 +85,9 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
 
     def non_empty_list_of(elem: Any) -> Attrs:
         listed = tl.with_check(list_of(elem), lambda v: not equal(v, []))
+        if lib.features.non_empty_list_of_list_subst:  # listOf's
+            return update(listed, description=lazy(
+                lambda: "non-empty " + tl.phrase(listed, ("noun",))), emptyValue=Attrs({}))
         return update(
             listed,
             description=lazy(lambda: "non-empty " + tl.phrase(listed, ("noun",))),
@@ -162,6 +166,15 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return f"{kind} of {tl.phrase(elem, COMPOSITE)}"
 
         payload = Attrs({"elemType": elem, "lazy": is_lazy, "placeholder": placeholder})
+        if tl.wraps("attrsOf"):  # attrsOf and lazyAttrsOf, types of their own
+            functor = tl.wrapped_functor("lazyAttrsOf" if is_lazy else "attrsOf", elem)
+        elif lib.features.attrs_with_default_functor:
+            functor = update(tl.default_functor("attrsWith"),
+                             wrappedDeprecationMessage=tl.wrapped_message(payload),
+                             payload=payload, binOp=prim("binOp", 2, attrs_bin_op))
+        else:
+            functor = tl.elem_functor("attrsWith", payload, t["attrsWith"],
+                                      prim("binOp", 2, attrs_bin_op))
         return tl.make(
             "lazyAttrsOf" if is_lazy else "attrsOf",
             description=lazy(description),
@@ -175,8 +188,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             subst_sub_modules=prim("substSubModules", 1, lambda m: attrs_with(Attrs({
                 "elemType": lazy(tl.call, sub(elem, "substSubModules"), m),
                 "lazy": is_lazy, "placeholder": placeholder}))),
-            functor=tl.elem_functor("attrsWith", payload, t["attrsWith"],
-                                    prim("binOp", 2, attrs_bin_op)),
+            functor=functor,
             nested_types=Attrs({"elemType": elem}))
 
     t["attrsWith"] = prim("attrsWith", 1, attrs_with)
@@ -185,26 +197,47 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                             lambda elem: attrs_with(Attrs({"elemType": elem, "lazy": True})))
 
     # unique ----------------------------------------------------------------------------
-    def unique(args: Any, elem: Any) -> Attrs:
-        a = formals(args, "unique", ("message",), ("message",))
-        message = a.vals["message"]
+    def unique_args(args: Any) -> Any:
+        return formals(args, "unique", ("message",), ("message",)).vals["message"]
+
+    def unique_of_args(args: Any) -> Any:
+        """``types.unique args``, its arguments checked as the call does."""
+        message = unique_args(args)
+        return prim("unique", 1, lambda e: unique(Attrs({"message": message}), e))
+
+    def unique(args: Any, elem: Any, name: str = "unique") -> Attrs:
+        message = unique_args(args)
+        own_uniq = name == "uniq"  # a lib's uniq of its own, merged by mergeOneOption
+        if own_uniq:
+            merge: Any = tl.merges.one
+        elif lib.features.uniq_own_type:  # that lib's mergeUniqueOption takes no merge
+            merge = lazy(lambda: tl.merges.unique(message, None))
+        else:
+            merge = lazy(lambda: tl.merges.unique(message, select(elem, "merge")))
+        if tl.wraps("unique"):
+            # `types.unique` takes the message first, so merged types are not made
+            functor = update(tl.wrapped_functor(name, elem), type=t["uniq"] if own_uniq
+                             else prim("unique", 1, unique_of_args))
+        else:
+            functor = tl.elem_functor("unique", Attrs({"elemType": elem}), prim(
+                "unique", 1, lambda p: unique(Attrs({"message": message}),
+                                              select(p, "elemType"))))
         return tl.make(
-            "unique",
+            name,
             description=select(elem, "description"),
             description_class=select(elem, "descriptionClass"),
             check=select(elem, "check"),
-            merge=lazy(lambda: tl.merges.unique(message, select(elem, "merge"))),
+            merge=merge,
             empty_value=select(elem, "emptyValue"),
             get_sub_options=select(elem, "getSubOptions"),
             get_sub_modules=select(elem, "getSubModules"),
             subst_sub_modules=subst(t["uniq"], elem),
-            functor=tl.elem_functor("unique", Attrs({"elemType": elem}), prim(
-                "unique", 1, lambda p: unique(Attrs({"message": message}),
-                                              select(p, "elemType")))),
+            functor=functor,
             nested_types=Attrs({"elemType": elem}))
 
     t["unique"] = prim("unique", 2, unique)
-    t["uniq"] = prim("uniq", 1, lambda elem: unique(Attrs({"message": ""}), elem))
+    own_uniq = "uniq" if lib.features.uniq_own_type else "unique"
+    t["uniq"] = prim("uniq", 1, lambda elem: unique(Attrs({"message": ""}), elem, own_uniq))
 
     # nullOr ------------------------------------------------------------------------------
     def null_or(elem: Any) -> Attrs:
@@ -246,6 +279,8 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                              [Def(d.file, app(state, d.value, caller_args), d.pos)
                               for d in defs]).merged_value()
 
+            if lib.features.function_to_plain_merge:
+                return prim("fnArgs", 1, lambda caller_args: call(None, caller_args))
             return Attrs({"__functionArgs": lazy(function_args),
                           "__functor": prim("__functor", 2, call)})
 
@@ -299,12 +334,15 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
                 "26.05.\n", lazy(tl.merges.one.native, loc, defs))),
                 Attrs({"headError": error}))
 
-        functor = tl.elem_functor("either", Attrs({"elemType": [t1, t2]}), t["either"])
+        wraps = tl.wraps("either")
+        functor = tl.wrapped_functor("either", [t1, t2]) if wraps else \
+            tl.elem_functor("either", Attrs({"elemType": [t1, t2]}), t["either"])
 
         def type_merge(f2: Any) -> Any:
             if not equal("either", select(f2, "name")):
                 return None
-            others = force_list(select(select(f2, "payload"), "elemType"))
+            others = force_list(select(f2, "wrapped") if wraps
+                                else select(select(f2, "payload"), "elemType"))
 
             def elem_at(i: int) -> Any:
                 if i >= len(others):
@@ -379,9 +417,21 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             return checked(lazy(tl.defs_error, check, defs),
                            lazy(tl.merge, final, loc, final_defs), EMPTY)
 
-        functor = tl.default_functor("coercedTo") if tl.unwrapped else update(
-            tl.default_functor("coercedTo"),
-            wrappedDeprecationMessage=tl.wrapped_message(Attrs({"elemType": final})))
+        if tl.wraps("coercedTo"):
+            functor = tl.wrapped_functor("coercedTo", final)
+        elif tl.unwrapped:
+            functor = tl.default_functor("coercedTo")
+        else:
+            functor = update(
+                tl.default_functor("coercedTo"),
+                wrappedDeprecationMessage=tl.wrapped_message(Attrs({"elemType": final})))
+        if lib.features.coerced_to_binary_type_merge:
+            # `t1: t2: null`, which a merge of two declarations gives as their
+            # type: the lib's own function, so that its error names it
+            type_merge = lazy(lambda: select(tl.call(tl.interpreted.vals["coercedTo"], coerced,
+                                                     coerce, final), "typeMerge"))
+        else:
+            type_merge = prim("typeMerge", 1, lambda _t: None)
         return tl.make(
             "coercedTo",
             description=lazy(lambda: f"{tl.phrase(final, ('noun',))} or "
@@ -392,7 +442,7 @@ def compound_types(tl: TypeLib) -> dict[str, Any]:
             get_sub_modules=select(final, "getSubModules"),
             subst_sub_modules=prim("substSubModules", 1, lambda m: coerced_to(
                 coerced, coerce, lazy(tl.call, select(final, "substSubModules"), m))),
-            type_merge=prim("typeMerge", 1, lambda _t: None),
+            type_merge=type_merge,
             functor=functor,
             nested_types=Attrs({"coercedType": coerced, "finalType": final}))
 

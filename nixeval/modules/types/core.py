@@ -117,7 +117,7 @@ class TypeLib:
 
     def call(self, fn: Any, *args: Any) -> Any:
         call = self.state.call
-        v = fn
+        v = force(fn)
         for a in args:
             v = force(call(v, a))
         return v
@@ -167,10 +167,26 @@ class TypeLib:
             functor["wrappedDeprecationMessage"] = self.wrapped_message(payload)
         return Attrs(functor)
 
+    def wrapped_functor(self, name: str, wrapped: Any) -> Attrs:
+        """``defaultFunctor name // { wrapped = …; }``: a compound type's functor
+        in libs before 2025 (``features.wrapped_functors``)."""
+        return update(self.default_functor(name), wrapped=wrapped)
+
+    def wraps(self, name: str) -> bool:
+        """Whether the lib's ``name`` type has a functor with ``wrapped``."""
+        return name in self.lib.features.wrapped_functors
+
     def wrapped_message(self, payload: Any) -> PrimOp:
         """``makeWrappedDeprecationMessage payload``: ``{ loc }: warn … payload.elemType``."""
+        names_option = self.lib.features.wrapped_message_names_option
+
         def message(args: Any) -> Any:
             loc = force(formals(args, "anonymous lambda", ("loc",), ("loc",)).vals["loc"])
+            if names_option:
+                return self.warn("The deprecated `type.functor.wrapped` attribute of the option "
+                                 f"`{self.show_option(loc)}` is accessed, use "
+                                 "`type.nestedTypes.elemType` instead.\n",
+                                 select(payload, "elemType"))
             prefix = "" if loc is None else "type."
             where = "" if loc is None else f"of the option `{self.show_option(loc)}` "
             return self.warn(f"The deprecated `{prefix}functor.wrapped` attribute {where}"
@@ -179,43 +195,65 @@ class TypeLib:
 
         return prim("wrappedDeprecationMessage", 1, message)
 
+    def _unasserted_type_merge(self, f: Attrs, f2: Attrs) -> Any:
+        """``defaultTypeMerge`` of libs before 2024-11: no assertions, a merge
+        that fails is null."""
+        def null(x: Attrs, k: str) -> bool:
+            return force(select(x, k)) is None
+
+        if not equal(select(f, "name"), select(f2, "name")):
+            return None
+        if null(f, "wrapped") and null(f2, "wrapped") and null(f, "payload") \
+                and null(f2, "payload"):
+            return force(select(f, "type"))
+        if not null(f, "wrapped") and not null(f2, "wrapped"):
+            merged = self.call(select(select(f, "wrapped"), "typeMerge"),
+                               select(select(f2, "wrapped"), "functor"))
+            if merged is not None:
+                return self.call(select(f, "type"), merged)
+        if not null(f, "payload") and not null(f2, "payload"):
+            merged = self.call(select(f, "binOp"), select(f, "payload"), select(f2, "payload"))
+            if merged is not None:
+                return self.call(select(f, "type"), merged)
+        return None
+
     def default_type_merge(self, f_v: Any, f2_v: Any) -> Any:
         """``defaultTypeMerge f f'``."""
         f, f2 = force(f_v), force(f2_v)
+        features = self.lib.features
+        if features.type_merge_unasserted:
+            return self._unasserted_type_merge(f, f2)
         if not equal(select(f, "name"), select(f2, "name")):
             return None
         payload = force(select(f, "payload"))
-        if (force(select(f2, "payload")) is not None) != (payload is not None):
-            raise AssertionFailed("assertion '((f'.payload != null) == (f.payload != null))' "
-                                  "failed")
+        _assert_same(force(select(f2, "payload")) is not None, payload is not None)
 
         def has_wrapped() -> bool:
             if self.unwrapped:
                 return False
-            if self.lib.features.type_merge_wrapped_optional:
+            if features.type_merge_wrapped_optional:
                 def non_null(x: Any) -> bool:
                     return has(x, "wrapped") and force(select(x, "wrapped")) is not None
 
-                if non_null(f2) != non_null(f):
-                    raise AssertionFailed("assertion '((hasWrappedNonNull f') == "
-                                          "(hasWrappedNonNull f))' failed")
+                _assert_same(non_null(f2), non_null(f))
                 return non_null(f)
             wrapped = force(select(f, "wrapped"))
-            if (force(select(f2, "wrapped")) is not None) != (wrapped is not None):
-                raise AssertionFailed("assertion '((f'.wrapped != null) == (f.wrapped != null))'"
-                                      " failed")
+            _assert_same(force(select(f2, "wrapped")) is not None, wrapped is not None)
             return wrapped is not None
 
         if payload is not None:
-            if not has(f, "wrappedDeprecationMessage") and has_wrapped():
+            # the lib of 2024-11 reads no wrappedDeprecationMessage
+            old = features.type_merge_remove_payload_message
+            if (old or not has(f, "wrappedDeprecationMessage")) and has_wrapped():
                 from ..nix import throw
 
                 name = self.string(select(f, "name"))
+                remove = "`functor.payload`" if old else \
+                    "either `functor.wrapped` or `functor.payload`"
                 raise throw(f"Type {name} defines both `functor.payload` and `functor.wrapped` "
                             "at the same time, which is not supported.\n\nUse either "
                             "`functor.payload` or `functor.wrapped` but not both.\n\nIf your "
-                            "code worked before remove either `functor.wrapped` or "
-                            "`functor.payload` from the type definition.\n")
+                            f"code worked before remove {remove} from the type definition.\n")
             merged = self.call(select(f, "binOp"), payload, select(f2, "payload"))
             return None if merged is None else self.call(select(f, "type"), merged)
         if has_wrapped():
@@ -257,7 +295,8 @@ class TypeLib:
 
     def _output_functor(self, functor: Any) -> Attrs:
         f = force(functor)
-        if not has(f, "wrappedDeprecationMessage"):
+        # before 2025-02, mkOptionType gives the functor as it is
+        if not self.lib.features.functor_wrapped_warns or not has(f, "wrappedDeprecationMessage"):
             return f
         vals = dict(f.vals)
         vals["wrapped"] = lazy(self.call, f.vals["wrappedDeprecationMessage"],
@@ -323,6 +362,14 @@ class TypeLib:
             return self.coherent(loc, t, v2, defs)
         return checked(lazy(self.defs_error, lambda v: self.check(t, v), defs),
                        lazy(self.merge, t, loc, defs), EMPTY)
+
+
+def _assert_same(lhs: bool, rhs: bool) -> None:
+    """lib's ``assert lhs == rhs`` on two Booleans: the evaluator's error
+    says how they differ."""
+    if lhs != rhs:
+        raise AssertionFailed(f"boolean '{str(lhs).lower()}' is not equal to boolean "
+                              f"'{str(rhs).lower()}'")
 
 
 def loc_plus(loc: Any, name: str) -> list[Any]:

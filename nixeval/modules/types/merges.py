@@ -62,7 +62,9 @@ class Merges:
 
     def unique_nix(self, args: Any) -> PrimOp:
         """``mergeUniqueOption`` as Nix code calls it."""
-        a = formals(args, "mergeUniqueOption", ("merge", "message"), ("message",))
+        # libs before 2024-02 take no `merge`
+        allowed = ("message",) if self.lib.features.uniq_own_type else ("merge", "message")
+        a = formals(args, "mergeUniqueOption", allowed, ("message",))
         return self.unique(a.vals["message"], a.vals.get("merge"))
 
     def merge_default(self, loc: Any, defs: list[Def]) -> Any:

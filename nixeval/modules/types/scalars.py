@@ -173,12 +173,17 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
         def check(v: Any) -> bool:
             return isinstance(force(v), str) and tl.call(match, pattern, v) is not None
 
-        functor = update(tl.default_functor("strMatching"),
-                         type=prim("strMatching", 1, lambda p: str_matching(select(p, "pattern"))),
-                         payload=Attrs({"pattern": pattern}),
-                         binOp=prim("binOp", 2, lambda a, b: force(a) if equal(a, b) else None))
+        name = lazy(lambda: "strMatching " + tl.lib.call(("strings", "escapeNixString"), pattern))
+        if tl.lib.features.str_matching_default_functor:  # of its whole name
+            functor: Any = lazy(lambda: tl.default_functor(force(name)))
+        else:
+            functor = update(
+                tl.default_functor("strMatching"),
+                type=prim("strMatching", 1, lambda p: str_matching(select(p, "pattern"))),
+                payload=Attrs({"pattern": pattern}),
+                binOp=prim("binOp", 2, lambda a, b: force(a) if equal(a, b) else None))
         return tl.make(
-            lazy(lambda: "strMatching " + tl.lib.call(("strings", "escapeNixString"), pattern)),
+            name,
             description=lazy(lambda: "string matching the pattern " + tl.string(pattern)),
             description_class=NOUN, check=check_fn(check), merge=merges.equal, functor=functor)
 
@@ -217,9 +222,15 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
             return Attrs({"sep": select(a, "sep")}) if equal(select(a, "sep"), select(b, "sep")) \
                 else None
 
-        functor = update(tl.default_functor("separatedString"), payload=Attrs({"sep": sep}),
-                         type=prim("separatedString", 1, lambda p: separated(select(p, "sep"))),
-                         binOp=prim("binOp", 2, same_sep))
+        if tl.lib.features.bare_value_payloads:
+            functor = update(tl.default_functor("separatedString"), payload=sep,
+                             binOp=prim("binOp", 2, lambda a, b: force(a) if equal(a, b)
+                                        else None))
+        else:
+            functor = update(
+                tl.default_functor("separatedString"), payload=Attrs({"sep": sep}),
+                type=prim("separatedString", 1, lambda p: separated(select(p, "sep"))),
+                binOp=prim("binOp", 2, same_sep))
         return tl.make("separatedString", description=lazy(description), description_class=NOUN,
                        check=check_fn(lambda v: isinstance(force(v), str)),
                        merge=merge_fn(merge), functor=functor)
@@ -301,6 +312,13 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
     t["pathWith"] = prim("pathWith", 1, path_with)
     t["path"] = lazy(path_with, Attrs({"absolute": True}))
     t["pathInStore"] = lazy(path_with, Attrs({"inStore": True}))
+    if tl.lib.features.paths_without_path_with:  # plain types, default functors
+        def plain_path(name: str, description: str, made: Any) -> Any:
+            return lazy(lambda: tl.make(name, description=description, description_class=NOUN,
+                                        check=select(made, "check"), merge=merges.equal))
+
+        t["path"] = plain_path("path", "path", t["path"])
+        t["pathInStore"] = plain_path("pathInStore", "path in the Nix store", t["pathInStore"])
 
     # enum --------------------------------------------------------------------------
     def show(v: Any) -> str:
@@ -333,9 +351,13 @@ def scalar_types(tl: TypeLib) -> dict[str, Any]:
             return Attrs({"values": unique([*force_list(select(a, "values")),
                                             *force_list(select(b, "values"))])})
 
-        functor = update(tl.default_functor("enum"), payload=Attrs({"values": values_v}),
-                         type=prim("enum", 1, lambda p: enum(select(p, "values"))),
-                         binOp=prim("binOp", 2, union))
+        if tl.lib.features.bare_value_payloads:
+            functor = update(tl.default_functor("enum"), payload=values_v, binOp=prim(
+                "binOp", 2, lambda a, b: unique([*force_list(a), *force_list(b)])))
+        else:
+            functor = update(tl.default_functor("enum"), payload=Attrs({"values": values_v}),
+                             type=prim("enum", 1, lambda p: enum(select(p, "values"))),
+                             binOp=prim("binOp", 2, union))
         return tl.make(
             "enum", description=lazy(description),
             description_class=lazy(lambda: "noun" if len(force_list(values_v)) < 2

@@ -116,8 +116,11 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
 
         payload = Attrs({"modules": modules, "class": cls, "specialArgs": special,
                          "shorthandOnlyDefinesConfig": shorthand, "description": description})
-        functor = Attrs({"name": "submodule", "type": t["submoduleWith"], "wrapped": None,
-                         "payload": payload, "binOp": prim("binOp", 2, submodule_bin_op)})
+        functor_vals = {"name": "submodule", "type": t["submoduleWith"], "wrapped": None,
+                        "payload": payload, "binOp": prim("binOp", 2, submodule_bin_op)}
+        if tl.unwrapped:  # defaultFunctor has no `wrapped`
+            del functor_vals["wrapped"]
+        functor = Attrs(functor_vals)
         return tl.make(
             "submodule",
             description=lazy(describe),
@@ -207,9 +210,12 @@ def submodule_types(tl: TypeLib) -> dict[str, Any]:
                 *force_list(select(lhs, "staticModules")),
                 *force_list(select(rhs, "staticModules"))])})
 
-        functor = Attrs({"name": "deferredModuleWith", "type": t["deferredModuleWith"],
-                         "wrapped": None, "payload": Attrs({"staticModules": static}),
-                         "binOp": prim("binOp", 2, bin_op)})
+        functor_vals = {"name": "deferredModuleWith", "type": t["deferredModuleWith"],
+                        "wrapped": None, "payload": Attrs({"staticModules": static}),
+                        "binOp": prim("binOp", 2, bin_op)}
+        if tl.unwrapped:
+            del functor_vals["wrapped"]
+        functor = Attrs(functor_vals)
         return tl.make(
             "deferredModule", description="module", description_class="noun",
             check=check_fn(is_module), merge=merge_fn(merge),
