@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import lib_params, run_nixeval
 
+from nixeval.modules import features
+
 # our own helpers: a type or functor shown as data (functions as "<fn>")
 HELPERS = """
 lib: let
@@ -33,19 +35,19 @@ lib: let
   functorOf = ty: show 2 (builtins.removeAttrs ty.functor [ "wrapped" ]);
   wrappedOf = ty: if ty.functor ? wrapped then show 1 ty.functor.wrapped else "absent";
   merged = a: b: let m = a.typeMerge b.functor; in if m == null then null else show 1 m;
-  twice = a: b: defs: let
-    ev = lib.evalModules { modules = [
-      { options.o = mkOption { type = a; }; }
-      { options.o = mkOption { type = b; }; }
-    ] ++ map (d: { o = d; }) defs; };
-  in { type = show 1 ev.options.o.type; value = ev.config.o; };
+  declared = types: defs: lib.evalModules {
+    modules = map (ty: { options.o = mkOption { type = ty; }; }) types
+      ++ map (d: { o = d; }) defs;
+  };
+  twice = a: b: defs: let ev = declared [ a b ] defs; in
+    { type = show 1 ev.options.o.type; value = ev.config.o; };
   once = ty: defs: let
     ev = lib.evalModules { modules = [ { options.o = mkOption { type = ty; }; } ]
       ++ map (d: { o = d; }) defs; };
   in { type = show 1 ev.options.o.type; value = ev.config.o; };
   sub = name: t.submodule { options.${name} = mkOption { type = t.int; default = 1; }; };
   has = name: builtins.hasAttr name t;
-in { inherit t show functorOf wrappedOf merged twice once sub has lib; }
+in { inherit t show functorOf wrappedOf merged declared twice once sub has lib; }
 """
 
 COMPOUND = [
@@ -82,8 +84,22 @@ PROBES = [p for ty in COMPOUND for p in (
     'twice (t.separatedString ",") (t.separatedString ",") [ "a" "b" ]',
     'twice (t.listOf t.int) (t.listOf t.int) [ [ 1 ] ]',
     'twice t.int t.int [ 1 ]',
-    'twice (t.listOf (sub "a")) (t.listOf (sub "b")) [ [ { a = 2; } ] [ { b = 3; } ] ]'
-    ' // { w = wrappedOf (twice (t.listOf (sub "a")) (t.listOf (sub "b")) [ ]).type; }',
+    # an option's type's `wrapped`, as mergeOptionDecls leaves it
+    'wrappedOf (declared [ (t.listOf (sub "a")) (t.listOf (sub "b")) ] [ ]).options.o.type',
+    'wrappedOf (declared [ (t.attrsOf t.int) ] [ ]).options.o.type',
+    'wrappedOf (declared [ (t.nullOr t.int) (t.nullOr t.int) ] [ ]).options.o.type',
+    'wrappedOf (declared [ (t.coercedTo t.int toString t.str) ] [ ]).options.o.type',
+    'wrappedOf (declared [ (t.either t.int t.str) ] [ ]).options.o.type',
+    'functorOf (declared [ (t.listOf t.int) (t.listOf t.int) ] [ ]).options.o.type',
+    'builtins.attrNames ((t.attrsOf (sub "a")).getSubOptions [ "p" ])',
+    'if has "attrsWith" then functorOf (t.attrsWith { elemType = sub "a"; placeholder = "n"; })'
+    ' else null',
+    'if has "attrsWith" then twice (t.attrsWith { elemType = sub "a"; placeholder = "n"; }) '
+    '(t.attrsOf (sub "b")) [ { x.a = 2; } ] else null',
+    'if has "attrsWith" then twice (t.attrsWith { elemType = t.int; placeholder = "n"; }) '
+    '(t.attrsWith { elemType = t.int; placeholder = "m"; }) [ ] else null',
+    'if has "pathWith" then functorOf (t.pathWith { absolute = false; }) else null',
+    'if has "pathWith" then twice (t.pathWith { absolute = true; }) t.path [ "/a" ] else null',
     # a functor's `wrapped` read as code that predates payloads does
     "(t.listOf t.int).functor.wrapped.description",
     "(t.attrsOf t.int).functor.wrapped.name",
@@ -148,7 +164,10 @@ def run(tmp_path: Path, lib: Path, probe: str, mode: str) -> tuple[int, str, str
     expr = (f"let h = import ./helpers.nix (import {lib}); in with h; {probe}")
     r = run_nixeval("instantiate", "--eval", "--strict", "--json", "-E", expr, cwd=tmp_path,
                     env={"NIXEVAL_MODULES": mode})
-    warnings = [line for line in r.stderr.splitlines() if line.startswith("trace: ")]
+    # what is printed before the error: traces and warnings
+    first = re.search(r"^error:", r.stderr, re.M)
+    before = r.stderr[:first.start()] if first else r.stderr
+    warnings = [line for line in before.splitlines() if line.strip()]
     error = r.stderr[r.stderr.rfind("error: "):] if "error: " in r.stderr else ""
     lines = [line.strip() for line in error.splitlines()]
     message = "\n".join(line for line in lines if not POSITION.match(line)).strip()
@@ -160,3 +179,41 @@ def run(tmp_path: Path, lib: Path, probe: str, mode: str) -> tuple[int, str, str
 @pytest.mark.parametrize("probe", PROBES)
 def test_as_the_libs_own_code(tmp_path: Path, lib: Path, probe: str) -> None:
     assert run(tmp_path, lib, probe, "native") == run(tmp_path, lib, probe, "interpreted")
+
+
+@pytest.mark.parametrize("lib", lib_params())
+def test_a_wrapped_functor_where_the_lib_has_one(tmp_path: Path, lib: Path) -> None:
+    # the comparison above says something about 2024's shapes where the lib has them
+    wraps = "listOf" in features.of(str(lib)).wrapped_functors
+    status, out, _, _ = run(tmp_path, lib, "functorOf (t.listOf t.int)", "native")
+    assert status == 0 and ('"payload":null' in out) == wraps, out
+    status, out, _, _ = run(tmp_path, lib, "wrappedOf (t.listOf t.int)", "native")
+    assert status == 0 and (out == '"type int: signed integer"\n') == (
+        wraps or features.of(str(lib)).functor_wrapped_warns), out
+
+
+def test_wrapped_functors_are_read_from_the_types_definitions(tmp_path: Path) -> None:
+    (tmp_path / "types.nix").write_text(
+        "{ lib }: rec {\n"
+        "  types = {\n"
+        "    listOf = elemType: mkOptionType rec {\n"
+        "      name = \"listOf\";\n"
+        "      functor = (defaultFunctor name) // { wrapped = elemType; };\n"
+        "    };\n"
+        "    nullOr = elemType: mkOptionType rec {\n"
+        "      functor = elemTypeFunctor name { inherit elemType; };\n"
+        "    };\n"
+        "    unique = { message }: type: mkOptionType rec {\n"
+        "      functor = (defaultFunctor name) // {\n"
+        "        wrapped = type;\n"
+        "      };\n"
+        "    };\n"
+        "    strMatching = pattern: mkOptionType {\n"
+        "      name = \"strMatching ${escapeNixString pattern}\";\n"
+        "    };\n"
+        "  };\n"
+        "}\n")
+    found = features.of(str(tmp_path))
+    assert found.wrapped_functors == {"listOf", "nonEmptyListOf", "unique", "uniq"}
+    assert found.str_matching_default_functor and not found.paths_without_path_with
+    assert found.non_empty_list_of_list_subst is False  # the lib has no nonEmptyListOf
