@@ -70,6 +70,9 @@ class Features:
     # payloads null is the type, else a merged wrapped, else a merged payload
     # (libs before 2024-11)
     type_merge_unasserted: bool = False
+    # defaultTypeMerge as nixeval's embedded lib has it: no assertions, a
+    # payload first, then a wrapped type (its throw's lines without blank ones)
+    type_merge_payload_first: bool = False
     # defaultTypeMerge's throw for a functor with both says to remove
     # `functor.payload`, and reads no wrappedDeprecationMessage (2024-11)
     type_merge_remove_payload_message: bool = False
@@ -126,6 +129,8 @@ _MARKERS: dict[str, tuple[str, str]] = {
     "!functor_without_wrapped": ("types.nix", r"\bwrapped\s*="),
     "type_merge_unasserted": ("types.nix", r"else\s+if\s+\(f\.wrapped\s*==\s*null\s*&&\s*"
                               r"f'\.wrapped\s*==\s*null\)"),
+    "type_merge_payload_first": ("types.nix", r"else\s+if\s+f\.payload\s*!=\s*null\s+then\s+"
+                                 r"if\s+!\(f\s*\?\s*wrappedDeprecationMessage\)"),
     "type_merge_remove_payload_message": ("types.nix", r"If your code worked before remove "
                                           r"`functor\.payload` from the type definition\."),
     "functor_wrapped_warns": ("types.nix", r"wrapped\s*=\s*functor\.wrappedDeprecationMessage"),

@@ -217,12 +217,39 @@ class TypeLib:
                 return self.call(select(f, "type"), merged)
         return None
 
+    def _payload_first_type_merge(self, f: Attrs, f2: Attrs) -> Any:
+        """``defaultTypeMerge`` of nixeval's embedded lib: no assertions, a
+        payload first, then a wrapped type."""
+        if not equal(select(f, "name"), select(f2, "name")):
+            return None
+        payload = force(select(f, "payload"))
+        if payload is not None:
+            if not has(f, "wrappedDeprecationMessage") and force(select(f, "wrapped")) is not None:
+                from ..nix import throw
+
+                name = self.string(select(f, "name"))
+                raise throw(f"Type {name} defines both `functor.payload` and `functor.wrapped` "
+                            "at the same time, which is not supported.\nUse either "
+                            "`functor.payload` or `functor.wrapped` but not both.\nIf your "
+                            "code worked before remove either `functor.wrapped` or "
+                            "`functor.payload` from the type definition.\n")
+            merged = self.call(select(f, "binOp"), payload, select(f2, "payload"))
+            return None if merged is None else self.call(select(f, "type"), merged)
+        wrapped = force(select(f, "wrapped"))
+        if wrapped is not None:
+            merged = self.call(select(wrapped, "typeMerge"),
+                               select(select(f2, "wrapped"), "functor"))
+            return None if merged is None else self.call(select(f, "type"), merged)
+        return force(select(f, "type"))
+
     def default_type_merge(self, f_v: Any, f2_v: Any) -> Any:
         """``defaultTypeMerge f f'``."""
         f, f2 = force(f_v), force(f2_v)
         features = self.lib.features
         if features.type_merge_unasserted:
             return self._unasserted_type_merge(f, f2)
+        if features.type_merge_payload_first:
+            return self._payload_first_type_merge(f, f2)
         if not equal(select(f, "name"), select(f2, "name")):
             return None
         payload = force(select(f, "payload"))
