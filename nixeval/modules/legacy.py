@@ -26,6 +26,7 @@ from ..eval.ops import coerce_to_string, equal, force_bool, force_list, less_tha
 from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
+from .nix import selected as _get
 
 # the functions replaced; their fingerprint (with all they reach in the file)
 # decides whether a lib is one of VARIANTS
@@ -104,18 +105,6 @@ def _type_tag(v: Any) -> Any:
     if type(v) is Attrs and "_type" in v.vals:
         return force(v.vals["_type"])
     return ""
-
-
-def _get(v: Any, name: str) -> Any:
-    """``v.name`` (forced)."""
-    a = force(v)
-    if type(a) is not Attrs:
-        raise type_error("a set", a)
-    if name not in a.vals:
-        from ..eval.compiler import _missing
-
-        raise _missing(a, name)
-    return force(a.vals[name])
 
 
 def _sel(v: Any, name: str) -> Any:

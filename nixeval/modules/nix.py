@@ -37,19 +37,21 @@ def has(v: Any, name: str) -> bool:
     return type(v) is Attrs and name in v.vals
 
 
+def selected(v: Any, name: str) -> Any:
+    """``v.name`` (forced)."""
+    a = force(v)
+    if type(a) is not Attrs:
+        raise type_error("a set", a)
+    if name not in a.vals:
+        from ..eval.compiler import _missing
+
+        raise _missing(a, name)
+    return force(a.vals[name])
+
+
 def select(v: Any, name: str) -> Any:
     """``v.name`` without forcing it: the set is forced when the result is."""
-    def get() -> Any:
-        a = force(v)
-        if type(a) is not Attrs:
-            raise type_error("a set", a)
-        if name not in a.vals:
-            from ..eval.compiler import _missing
-
-            raise _missing(a, name)
-        return force(a.vals[name])
-
-    return lazy(get)
+    return lazy(selected, v, name)
 
 
 def select_or(v: Any, name: str, default: Any) -> Any:
