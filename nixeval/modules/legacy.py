@@ -18,6 +18,7 @@ set's own references. Everything else (``evalModules``, ``closeModules``,
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,12 +204,8 @@ class _Bound:
 
     # pushDownProperties, dischargeProperties ----------------------------------------
     def push_down(self, cfg: Any) -> list:
-        tag = _type_tag(cfg)
-        if equal(tag, "merge"):
-            out: list = []
-            for c in force_list(_get(cfg, "contents")):
-                out.extend(self.push_down(c))
-            return out
+        if equal(_type_tag(cfg), "merge"):
+            return _concat_contents(cfg, self.push_down)
         for kind, attr, wrapper in (("if", "condition", "mkIf"),
                                     ("override", "priority", "mkOverride")):
             if equal(_type_tag(cfg), kind):
@@ -228,12 +225,8 @@ class _Bound:
         return Attrs({n: lazy(self.call, wrap, prop, v) for n, v in a.vals.items()})
 
     def discharge(self, d: Any) -> list:
-        tag = _type_tag(d)
-        if equal(tag, "merge"):
-            out: list = []
-            for c in force_list(_get(d, "contents")):
-                out.extend(self.discharge(c))
-            return out
+        if equal(_type_tag(d), "merge"):
+            return _concat_contents(d, self.discharge)
         if equal(_type_tag(d), "if"):
             cond = _get(d, "condition")
             if self.variant.bool_condition and type(cond) is not bool:
@@ -448,6 +441,14 @@ def _defined_names_of(m: Any) -> Attrs:
         return sorted(c.vals, key=_sort_key)
 
     return Attrs({"file": _sel(force(m), "file"), "names": lazy(names)})
+
+
+def _concat_contents(merge: Any, walk: Callable[[Any], list]) -> list:
+    """``concatMap walk merge.contents`` (an ``mkMerge``'s parts, in order)."""
+    out: list = []
+    for c in force_list(_get(merge, "contents")):
+        out.extend(walk(c))
+    return out
 
 
 def _sort_key(name: str) -> bytes:
