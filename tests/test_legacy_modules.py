@@ -119,6 +119,28 @@ PROBES = [
     "(ev' [ { list = lib.mkIf true (lib.mkForce [ 7 ]); } { list = [ 8 ]; } ]).config.list",
     "(ev' [ { config.web.port = lib.mkIf true (lib.mkIf false 1); } ]).config.web.port",
     "builtins.length (ev' [ { users.a.uid = 1; } ]).options.users.definitions",
+    # declarations merged (mergeOptionDecls) and old-style option sets (fixupOptionType)
+    "(ev' [ { options.web.port = lib.mkOption { default = 1; }; } ]).config.web.port",
+    "(ev' [ { options.name = lib.mkOption { type = lib.types.int; }; } ]).config.name",
+    "(ev' [ { options.name = lib.mkOption { example = \"e\"; }; } { name = \"n\"; } ])"
+    ".options.name.example",
+    "builtins.length (ev' [ { options.name = lib.mkOption { }; } ]).options.name.declarations",
+    "(ev' [ { options.users = lib.mkOption { type = lib.types.attrsOf (lib.types.submodule "
+    "{ options.shell = lib.mkOption { default = \"sh\"; }; }); }; } { users.x.uid = 1; } ])"
+    ".config.users",
+    "(ev' [ { options.users = lib.mkOption { type = lib.types.attrsOf lib.types.int; }; } ])"
+    ".config.users",
+    "ev.options.users.type.description",
+    "(ev' [ { options.opts = lib.mkOption { default = { }; type = lib.types.attrsOf "
+    "lib.types.optionSet; options = { a = lib.mkOption { default = 1; }; }; }; } "
+    "{ options.opts = lib.mkOption { options = [ { b = lib.mkOption { default = 2; }; } "
+    "({ name, ... }: { options.c = lib.mkOption { default = name; }; }) ]; }; } "
+    "{ opts.x = { a = 3; }; opts.y = { }; } ]).config.opts",
+    "(ev' [ { options.bad = lib.mkOption { type = lib.types.optionSet; }; } ]).config.bad",
+    "(ev' [ { options.noopts = lib.mkOption { type = lib.types.attrsOf lib.types.optionSet; }; }"
+    " { noopts.x = { }; } ]).config.noopts",
+    "(ev' [ { options.sub = lib.mkOption { type = lib.types.nullOr lib.types.optionSet; "
+    "options.v = lib.mkOption { default = 0; }; }; } { sub.v = 5; } ]).config.sub",
 ]
 
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")

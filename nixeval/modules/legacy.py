@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, equal, force_bool, force_list, less_than
-from ..eval.values import Attrs, Lambda, PrimOp, force, type_error
+from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
 from .nix import selected as _get
@@ -32,7 +33,7 @@ from .nix import selected as _get
 # the functions replaced; their fingerprint (with all they reach in the file)
 # decides whether a lib is one of VARIANTS
 NAMES = ("mergeModules'", "evalOptionValue", "mergeDefinitions", "pushDownProperties",
-         "dischargeProperties", "filterOverrides")
+         "dischargeProperties", "filterOverrides", "mergeOptionDecls", "fixupOptionType")
 # where in the file each of the native functions' messages is thrown (the
 # position Nix gives the error, and lint shows), found in the file's text
 THROWS = {
@@ -41,10 +42,14 @@ THROWS = {
     "type": r"throw\s*\"The option value `\$\{showOption loc\}'",
     "prefix": r"throw\s*\"The option `\$\{showOption loc\}' in `\$\{firstOption",
     "condition": "throw\\s*\"\u2018mkIf\u2019 called with a non-Boolean",
+    "declared": r"throw\s*\"The option `\$\{showOption loc\}' in `\$\{opt\.file\}' is already",
+    "wrapping": r"throw\s*\"The option \$\{showOption loc\} uses submodules without a wrapping",
 }
+# fixupOptionType's message for an optionSet without options names ``loc'``,
+# which nothing binds: forcing it is that variable's error, at its place
+UNBOUND = r"(?<=showOption )loc'"
 # the file's other functions the native ones call, through the set's slots
-SIBLINGS = ("fixupOptionType", "mergeOptionDecls", "sortProperties", "mkOptionDefault",
-            "mkIf", "mkOverride")
+SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule")
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,27 @@ class Variant:
     type_attr: str
     # dischargeProperties rejects an mkIf condition that is not a Boolean
     bool_condition: bool
+    # the file's isFunction is lib's (a set with __functor is a function),
+    # not builtins.isFunction
+    functor_functions: bool = False
+    # mergeOptionDecls and fixupOptionType are older than the native ones
+    # (types compared by name, no typeMerge): the lib's own stay
+    own_declarations: bool = False
 
 
 VARIANTS: dict[str, Variant] = {
-    "9963527fb7e9948873361ad523a4d76fa86c48f74f5e86c7105548591934b74f": Variant(
-        "nixpkgs 16.09", "The option value `{}' in `{}' is not a {}.", "name", False),
-    "c6a105499f1ec2b5320df5d6feebd3bc0a2966e0880d1711ef5ed13b09597dfe": Variant(
+    "4762f66bf940860f3d714f643588e04df10b8c128cc05029f77cad2a88c07ab2": Variant(
+        "nixpkgs 16.09 (computecanada-16.09)", "The option value `{}' in `{}' is not a {}.",
+        "name", False, own_declarations=True),
+    "49c313ac53f45d77371b6356098bd09bd7606b03cc34357d5e644932f64d36af": Variant(
+        "nixpkgs 16.09", "The option value `{}' in `{}' is not a {}.", "name", True),
+    "dd97455f3bc3920c033611b414a4ecfe3487312b87cb3edfa42907c39fd5cab6": Variant(
         "nixpkgs 17.03", "The option value `{}' in `{}' is not a {}.", "description", True),
-    "583711a67b16597cfe7c35a612484a7ecbab82548b716b86c402c437431c02ad": Variant(
+    "890d80f1d56e11a6c2be8747298984cd0d89c33276e4cee42c0bf718629b7f2e": Variant(
         "nixpkgs 17.09", "The option value `{}' in `{}' is not a {}.", "description", True),
-    "34639d1142073ecd89115a37af19d953bd4b123fae2aa09e715d485d3d807563": Variant(
+    "052b0ebfa26470c8fc8174f676f5d65b6ae26998aa966be09ca7f8cb0ad00d1e": Variant(
         "nixpkgs 18.03", "The option value `{}' in `{}' is not of type `{}'.", "description",
-        True),
+        True, True),
 }
 
 
@@ -126,7 +140,7 @@ class _Bound:
         self.args = args  # the file's `{ lib }` argument, for a lib of that shape
         self.slots: list[Any] = []
         self.index: dict[str, int] = {}
-        self._show_option: Any = None
+        self._parts: dict[str, Any] = {}
         self.source: Any = None  # the file's Source, for the positions of THROWS
         self._positions: dict[str, Any] = {}
 
@@ -155,7 +169,13 @@ class _Bound:
             "filterOverrides": PrimOp("filterOverrides", 1,
                                       lambda _s, defs: self.filter_overrides(defs),
                                       lambda_like=True),
+            "mergeOptionDecls": PrimOp("mergeOptionDecls", 2, self.merge_option_decls,
+                                       lambda_like=True),
+            "fixupOptionType": PrimOp("fixupOptionType", 2, self.fixup_option_type,
+                                      lambda_like=True),
         }
+        if self.variant.own_declarations:
+            del natives["mergeOptionDecls"], natives["fixupOptionType"]
         for name, prim in natives.items():
             env.vals[index[name]] = prim
             result.vals[name] = prim
@@ -171,27 +191,53 @@ class _Bound:
             fn = call(fn, a)
         return force(fn)
 
+    def lib_part(self, name: str) -> Any:
+        """``lib.<name>`` (its file ``<name>.nix`` where the lib's files are
+        not functions of lib)."""
+        if name not in self._parts:
+            if self.args is not None:
+                self._parts[name] = _get(_get(self.args, "lib"), name)
+            else:
+                self._parts[name] = force(self.state.import_file(
+                    os.path.join(os.path.dirname(self.path), f"{name}.nix")))
+        return self._parts[name]
+
     def show_option(self, loc: Any) -> str:
         """The lib's ``showOption loc`` (from its options.nix)."""
-        if self._show_option is None:
-            if self.args is not None:
-                options = _get(_get(self.args, "lib"), "options")
-            else:
-                options = force(self.state.import_file(
-                    os.path.join(os.path.dirname(self.path), "options.nix")))
-            self._show_option = _get(options, "showOption")
-        return self.text(self.call(self._show_option, loc))
+        return self.text(self.call(_get(self.lib_part("options"), "showOption"), loc))
+
+    def show_files(self, files: Any) -> str:
+        """The lib's ``showFiles files``."""
+        return self.text(self.call(_get(self.lib_part("options"), "showFiles"), files))
+
+    def types(self) -> Any:
+        """The file's ``types`` (``types.nix``'s, or ``lib.types``)."""
+        return _get(self.lib_part("types"), "types") if self.args is None \
+            else self.lib_part("types")
+
+    def is_function(self, v: Any) -> bool:
+        """The file's ``isFunction``."""
+        f = force(v)
+        if type(f) in (Lambda, PrimOp, PrimOpApp):
+            return True
+        if self.variant.functor_functions and type(f) is Attrs and "__functor" in f.vals:
+            return force_bool(self.call(_get(self.lib_part("trivial"), "isFunction"), f))
+        return False
+
+    def position(self, kind: str, pattern: str) -> Any:
+        """Where ``pattern`` first matches in the file's text (None: nowhere)."""
+        if kind not in self._positions:
+            import re
+
+            found = re.search(pattern, self.source.text) if self.source else None
+            self._positions[kind] = (self.source, found.start()) if found else None
+        return self._positions[kind]
 
     def throw(self, kind: str, message: str) -> NixError:
         """The lib's ``throw message`` of this kind, with the frame its call in
         the file gives it."""
-        if kind not in self._positions:
-            import re
-
-            found = re.search(THROWS[kind], self.source.text) if self.source else None
-            self._positions[kind] = (self.source, found.start()) if found else None
         error = ThrownError(message)
-        error.add_trace("while calling the 'throw' builtin", self._positions[kind])
+        error.add_trace("while calling the 'throw' builtin", self.position(kind, THROWS[kind]))
         return error
 
     def text(self, v: Any) -> str:
@@ -309,6 +355,105 @@ class _Bound:
             if i == 0:
                 value = force(merge)
         return value
+
+    # mergeOptionDecls --------------------------------------------------------------
+    def merge_option_decls(self, state: Any, loc: Any, opts: Any) -> Attrs:
+        res = Attrs({"loc": loc, "declarations": [], "options": []})
+        for opt in force_list(opts):  # foldl': each step's set is made at once
+            res = self._merge_decl(loc, res, opt)
+        return res
+
+    def _merge_decl(self, loc: Any, res: Attrs, opt: Any) -> Attrs:
+        options = lazy(_get, opt, "options")
+        merged: list[Any] = []  # `t.typeMerge t'.functor`, once computed
+
+        def both_have(k: str) -> bool:
+            o = force(options)
+            return type(o) is Attrs and k in o.vals and k in res.vals
+
+        def mergeable() -> bool:
+            if not merged:
+                functor = lazy(_get, lazy(_get, options, "type"), "functor")
+                merged.append(self.call(_get(_get(res, "type"), "typeMerge"), functor))
+            return merged[0] is not None
+
+        if both_have("default") or both_have("example") or both_have("description") \
+                or both_have("apply") or (both_have("type") and not mergeable()):
+            raise self.throw("declared", f"The option `{self.show_option(loc)}' in "
+                             f"`{self.text(_get(opt, 'file'))}' is already declared in "
+                             f"{self.show_files(_sel(res, 'declarations'))}.")
+        o = force(options)
+        if type(o) is not Attrs:
+            raise type_error("a set", o).with_trace(
+                "in the left operand of the update (//) operator")
+        file = _sel(force(opt), "file")
+        parts = [Attrs({"declarations": lazy(_appended, res, file),
+                        "options": lazy(self._submodules, o, file, res)}), res, o]
+        if both_have("type") and mergeable():
+            parts.insert(0, Attrs({"type": merged[0]}))
+        return merge_updates(parts)
+
+    def _submodules(self, o: Attrs, file: Any, res: Attrs) -> list:
+        """The declaration's submodules, then those declared before."""
+        get_sub = None  # `opt.options.type.getSubModules or null`
+        if "type" in o.vals:
+            t = force(o.vals["type"])
+            if type(t) is Attrs and "getSubModules" in t.vals:
+                get_sub = force(t.vals["getSubModules"])
+        pack = self.sibling("packSubmodule")
+        if get_sub is not None:
+            head = [lazy(self.call, pack, file, m) for m in force_list(get_sub)]
+        elif "options" in o.vals:
+            given = force(o.vals["options"])  # toList
+            head = [lazy(self._coerce_option, pack, file, m)
+                    for m in (given if type(given) is list else [o.vals["options"]])]
+        else:
+            return force_list(_get(res, "options"))
+        return head + force_list(_get(res, "options"))
+
+    def _coerce_option(self, pack: Any, file: Any, m: Any) -> Any:
+        if self.is_function(m):
+            return self.call(pack, file, m)
+        return self.call(pack, file, Attrs({"options": m}))
+
+    # fixupOptionType ----------------------------------------------------------------
+    def fixup_option_type(self, state: Any, loc: Any, opt: Any) -> Attrs:
+        o = force(opt)
+        get_sub = None  # `opt.type.getSubModules or null`
+        if type(o) is Attrs and "type" in o.vals:
+            t = force(o.vals["type"])
+            if type(t) is Attrs and "getSubModules" in t.vals:
+                get_sub = force(t.vals["getSubModules"])
+        if type(o) is not Attrs:
+            raise type_error("a set", o).with_trace(
+                "in the left operand of the update (//) operator")
+        if get_sub is None:
+            return merge_updates([Attrs({"type": lazy(self._fixed_type, loc, o)}), o])
+        return merge_updates([Attrs({"type": lazy(self._substituted, o), "options": []}), o])
+
+    def _substituted(self, o: Attrs) -> Any:
+        """``opt.type.substSubModules opt.options``."""
+        return self.call(_get(_get(o, "type"), "substSubModules"), _sel(o, "options"))
+
+    def _fixed_type(self, loc: Any, o: Attrs) -> Any:
+        """``f (opt.type or types.unspecified)``: an optionSet wrapped in a
+        type becomes a submodule."""
+        tp = force(o.vals["type"]) if "type" in o.vals else _get(self.types(), "unspecified")
+        if equal(_get(tp, "name"), "option set") or equal(_get(tp, "name"), "submodule"):
+            raise self.throw("wrapping", f"The option {self.show_option(loc)} uses submodules "
+                             "without a wrapping type, in "
+                             f"{self.show_files(_sel(o, 'declarations'))}.")
+        for wrapper in ("attrsOf", "loaOf", "listOf", "nullOr"):
+            if equal(_get(tp, "name"), wrapper) and equal(
+                    _get(_get(_get(tp, "functor"), "wrapped"), "name"), "optionSet"):
+                types = self.types()
+                options = o.vals["options"] if "options" in o.vals else lazy(self._unbound)
+                return self.call(_get(types, wrapper),
+                                 lazy(self.call, _get(types, "submodule"), options))
+        return tp
+
+    def _unbound(self) -> Any:
+        raise NixError("undefined variable 'loc''", self.position("unbound", UNBOUND))
 
     # evalOptionValue -----------------------------------------------------------------
     def eval_option_value(self, state: Any, loc: Any, opt: Any, defs: Any) -> Attrs:
@@ -466,6 +611,11 @@ def _optional_value(is_defined: Any, merged: Any) -> Attrs:
 def _each(defs: Any, name: str) -> list:
     """``map (def: def.name) defs``."""
     return [_sel(d, name) for d in force_list(defs)]
+
+
+def _appended(res: Attrs, file: Any) -> list:
+    """``res.declarations ++ [opt.file]``."""
+    return [*force_list(_get(res, "declarations")), file]
 
 
 def _head(xs: Any) -> Any:
