@@ -11,8 +11,10 @@ they are replaced by native ones that compute the same values with the same
 laziness: ``mergeModules'`` indexes a level's declarations and definitions by
 name once, the others are transliterations. The lib's file is a ``rec`` set,
 so they are replaced as Nix's ``__overrides`` would: in the set and in the
-set's own references. Everything else (``evalModules``, ``closeModules``,
-``mergeOptionDecls``, ``fixupOptionType``, types) stays the lib's code.
+set's own references. ``mergeOptionDecls`` and ``fixupOptionType`` are
+replaced too where they are the 2017 ones (not in older 16.09 libs, which
+compare types by name). Everything else (``evalModules``, ``closeModules``,
+types) stays the lib's code.
 """
 
 from __future__ import annotations
