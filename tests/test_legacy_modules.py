@@ -141,6 +141,20 @@ PROBES = [
     " { noopts.x = { }; } ]).config.noopts",
     "(ev' [ { options.sub = lib.mkOption { type = lib.types.nullOr lib.types.optionSet; "
     "options.v = lib.mkOption { default = 0; }; }; } { sub.v = 5; } ]).config.sub",
+    # modules closed under imports (closeModules)
+    "(ev' [ { imports = [ { web.port = 3; } ]; } ]).config.web.port",
+    "(ev' [ { key = \"k\"; web.port = 1; } { key = \"k\"; web.port = 2; } ]).config.web.port",
+    "(ev' [ { config.web.port = 1; foo = 2; } ]).config.web.port",
+    "(ev' [ { require = [ { web.port = 4; } ]; } ]).config.web.port",
+    "(ev' [ { _file = \"f.nix\"; web.port = \"x\"; } ]).config.web.port",
+    "(ev' [ (builtins.toFile \"m.nix\" \"{ config, ... }: { web.port = 7; }\") ]).config.web.port",
+    "(ev' [ { meta.x = 1; web.port = 2; } ]).config.web.port",
+    "(ev' [ ({ foo, ... }: { web.port = foo; }) { _module.args.foo = 9; } ]).config.web.port",
+    "(ev' [ { disabledModules = [ ]; web.port = 5; } ]).config.web.port",
+    "(ev' [ { users.a = { imports = [ { uid = 5; } ]; }; } ]).config.users.a.uid",
+    "(ev' [ 5 ]).config.web.port",
+    "(ev' [ { imports = [ ({ lib, ... }: { key = \"x\"; web.enable = lib.mkForce true; }) ]; } ])"
+    ".config.web.enable",
 ]
 
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")

@@ -13,8 +13,11 @@ name once, the others are transliterations. The lib's file is a ``rec`` set,
 so they are replaced as Nix's ``__overrides`` would: in the set and in the
 set's own references. ``mergeOptionDecls`` and ``fixupOptionType`` are
 replaced too where they are the 2017 ones (not in older 16.09 libs, which
-compare types by name). Everything else (``evalModules``, ``closeModules``,
-types) stays the lib's code.
+compare types by name), and ``closeModules`` (with what it calls:
+``unifyModuleSyntax``, ``applyIfFunction``, ``unpackSubmodule``), whose
+loading of a module file is then the module system's, not a read of the code
+that made the evaluation (``readlog.loading_module``). Everything else
+(``evalModules`` itself, types) stays the lib's code.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import readlog
 from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
-from ..eval.ops import coerce_to_string, equal, force_bool, force_list, less_than
+from ..eval.ops import coerce_to_string, concat_strings, equal, force_bool, force_list, less_than
 from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
@@ -35,7 +39,8 @@ from .nix import selected as _get
 # the functions replaced; their fingerprint (with all they reach in the file)
 # decides whether a lib is one of VARIANTS
 NAMES = ("mergeModules'", "evalOptionValue", "mergeDefinitions", "pushDownProperties",
-         "dischargeProperties", "filterOverrides", "mergeOptionDecls", "fixupOptionType")
+         "dischargeProperties", "filterOverrides", "mergeOptionDecls", "fixupOptionType",
+         "closeModules")
 # where in the file each of the native functions' messages is thrown (the
 # position Nix gives the error, and lint shows), found in the file's text
 THROWS = {
@@ -46,12 +51,14 @@ THROWS = {
     "condition": "throw\\s*\"\u2018mkIf\u2019 called with a non-Boolean",
     "declared": r"throw\s*\"The option `\$\{showOption loc\}' in `\$\{opt\.file\}' is already",
     "wrapping": r"throw\s*\"The option \$\{showOption loc\} uses submodules without a wrapping",
+    "unsupported": r"throw\s*\"Module `\$\{key\}' has an unsupported attribute",
 }
 # fixupOptionType's message for an optionSet without options names ``loc'``,
 # which nothing binds: forcing it is that variable's error, at its place
 UNBOUND = r"(?<=showOption )loc'"
 # the file's other functions the native ones call, through the set's slots
-SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule")
+SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule",
+            "mkMerge")
 
 
 @dataclass(frozen=True)
@@ -65,27 +72,30 @@ class Variant:
     type_attr: str
     # dischargeProperties rejects an mkIf condition that is not a Boolean
     bool_condition: bool
-    # the file's isFunction is lib's (a set with __functor is a function),
-    # not builtins.isFunction
+    # the file's isFunction (and applyIfFunction's functionArgs) are lib's (a
+    # set with __functor is a function), not builtins'
     functor_functions: bool = False
     # mergeOptionDecls and fixupOptionType are older than the native ones
     # (types compared by name, no typeMerge): the lib's own stay
     own_declarations: bool = False
+    # modules may disable others (``disabledModules``, 17.09)
+    disabled_modules: bool = False
 
 
 VARIANTS: dict[str, Variant] = {
-    "4762f66bf940860f3d714f643588e04df10b8c128cc05029f77cad2a88c07ab2": Variant(
+    "48aad2e909f9b8a79449b760e90369375fd1b13af7ceec41f7baacef373665e0": Variant(
         "nixpkgs 16.09 (computecanada-16.09)", "The option value `{}' in `{}' is not a {}.",
         "name", False, own_declarations=True),
-    "49c313ac53f45d77371b6356098bd09bd7606b03cc34357d5e644932f64d36af": Variant(
+    "1a2f02b47f4b6294a2d765b8f4456faa97588ec2dd76e52e2b48e2e4976be2fa": Variant(
         "nixpkgs 16.09", "The option value `{}' in `{}' is not a {}.", "name", True),
-    "dd97455f3bc3920c033611b414a4ecfe3487312b87cb3edfa42907c39fd5cab6": Variant(
+    "758f4a4286f82826ba37f425aa574923b9482a66546077182fcd0cef57eb866b": Variant(
         "nixpkgs 17.03", "The option value `{}' in `{}' is not a {}.", "description", True),
-    "890d80f1d56e11a6c2be8747298984cd0d89c33276e4cee42c0bf718629b7f2e": Variant(
-        "nixpkgs 17.09", "The option value `{}' in `{}' is not a {}.", "description", True),
-    "052b0ebfa26470c8fc8174f676f5d65b6ae26998aa966be09ca7f8cb0ad00d1e": Variant(
+    "52be0bdf62247c9675e36155c346c87fa1399968416e01db3001b85f089a1040": Variant(
+        "nixpkgs 17.09", "The option value `{}' in `{}' is not a {}.", "description", True,
+        disabled_modules=True),
+    "2fb2ea535a37e06ac54ef73842056b4ad15d06d87ca5cae3286950ad732a485f": Variant(
         "nixpkgs 18.03", "The option value `{}' in `{}' is not of type `{}'.", "description",
-        True, True),
+        True, True, disabled_modules=True),
 }
 
 
@@ -175,6 +185,7 @@ class _Bound:
                                        lambda_like=True),
             "fixupOptionType": PrimOp("fixupOptionType", 2, self.fixup_option_type,
                                       lambda_like=True),
+            "closeModules": PrimOp("closeModules", 2, self.close_modules, lambda_like=True),
         }
         if self.variant.own_declarations:
             del natives["mergeOptionDecls"], natives["fixupOptionType"]
@@ -357,6 +368,114 @@ class _Bound:
             if i == 0:
                 value = force(merge)
         return value
+
+    # closeModules --------------------------------------------------------------------
+    def close_modules(self, state: Any, modules: Any, args: Any) -> Any:
+        """``builtins.genericClosure`` over the modules and their imports, each
+        loaded (applied to ``args``) and brought to one shape."""
+        unknown = lazy(_get, self.lib_part("options"), "unknownModule")
+        operator = PrimOp("operator", 1, lambda _s, m: self._closure_list(
+            _sel(force(m), "file"), _sel(force(m), "key"), _sel(force(m), "imports"), args),
+            lambda_like=True)
+        start = lazy(self._closure_list, unknown, "", modules, args)
+        return self.call(self.builtin("__genericClosure"),
+                         Attrs({"startSet": start, "operator": operator}))
+
+    def builtin(self, name: str) -> Any:
+        return self.state.base_env[name]
+
+    def _closure_list(self, file: Any, parent_key: Any, items: Any, args: Any) -> list:
+        """``toClosureList file parentKey items``: each item loaded, lazily."""
+        return [lazy(self._load, file, parent_key, n, x, args)
+                for n, x in enumerate(force_list(items), 1)]
+
+    def _load(self, file: Any, parent_key: Any, n: int, x: Any, args: Any) -> Attrs:
+        v = force(x)
+        if type(v) is Attrs or self.is_function(v):
+            key = lazy(lambda: concat_strings([self.text(parent_key), ":anon-", str(n)]))
+            return self._unify(file, key, lazy(self._unpacked, key, v, args))
+        path = lazy(self.call, self.builtin("toString"), v)
+        return self._unify(path, path, lazy(
+            self._apply_if_function, path, lazy(self._import_module, v), args))
+
+    def _import_module(self, path: Any) -> Any:
+        """``import x``: a module file loaded, which is not a read of whatever
+        made the evaluation (see ``readlog.loading_module``)."""
+        before = readlog.loading_module(self.text(self.call(self.builtin("toString"), path)))
+        try:
+            return self.call(self.builtin("import"), path)
+        finally:
+            readlog.loaded(before)
+
+    def _unpacked(self, key: Any, m: Any, args: Any) -> Any:
+        """``unpackSubmodule (applyIfFunction key) m args``."""
+        if equal(_type_tag(m), "submodule"):
+            inner = force(self._apply_if_function(key, _sel(m, "submodule"), args))
+            if type(inner) is not Attrs:
+                raise type_error("a set", inner).with_trace(
+                    "in the right operand of the update (//) operator")
+            return merge_updates([inner, Attrs({"_file": _sel(m, "file")})])
+        return self._apply_if_function(key, m, args)
+
+    def _apply_if_function(self, key: Any, f: Any, args: Any) -> Any:
+        a = force(args)  # `args@{ config, options, lib, ... }`
+        if type(a) is not Attrs:
+            raise type_error("a set", a)
+        for name in ("config", "lib", "options"):
+            if name not in a.vals:
+                raise NixError("function 'anonymous lambda' called without required "
+                               f"argument '{name}'")
+        if not self.is_function(f):
+            return force(f)
+        function_args = _get(self.lib_part("trivial"), "functionArgs") \
+            if self.variant.functor_functions else self.builtin("__functionArgs")
+        context = self.builtin("__addErrorContext")
+        extra = {}
+        for name in sorted(self.call(function_args, f).vals, key=_sort_key):
+            message = lazy(lambda name=name: "while evaluating the module argument "
+                           f"`{name}' in \"{self.text(key)}\":")
+            extra[name] = lazy(self.call, context, message, lazy(_module_argument, a, name))
+        return self.call(f, merge_updates([Attrs(extra), a]))
+
+    def _unify(self, file: Any, key: Any, m: Any) -> Attrs:
+        """``unifyModuleSyntax file key m``."""
+        v = force(m)
+        is_set = type(v) is Attrs
+        has = v.vals if is_set else {}
+        meta = lazy(_meta_set, v)
+        own_key = lazy(self._module_key, v, key)
+        extra = {"disabledModules": has.get("disabledModules", [])} \
+            if self.variant.disabled_modules else {}
+        merge = self.sibling("mkMerge")
+        if "config" in has or "options" in has:
+            allowed = ("_file", "key", "disabledModules", "imports", "options", "config",
+                       "meta") if self.variant.disabled_modules else (
+                "imports", "options", "config", "key", "_file", "meta")
+            bad = sorted((n for n in has if n not in allowed), key=_sort_key)
+            if bad:
+                raise self.throw("unsupported", f"Module `{self.text(key)}' has an unsupported "
+                                 f"attribute `{bad[0]}'. This is caused by assignments to the "
+                                 "top-level attributes `config' or `options'.")
+            return Attrs({
+                "file": has.get("_file", file), "key": own_key,
+                **extra,
+                "imports": has.get("imports", []),
+                "options": has.get("options", Attrs({})),
+                "config": lazy(self.call, merge, [has.get("config", Attrs({})), meta])})
+        removed = ["_file", "key", "disabledModules", "require", "imports"] \
+            if self.variant.disabled_modules else ["key", "_file", "require", "imports"]
+        rest = lazy(self.call, self.builtin("removeAttrs"), v, removed)
+        return Attrs({
+            "file": has.get("_file", file), "key": own_key,
+            **extra,
+            "imports": lazy(_concat, has.get("require", []), has.get("imports", [])),
+            "options": Attrs({}),
+            "config": lazy(self.call, merge, [rest, meta])})
+
+    def _module_key(self, m: Any, key: Any) -> Any:
+        """``toString m.key or key``."""
+        own = m.vals["key"] if type(m) is Attrs and "key" in m.vals else key
+        return self.call(self.builtin("toString"), own)
 
     # mergeOptionDecls --------------------------------------------------------------
     def merge_option_decls(self, state: Any, loc: Any, opts: Any) -> Attrs:
@@ -613,6 +732,28 @@ def _optional_value(is_defined: Any, merged: Any) -> Attrs:
 def _each(defs: Any, name: str) -> list:
     """``map (def: def.name) defs``."""
     return [_sel(d, name) for d in force_list(defs)]
+
+
+def _module_argument(args: Attrs, name: str) -> Any:
+    """``args.${name} or config._module.args.${name}``."""
+    if name in args.vals:
+        return force(args.vals[name])
+    return _get(_get(_get(_get(args, "config"), "_module"), "args"), name)
+
+
+def _meta_set(m: Any) -> Attrs:
+    """``if m ? meta then { meta = m.meta; } else {}``."""
+    return Attrs({"meta": m.vals["meta"]}) if type(m) is Attrs and "meta" in m.vals \
+        else Attrs({})
+
+
+def _concat(a: Any, b: Any) -> list:
+    """``a ++ b``."""
+    left, right = force(a), force(b)
+    for v in (left, right):
+        if type(v) is not list:
+            raise type_error("a list", v)
+    return left + right
 
 
 def _appended(res: Attrs, file: Any) -> list:
