@@ -82,6 +82,9 @@ class Trace:
     linted: dict[int, EvaluationEntry] = field(default_factory=dict)  # by place in order
     units: dict[tuple[int, Any], Unit] = field(default_factory=dict)  # (place, option or rule)
     reused: int = 0  # how many of the units were the last lint's, given again
+    # an evaluation by a lib's own module system: its undeclared definitions,
+    # which that lib reports wherever a set of options holding one is read
+    undeclared: frozenset[Any] | None = None
     # what ``Changes`` found touched in a log, kept for the next lint (edits
     # in one place change the same options again and again)
     touched: dict[tuple[int, frozenset[Loc], frozenset[str]], tuple[list[Any], list[int]]] = \

@@ -26,7 +26,7 @@ from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, force
 from ..modules.collect import Module
 from ..modules.definitions import Def
 from ..modules.graph import Loc
-from ..modules.interpreted import AnyEvaluation, Record
+from ..modules.interpreted import AnyEvaluation, LibEvaluation, LibModule, Record
 from ..modules.sites import definition_site, list_element, value_at
 from ..modules.structure import StructuralRead, structural_read
 from ..nixos.placeholder import MARK as PLACEHOLDER_MARK
@@ -107,7 +107,7 @@ def lint_traced(system: System, *, show_trace: bool = False, every_option: bool 
     the steps the change cannot have touched give what they gave then (see
     ``incremental``); ``Stale`` when that cannot be done."""
     linter = _Linter(system, show_trace, every_option)
-    if log is not None and system.native:
+    if log is not None:
         linter.begin_trace(log, previous, changed)
     # What evaluation prints (lib.warn while the system is assembled) is
     # collected here: warnings become findings, the rest is passed on.
@@ -197,7 +197,7 @@ class _Linter:
                 if f not in self.changed:
                     defined_in[f] = locs
         for ev in self.graph.created:
-            for loc, record in ev.records.items():
+            for loc, record in _made(ev).items():
                 for d in record.defs:
                     defined_in.setdefault(_file(d), set()).add(loc)
         trace.defined_in = defined_in
@@ -214,10 +214,21 @@ class _Linter:
     def _start_trace(self, top: AnyEvaluation) -> None:
         """The trace begins once the top evaluation is there; reusing the
         last one needs the same modules, none of the changed ones declaring
-        options."""
+        options. An evaluation by a lib's own module system is traced only
+        where its modules are known, and reused only with the same undeclared
+        definitions (the lib reports one wherever its set of options is read,
+        which no read log shows)."""
+        previous = self.previous
+        undeclared = None
+        if type(top) is LibEvaluation:
+            if top.merged.modules is None:
+                if previous is not None:
+                    raise Stale("an evaluation whose reads cannot be traced")
+                return
+            undeclared = top.undeclared()
         modules, declaring = _modules_of(top)
         self.trace = Trace(self.every_option, modules, declaring)
-        previous = self.previous
+        self.trace.undeclared = undeclared
         if previous is None:
             return
         changed = self.changed
@@ -226,6 +237,8 @@ class _Linter:
             raise Stale("the module structure changed")
         if _freeform(top):
             raise Stale("a freeform configuration: its names come from definitions")
+        if undeclared != previous.undeclared:
+            raise Stale("other undeclared definitions")
         self.order = list(self.graph.created)
         if [ev.merged.loc for ev in self.order] != previous.order[:len(self.order)]:
             raise Stale("other evaluations were made")
@@ -259,7 +272,7 @@ class _Linter:
         texts = _sources_defining(top, changed)
         now: dict[str, set[Loc]] = {}
         if listed:
-            for loc, record in top.records.items():
+            for loc, record in _made(top).items():
                 for d in record.defs:
                     if _file(d) in changed:
                         now.setdefault(_file(d), set()).add(loc)
@@ -268,6 +281,10 @@ class _Linter:
             locs = previous.defined_in.get(f, set())
             old, new = previous.texts.get(f), texts.get(f)
             edited = changed_paths(old, new, prefixes) if old and new else None
+            if type(top) is LibEvaluation and (edited is None or edited & prefixes):
+                # what the file defines is known only for the options merged
+                # (LibRecord): an edit above options may define others
+                raise Stale("an edit of a set above options, in an interpreted evaluation")
             if edited is None:
                 if not listed:
                     return None
@@ -495,6 +512,8 @@ class _Linter:
         """The record of ``ev``'s option at ``loc``; reusing a trace, the
         option may not have been listed: made now (Stale if making it made
         an evaluation, which a cold lint made elsewhere)."""
+        if self.reuse is not None and type(ev) is LibEvaluation:
+            return ev.record(loc)  # not every option: what a fresh lint reads is reused
         record = ev.records.get(loc)
         if record is not None or self.reuse is None:
             return record
@@ -1009,11 +1028,13 @@ def _modules_of(top: AnyEvaluation) -> tuple[list[tuple[str, str]], set[str]]:
     that declare options."""
     state = top.lib.state
     modules, declaring = [], set()
-    for m in top.merged.modules:
+    for m in top.merged.modules:  # type: ignore[union-attr]
         file = _text(state, m.file)
         modules.append((file, _text(state, m.key)))
         options = force(m.options)
-        if type(options) is not Attrs or options.vals:
+        # (one that disables modules changes which are merged, as declaring does)
+        if type(options) is not Attrs or options.vals or \
+                (type(m) is LibModule and force(m.disables) != []):
             declaring.add(file)
     return modules, declaring
 
@@ -1023,7 +1044,10 @@ def _texts(evaluations: list[Any], users: Any) -> dict[str, Source]:
     ``evaluations``, as they were read."""
     out: dict[str, Source] = {}
     for ev in evaluations:
-        for record in ev.records.values():
+        sources = getattr(ev, "sources", None)
+        if sources is not None:  # the lib's own module system: the files it loaded
+            out.update((f, s) for f, s in sources.items() if users(f))
+        for record in _made(ev).values():
             for d in record.defs:
                 pos = d.pos
                 if pos is not None and pos[0].name not in out and users(pos[0].name) \
@@ -1035,6 +1059,9 @@ def _texts(evaluations: list[Any], users: Any) -> dict[str, Source]:
 def _sources_defining(top: AnyEvaluation, files: frozenset[str]) -> dict[str, Source]:
     """The texts of ``files`` as the evaluation read them: where its
     modules' top-level definitions are."""
+    sources = getattr(top, "sources", None)
+    if sources is not None:  # the lib's own module system: the files it loaded
+        return {f: s for f, s in sources.items() if f in files}
     out: dict[str, Source] = {}
     for defs in top.merged.raw.values():
         for d in defs:
@@ -1046,7 +1073,14 @@ def _sources_defining(top: AnyEvaluation, files: frozenset[str]) -> dict[str, So
 
 def _freeform(ev: AnyEvaluation) -> bool:
     module = force(force(ev.config_t).vals["_module"])
-    return force(module.vals["freeformType"]) is not None
+    # (older libs have no freeform types)
+    return "freeformType" in module.vals and force(module.vals["freeformType"]) is not None
+
+
+def _made(ev: Any) -> dict[Loc, Record]:
+    """The option records ``ev`` has made (not all of an interpreted
+    evaluation's options, which are made when asked for)."""
+    return ev.made if type(ev) is LibEvaluation else ev.records
 
 
 def _signature(ev: Any) -> tuple[tuple[str, str], ...] | None:

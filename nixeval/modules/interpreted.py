@@ -15,6 +15,7 @@ from typing import Any
 from ..eval.errors import NixError
 from ..eval.ops import force_list
 from ..eval.values import Attrs, NixPath, force
+from . import legacy
 from .definitions import Def
 from .evaluation import Evaluation, OptionRecord
 from .graph import Graph, Loc
@@ -89,12 +90,31 @@ def _site(file: Any, loc: Loc) -> Any:
     return definition_site(path, loc)
 
 
+class LibModule:
+    """A module as the lib's own ``closeModules`` made it: what lint reads of it."""
+
+    __slots__ = ("disables", "file", "key", "options")
+
+    def __init__(self, m: Attrs) -> None:
+        self.file = m.vals["file"]
+        self.key = m.vals["key"]
+        self.options = m.vals["options"]
+        self.disables = m.vals.get("disabledModules", [])
+
+
 class LibLevel:
     """Where the evaluation's options sit; the lib reports undeclared
     definitions itself (as an error), so none are listed here."""
 
-    def __init__(self, loc: Loc) -> None:
+    def __init__(self, loc: Loc, modules: Any = None) -> None:
         self.loc = loc
+        self._modules = modules  # a function giving them (None: not known)
+
+    @property
+    def modules(self) -> list[LibModule] | None:
+        """The modules, where the native ``closeModules`` of a 2016-2018 lib
+        closed them (``legacy.py``); None for any other lib."""
+        return self._modules() if self._modules is not None else None
 
     def unmatched(self) -> list[Any]:
         return []
@@ -103,20 +123,59 @@ class LibLevel:
 class LibEvaluation:
     """An ``evalModules`` result computed by the lib's own code."""
 
-    def __init__(self, result: Attrs, graph: Graph, prefix: Loc = ()) -> None:
+    def __init__(self, result: Attrs, graph: Graph, prefix: Loc = (),
+                 state: Any = None) -> None:
         self.result = result
         self.graph = graph
         self.options_t = result.vals["options"]
         self.config_t = result.vals["config"]
-        self.merged = LibLevel(prefix)
+        self.lib = _Lib(state) if state is not None else None
+        self.merged = LibLevel(prefix, self._closed if state is not None else None)
         self._records: dict[Loc, LibRecord] | None = None
+        self.made: dict[Loc, LibRecord] = {}  # the records made so far
+        self._closed_modules: list[LibModule] | None = None
         graph.created.append(self)
+
+    def _closed(self) -> list[LibModule] | None:
+        if self._closed_modules is None:
+            options = force(self.options_t)  # (closes the modules)
+            closed = legacy.closed_modules(self.lib.state, options)  # type: ignore[union-attr]
+            if closed is None:
+                return None
+            self._closed_modules = [LibModule(force(m)) for m in closed]
+        return self._closed_modules
+
+    @property
+    def sources(self) -> dict[str, Any] | None:
+        """The texts of the module files it loaded, by path (None: not known)."""
+        if self.merged.modules is None:
+            return None
+        return legacy.module_sources(self.lib.state)  # type: ignore[union-attr]
+
+    def undeclared(self) -> frozenset[tuple[Loc, str, str]]:
+        """The names modules define where no option set declares them, each
+        with the set's path and the module's file (the lib reports the first
+        of a set when the set is read)."""
+        out = set()
+        stack: list[tuple[Any, Loc]] = [(self.options_t, self.merged.loc)]
+        while stack:
+            node, loc = stack.pop()
+            node = force(node)
+            if type(node) is not Attrs or _is_option(node):
+                continue
+            vals = node.vals
+            for entry in map(force, force_list(vals.get("_definedNames", []))):
+                file = force(entry.vals["file"])
+                for name in force_list(entry.vals["names"]):
+                    if name not in vals:
+                        out.add((loc, name, file.path if type(file) is NixPath else str(file)))
+            stack.extend((v, (*loc, name)) for name, v in vals.items() if name != "_definedNames")
+        return frozenset(out)
 
     @property
     def records(self) -> dict[Loc, LibRecord]:
         """Every option of the tree (walked when first asked for)."""
         if self._records is None:
-            records: dict[Loc, LibRecord] = {}
             stack: list[tuple[Any, Loc]] = [(self.options_t, self.merged.loc)]
             while stack:
                 node, loc = stack.pop()
@@ -124,13 +183,39 @@ class LibEvaluation:
                 if type(node) is not Attrs:
                     continue
                 if _is_option(node):
-                    records[loc] = LibRecord(loc, node)
+                    self._made(loc, node)
                     continue
                 stack.extend((node.vals[name], (*loc, name)) for name in node.names())
-            self._records = records
-            for loc, record in records.items():
-                self.graph.records.setdefault(loc, record)
+            self._records = self.made
         return self._records
+
+    def record(self, loc: Loc) -> LibRecord | None:
+        """The option at ``loc`` (only the sets on its way are walked)."""
+        hit = self.made.get(loc)
+        if hit is not None or self._records is not None:
+            return hit
+        node = force(self.options_t)
+        for name in loc[len(self.merged.loc):]:
+            if type(node) is not Attrs or _is_option(node) or name not in node.vals:
+                return None
+            node = force(node.vals[name])
+        return self._made(loc, node) if type(node) is Attrs and _is_option(node) else None
+
+    def _made(self, loc: Loc, node: Attrs) -> LibRecord:
+        record = self.made.get(loc)
+        if record is None:
+            record = self.made[loc] = LibRecord(loc, node)
+            self.graph.records.setdefault(loc, record)
+        return record
+
+
+class _Lib:
+    """What lint reads of an evaluation's lib: the evaluator it ran in."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
 
 
 def _is_option(v: Attrs) -> bool:

@@ -31,7 +31,7 @@ from .. import readlog
 from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, concat_strings, equal, force_bool, force_list, less_than
-from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, force, type_error
+from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
 from .nix import selected as _get
@@ -56,6 +56,11 @@ THROWS = {
 # fixupOptionType's message for an optionSet without options names ``loc'``,
 # which nothing binds: forcing it is that variable's error, at its place
 UNBOUND = r"(?<=showOption )loc'"
+# an evaluator's extensions: the modules the first closeModules closed, with
+# the `options` of the evaluation it closed them for (``closed_modules``), and
+# the module files loaded, by path (``module_sources``)
+CLOSURES = "legacy-closures"
+SOURCES = "legacy-sources"
 # the file's other functions the native ones call, through the set's slots
 SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule",
             "mkMerge")
@@ -97,6 +102,19 @@ VARIANTS: dict[str, Variant] = {
         "nixpkgs 18.03", "The option value `{}' in `{}' is not of type `{}'.", "description",
         True, True, disabled_modules=True),
 }
+
+
+def closed_modules(state: Any, options: Attrs) -> list | None:
+    """The modules the native ``closeModules`` closed for the outermost
+    evaluation, if its ``options`` are ``options`` (None: it did not run for
+    that evaluation)."""
+    hit = state.extensions.get(CLOSURES)
+    return hit[1] if hit is not None and _if_forced(hit[0]) is options else None
+
+
+def module_sources(state: Any) -> dict[str, Any]:
+    """The texts of the module files the native ``closeModules`` loaded."""
+    return state.extensions.get(SOURCES, {})
 
 
 def variant_of(path: str) -> Variant | None:
@@ -378,8 +396,17 @@ class _Bound:
             _sel(force(m), "file"), _sel(force(m), "key"), _sel(force(m), "imports"), args),
             lambda_like=True)
         start = lazy(self._closure_list, unknown, "", modules, args)
-        return self.call(self.builtin("__genericClosure"),
-                         Attrs({"startSet": start, "operator": operator}))
+        # the first begun is the outermost evaluation's (any other is made
+        # while it closes its modules or later)
+        first = CLOSURES not in self.state.extensions
+        if first:
+            self.state.extensions[CLOSURES] = None
+        closed = self.call(self.builtin("__genericClosure"),
+                           Attrs({"startSet": start, "operator": operator}))
+        a = _if_forced(args)  # (forced by loading any module)
+        if first and type(a) is Attrs and "options" in a.vals:
+            self.state.extensions[CLOSURES] = (a.vals["options"], closed)
+        return closed
 
     def builtin(self, name: str) -> Any:
         return self.state.base_env[name]
@@ -401,11 +428,16 @@ class _Bound:
     def _import_module(self, path: Any) -> Any:
         """``import x``: a module file loaded, which is not a read of whatever
         made the evaluation (see ``readlog.loading_module``)."""
-        before = readlog.loading_module(self.text(self.call(self.builtin("toString"), path)))
+        name = self.text(self.call(self.builtin("toString"), path))
+        before = readlog.loading_module(name)
         try:
-            return self.call(self.builtin("import"), path)
+            value = self.call(self.builtin("import"), path)
         finally:
             readlog.loaded(before)
+        source = _source_of(value)
+        if source is not None and source.name == name:
+            self.state.extensions.setdefault(SOURCES, {})[name] = source
+        return value
 
     def _unpacked(self, key: Any, m: Any, args: Any) -> Any:
         """``unpackSubmodule (applyIfFunction key) m args``."""
@@ -603,6 +635,10 @@ class _Bound:
         return out + force_list(defs)
 
     def _res(self, loc: Any, o: Attrs, all_defs: Any) -> Any:
+        if readlog.LOG is not None:
+            # all that tells of the option's definitions (its value, `files',
+            # `isDefined', …) comes through here: a read of them (see readlog)
+            readlog.note(tuple(map(force, force_list(loc))))
         read_only = force_bool(o.vals["readOnly"], None, "in the left operand of the AND (&&) "
                                "operator") if "readOnly" in o.vals else False
         if read_only and len(force_list(all_defs)) > 1:
@@ -732,6 +768,25 @@ def _optional_value(is_defined: Any, merged: Any) -> Attrs:
 def _each(defs: Any, name: str) -> list:
     """``map (def: def.name) defs``."""
     return [_sel(d, name) for d in force_list(defs)]
+
+
+def _if_forced(v: Any) -> Any:
+    """``v``'s value if it has one already, else None (nothing is forced)."""
+    if type(v) is not Thunk:
+        return v
+    return v.value if v.code is None or type(v.code) is readlog.Span else None
+
+
+def _source_of(value: Any) -> Any:
+    """The text a module file's value was read from (its function's, or a
+    set's first attribute's), if known."""
+    v = _if_forced(value)
+    if type(v) is Lambda and v.fn.pos:
+        return v.fn.pos[0]
+    if type(v) is Attrs and v.pos:
+        first = next(iter(v.pos.values()), None)
+        return first[0] if first else None
+    return None
 
 
 def _module_argument(args: Attrs, name: str) -> Any:

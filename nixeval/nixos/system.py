@@ -75,7 +75,8 @@ class System:
             # not forced: that would run lib's unknown-option check, which lint
             # wants to report itself
             ev = self.graph.evaluations.get(id(result.vals["config"]))
-            self._evaluation = ev if ev is not None else LibEvaluation(result, self.graph)
+            self._evaluation = ev if ev is not None else LibEvaluation(result, self.graph,
+                                                                      state=self.state)
         return self._evaluation
 
     def _result(self, target: Target) -> Attrs:
