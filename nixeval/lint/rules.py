@@ -221,11 +221,11 @@ class _Linter:
         previous = self.previous
         undeclared = None
         if type(top) is LibEvaluation:
-            if top.merged.modules is None:
+            undeclared = top.undeclared() if top.merged.modules is not None else None
+            if undeclared is None:
                 if previous is not None:
                     raise Stale("an evaluation whose reads cannot be traced")
                 return
-            undeclared = top.undeclared()
         modules, declaring = _modules_of(top)
         self.trace = Trace(self.every_option, modules, declaring)
         self.trace.undeclared = undeclared

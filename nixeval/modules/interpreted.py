@@ -152,25 +152,12 @@ class LibEvaluation:
             return None
         return legacy.module_sources(self.lib.state)  # type: ignore[union-attr]
 
-    def undeclared(self) -> frozenset[tuple[Loc, str, str]]:
+    def undeclared(self) -> frozenset[tuple[Loc, str | None, str]] | None:
         """The names modules define where no option set declares them, each
         with the set's path and the module's file (the lib reports the first
-        of a set when the set is read)."""
-        out = set()
-        stack: list[tuple[Any, Loc]] = [(self.options_t, self.merged.loc)]
-        while stack:
-            node, loc = stack.pop()
-            node = force(node)
-            if type(node) is not Attrs or _is_option(node):
-                continue
-            vals = node.vals
-            for entry in map(force, force_list(vals.get("_definedNames", []))):
-                file = force(entry.vals["file"])
-                for name in force_list(entry.vals["names"]):
-                    if name not in vals:
-                        out.add((loc, name, file.path if type(file) is NixPath else str(file)))
-            stack.extend((v, (*loc, name)) for name, v in vals.items() if name != "_definedNames")
-        return frozenset(out)
+        of a set when the set is read); None where not known."""
+        return legacy.undeclared(self.lib.state, force(self.options_t),  # type: ignore[union-attr]
+                                 self.merged.loc)
 
     @property
     def records(self) -> dict[Loc, LibRecord]:

@@ -31,7 +31,7 @@ from .. import readlog
 from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, concat_strings, equal, force_bool, force_list, less_than
-from ..eval.values import Attrs, Lambda, PrimOp, PrimOpApp, Thunk, force, type_error
+from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, Thunk, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
 from .nix import selected as _get
@@ -61,6 +61,7 @@ UNBOUND = r"(?<=showOption )loc'"
 # the module files loaded, by path (``module_sources``)
 CLOSURES = "legacy-closures"
 SOURCES = "legacy-sources"
+TOP_LEVEL = "legacy-top-level"  # the first mergeModules' made: (its set, its _Level)
 # the file's other functions the native ones call, through the set's slots
 SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule",
             "mkMerge")
@@ -110,6 +111,19 @@ def closed_modules(state: Any, options: Attrs) -> list | None:
     that evaluation)."""
     hit = state.extensions.get(CLOSURES)
     return hit[1] if hit is not None and _if_forced(hit[0]) is options else None
+
+
+def undeclared(state: Any, options: Attrs, loc: tuple[str, ...]) -> frozenset | None:
+    """For the outermost evaluation, if its ``options`` are ``options``: the
+    names modules define where no option set declares them, with the set's
+    path and the module's file (``(path, None, file)`` for a module whose
+    definitions there are not a set); None if it is not known."""
+    hit = state.extensions.get(TOP_LEVEL)
+    if hit is None or hit[0] is not options:
+        return None
+    out: set = set()
+    hit[1].undeclared(loc, out)
+    return frozenset(out)
 
 
 def module_sources(state: Any) -> dict[str, Any]:
@@ -171,6 +185,7 @@ class _Bound:
         self.slots: list[Any] = []
         self.index: dict[str, int] = {}
         self._parts: dict[str, Any] = {}
+        self.merge_modules_prim: PrimOp | None = None  # the native mergeModules', once bound
         self.source: Any = None  # the file's Source, for the positions of THROWS
         self._positions: dict[str, Any] = {}
 
@@ -207,6 +222,7 @@ class _Bound:
         }
         if self.variant.own_declarations:
             del natives["mergeOptionDecls"], natives["fixupOptionType"]
+        self.merge_modules_prim = natives["mergeModules'"]
         for name, prim in natives.items():
             env.vals[index[name]] = prim
             result.vals[name] = prim
@@ -277,7 +293,12 @@ class _Bound:
 
     # mergeModules' -------------------------------------------------------------
     def merge_modules(self, state: Any, prefix: Any, options: Any, configs: Any) -> Attrs:
-        return _Level(self, prefix, options, configs).result()
+        level = _Level(self, prefix, options, configs)
+        attrs = level.result()
+        # the first is the outermost evaluation's top (its sets below are made
+        # by its levels, see _Level.value)
+        state.extensions.setdefault(TOP_LEVEL, (attrs, level))
+        return attrs
 
     # pushDownProperties, dischargeProperties ----------------------------------------
     def push_down(self, cfg: Any) -> list:
@@ -675,6 +696,8 @@ class _Level:
         self.options = options
         # `m.config ? name` for every module, first needed by any name's definitions
         self.defined = lazy(self._definitions)
+        self.attrs: Attrs | None = None  # what result() made
+        self.children: dict[str, _Level] = {}  # the levels below, as made
 
     def result(self) -> Attrs:
         decls = self.decls
@@ -687,7 +710,25 @@ class _Level:
                 decls.setdefault(name, []).append((m, opts.vals[name]))
         vals: dict[str, Any] = {name: lazy(self.value, name) for name in decls}
         vals["_definedNames"] = lazy(self._defined_names)
-        return Attrs(vals)
+        self.attrs = Attrs(vals)
+        return self.attrs
+
+    def undeclared(self, loc: tuple[str, ...], out: set) -> None:
+        """Add to ``out`` the names defined here and below that nothing
+        declares (see ``undeclared``), making the sets of options below but
+        not the options."""
+        for m in force_list(self.configs):
+            c = _get(m, "config")
+            if type(c) is not Attrs:
+                out.add((loc, None, _path_text(_get(m, "file"))))
+                continue
+            for name in c.vals:
+                if name not in self.decls:
+                    out.add((loc, name, _path_text(_get(m, "file"))))
+        for name, decls in self.decls.items():
+            if not any(equal(_type_tag(o), "option") for _, o in decls):
+                force(self.attrs.vals[name])  # makes the level below (see value)
+                self.children[name].undeclared((*loc, name), out)
 
     def _defined_names(self) -> list:
         return [lazy(_defined_names_of, m) for m in force_list(self.configs)]
@@ -718,8 +759,11 @@ class _Level:
             raise bound.throw("prefix", f"The option `{bound.show_option(loc)}' in "
                         f"`{bound.text(first.vals['file'])}' is a prefix of options in "
                         f"`{bound.text(other.vals['file'])}'.")
-        return bound.call(bound.sibling("mergeModules'"), loc, decls,
-                          lazy(self._pushed_defs, name))
+        merge = bound.sibling("mergeModules'")
+        if merge is bound.merge_modules_prim:  # this file's own
+            level = self.children[name] = _Level(bound, loc, decls, lazy(self._pushed_defs, name))
+            return level.result()
+        return bound.call(merge, loc, decls, lazy(self._pushed_defs, name))
 
     def _option_defs(self, name: str) -> list:
         return [Attrs({"file": _sel(force(m), "file"), "value": v})
@@ -768,6 +812,11 @@ def _optional_value(is_defined: Any, merged: Any) -> Attrs:
 def _each(defs: Any, name: str) -> list:
     """``map (def: def.name) defs``."""
     return [_sel(d, name) for d in force_list(defs)]
+
+
+def _path_text(v: Any) -> str:
+    """A module's file as text (a path as it is, not copied to the store)."""
+    return v.path if type(v) is NixPath else str(v)
 
 
 def _if_forced(v: Any) -> Any:
