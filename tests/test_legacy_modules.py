@@ -155,6 +155,7 @@ PROBES = [
     "(ev' [ 5 ]).config.web.port",
     "(ev' [ { imports = [ ({ lib, ... }: { key = \"x\"; web.enable = lib.mkForce true; }) ]; } ])"
     ".config.web.enable",
+    "lib.closeModules [ ({ config, ... }: { }) ] { }",
 ]
 
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")

@@ -53,6 +53,9 @@ THROWS = {
     "wrapping": r"throw\s*\"The option \$\{showOption loc\} uses submodules without a wrapping",
     "unsupported": r"throw\s*\"Module `\$\{key\}' has an unsupported attribute",
 }
+# applyIfFunction's function of the modules' arguments (where a call without
+# one of them fails)
+ARGUMENTS = r"(?<=applyIfFunction = key: f: )args@"
 # fixupOptionType's message for an optionSet without options names ``loc'``,
 # which nothing binds: forcing it is that variable's error, at its place
 UNBOUND = r"(?<=showOption )loc'"
@@ -476,8 +479,8 @@ class _Bound:
             raise type_error("a set", a)
         for name in ("config", "lib", "options"):
             if name not in a.vals:
-                raise NixError("function 'anonymous lambda' called without required "
-                               f"argument '{name}'")
+                raise NixError("function 'applyIfFunction' called without required "
+                               f"argument '{name}'", self.position("arguments", ARGUMENTS))
         if not self.is_function(f):
             return force(f)
         function_args = _get(self.lib_part("trivial"), "functionArgs") \
