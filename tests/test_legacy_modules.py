@@ -156,6 +156,24 @@ PROBES = [
     "(ev' [ { imports = [ ({ lib, ... }: { key = \"x\"; web.enable = lib.mkForce true; }) ]; } ])"
     ".config.web.enable",
     "lib.closeModules [ ({ config, ... }: { }) ] { }",
+    # evalModules' own arguments
+    "(lib.evalModules { modules = [ { options.a = lib.mkOption { }; a = 1; } ]; "
+    "prefix = [ \"p\" ]; }).config.a",
+    "(lib.evalModules { modules = [ { options.a = lib.mkOption { }; b.c = 1; } ]; "
+    "prefix = [ \"p\" ]; }).config.a",
+    "(lib.evalModules { modules = [ { options.a = lib.mkOption { }; a = 1; b = 2; } ]; "
+    "check = false; }).config",
+    "(lib.evalModules { modules = [ { options.a = lib.mkOption { }; a = 1; b = 2; } "
+    "{ _module.check = false; } ]; }).config.a",
+    "(lib.evalModules { modules = [ ({ x, ... }: { options.a = lib.mkOption { default = x; }; })"
+    " ]; specialArgs.x = 3; }).config.a",
+    "(lib.evalModules { modules = [ ({ y, ... }: { options.a = lib.mkOption { default = y; }; })"
+    " ]; args.y = 4; }).config.a",
+    "lib.evalModules { modules = [ ]; nope = 1; }",
+    "(lib.evalModules { }).config",
+    "with (lib.evalModules { modules = [ ]; }).options._module; "
+    "[ (map toString check.declarations) check.description args.internal check.value ]",
+    "builtins.attrNames (lib.evalModules { modules = [ ]; }).config._module",
 ]
 
 POSITION = re.compile(r"at .*:\d+:\d+:$|\d*\|")

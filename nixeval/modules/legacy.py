@@ -40,7 +40,7 @@ from .nix import selected as _get
 # decides whether a lib is one of VARIANTS
 NAMES = ("mergeModules'", "evalOptionValue", "mergeDefinitions", "pushDownProperties",
          "dischargeProperties", "filterOverrides", "mergeOptionDecls", "fixupOptionType",
-         "closeModules")
+         "closeModules", "evalModules")
 # where in the file each of the native functions' messages is thrown (the
 # position Nix gives the error, and lint shows), found in the file's text
 THROWS = {
@@ -52,7 +52,10 @@ THROWS = {
     "declared": r"throw\s*\"The option `\$\{showOption loc\}' in `\$\{opt\.file\}' is already",
     "wrapping": r"throw\s*\"The option \$\{showOption loc\} uses submodules without a wrapping",
     "unsupported": r"throw\s*\"Module `\$\{key\}' has an unsupported attribute",
+    "undeclared": r"throw\s*\"The option `\$\{showOption \(prefix \+\+ \[name\]\)\}' defined",
 }
+# evalModules' function of its arguments (where a call with others fails)
+EVAL_MODULES = r"(?<=evalModules = )\{"
 # applyIfFunction's function of the modules' arguments (where a call without
 # one of them fails)
 ARGUMENTS = r"(?<=applyIfFunction = key: f: )args@"
@@ -67,7 +70,7 @@ SOURCES = "legacy-sources"
 TOP_LEVEL = "legacy-top-level"  # the first mergeModules' made: (its set, its _Level)
 # the file's other functions the native ones call, through the set's slots
 SIBLINGS = ("sortProperties", "mkOptionDefault", "mkIf", "mkOverride", "packSubmodule",
-            "mkMerge")
+            "mkMerge", "mergeModules", "filterModules")
 
 
 @dataclass(frozen=True)
@@ -92,17 +95,17 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {
-    "48aad2e909f9b8a79449b760e90369375fd1b13af7ceec41f7baacef373665e0": Variant(
+    "baffc7e55eb7fdb4e9c520610ebd728d2d0028c81966f042346fa7a5dd69a69d": Variant(
         "nixpkgs 16.09 (computecanada-16.09)", "The option value `{}' in `{}' is not a {}.",
         "name", False, own_declarations=True),
-    "1a2f02b47f4b6294a2d765b8f4456faa97588ec2dd76e52e2b48e2e4976be2fa": Variant(
+    "ab4c1bfadfc53bb38987a7350caed8e22ee17c788d954567f009e773aa1dcbf8": Variant(
         "nixpkgs 16.09", "The option value `{}' in `{}' is not a {}.", "name", True),
-    "758f4a4286f82826ba37f425aa574923b9482a66546077182fcd0cef57eb866b": Variant(
+    "f4c1c2fc206fd85dd468b952522fd2d8a229a43c0c5695d87c0a01ba030b815f": Variant(
         "nixpkgs 17.03", "The option value `{}' in `{}' is not a {}.", "description", True),
-    "52be0bdf62247c9675e36155c346c87fa1399968416e01db3001b85f089a1040": Variant(
+    "7ea5b9d638f1e59058e3d64cad03d87d37e6114054d972a40034237541d7cc9d": Variant(
         "nixpkgs 17.09", "The option value `{}' in `{}' is not a {}.", "description", True,
         disabled_modules=True),
-    "2fb2ea535a37e06ac54ef73842056b4ad15d06d87ca5cae3286950ad732a485f": Variant(
+    "4c9530315905707ec5d54abce65dfd8ae788b73ccc988dd9931b8dd7e436b6c6": Variant(
         "nixpkgs 18.03", "The option value `{}' in `{}' is not of type `{}'.", "description",
         True, True, disabled_modules=True),
 }
@@ -198,7 +201,9 @@ class _Bound:
             return False
         env = anchor.env
         index = {name: i for i, name in enumerate(result.vals)}
-        for name in (*NAMES, *SIBLINGS):
+        siblings = SIBLINGS if self.variant.disabled_modules else \
+            tuple(n for n in SIBLINGS if n != "filterModules")
+        for name in (*NAMES, *siblings):
             i = index.get(name)
             if i is None or i >= len(env.vals) or env.vals[i] is not result.vals[name]:
                 return False  # not the set its functions see: leave the lib's code
@@ -222,6 +227,7 @@ class _Bound:
             "fixupOptionType": PrimOp("fixupOptionType", 2, self.fixup_option_type,
                                       lambda_like=True),
             "closeModules": PrimOp("closeModules", 2, self.close_modules, lambda_like=True),
+            "evalModules": PrimOp("evalModules", 1, self.eval_modules, lambda_like=True),
         }
         if self.variant.own_declarations:
             del natives["mergeOptionDecls"], natives["fixupOptionType"]
@@ -410,6 +416,101 @@ class _Bound:
             if i == 0:
                 value = force(merge)
         return value
+
+    # evalModules -------------------------------------------------------------------
+    _EVAL_ARGS = ("args", "check", "modules", "prefix", "specialArgs")
+
+    def eval_modules(self, state: Any, given: Any) -> Attrs:
+        a = force(given)
+        where = self.position("evalModules", EVAL_MODULES)
+        if type(a) is not Attrs:
+            raise type_error("a set", a).with_trace(
+                "while evaluating the value passed for the lambda argument", where)
+        if "modules" not in a.vals:
+            raise NixError("function 'evalModules' called without required argument "
+                           "'modules'", where)
+        for name in sorted(a.vals, key=_sort_key):
+            if name not in self._EVAL_ARGS:
+                error = NixError(f"function 'evalModules' called with unexpected argument "
+                                 f"'{name}'", where)
+                error.suggest(self._EVAL_ARGS, name)
+                raise error
+        v = a.vals
+        prefix = v.get("prefix", [])
+        special = v.get("specialArgs", Attrs({}))
+        internal = self._internal_module(v.get("check", True), v.get("args", Attrs({})))
+        parts: dict[str, Any] = {}
+        options = lazy(self._options, prefix, special, parts)
+        config = lazy(self._yield_config, prefix, options, options)
+        directory = os.path.dirname(self.path)
+        module_args = lazy(self._module_args, special, Attrs({
+            "config": config, "options": options,
+            "lib": lazy(self.call, self.builtin("import"), NixPath(directory))}))
+        parts["closed"] = lazy(self.call, self.sibling("closeModules"),
+                               lazy(_concat, v["modules"], [internal]), module_args)
+        return Attrs({"options": options, "config": config})
+
+    def _internal_module(self, check: Any, args: Any) -> Attrs:
+        """The module declaring ``_module.args`` and ``_module.check``."""
+        file = NixPath(self.path)
+        mk_option = _get(self.lib_part("options"), "mkOption")
+        types = lazy(self.types)
+        arguments = lazy(self.call, mk_option, Attrs({
+            "type": lazy(lambda: self.call(_get(types, "attrsOf"), _sel(force(types),
+                                                                        "unspecified"))),
+            "internal": True, "description": "Arguments passed to each module."}))
+        checked = lazy(self.call, mk_option, Attrs({
+            "type": lazy(_get, types, "bool"), "internal": True, "default": check,
+            "description": "Whether to check whether all option definitions have matching "
+                           "declarations."}))
+        return Attrs({"_file": file, "key": file,
+                      "options": Attrs({"_module": Attrs({"args": arguments, "check": checked})}),
+                      "config": Attrs({"_module": Attrs({"args": args})})})
+
+    def _module_args(self, special: Any, base: Attrs) -> Attrs:
+        """``{ inherit config options; lib = import ./.; } // specialArgs``."""
+        s = force(special)
+        if type(s) is not Attrs:
+            raise type_error("a set", s).with_trace(
+                "in the right operand of the update (//) operator")
+        return merge_updates([s, base])
+
+    def _options(self, prefix: Any, special: Any, parts: dict[str, Any]) -> Any:
+        """``mergeModules prefix (reverseList closed)``, the disabled modules
+        left out where the lib has them."""
+        listed = parts["closed"]
+        if self.variant.disabled_modules:
+            s = force(special)
+            path = s.vals["modulesPath"] if type(s) is Attrs and "modulesPath" in s.vals else ""
+            listed = lazy(self.call, self.sibling("filterModules"), path, listed)
+        return self.call(self.sibling("mergeModules"), prefix,
+                         lazy(lambda: force_list(listed)[::-1]))
+
+    def _yield_config(self, prefix: Any, node: Any, options: Any) -> Attrs:
+        """``yieldConfig prefix set``: the options' values; where modules
+        define names the set does not declare, the first is an error."""
+        check = _get(_get(_get(options, "_module"), "check"), "value")
+        checked = force_bool(check, None, "in the left operand of the AND (&&) operator")
+        s = force(node)
+        if checked and type(s) is Attrs and "_definedNames" in s.vals:
+            for m in force_list(s.vals["_definedNames"]):
+                for name in force_list(_get(m, "names")):
+                    if force(name) not in s.vals:
+                        loc = [*force_list(prefix), name]
+                        raise self.throw("undeclared", f"The option `{self.show_option(loc)}' "
+                                         f"defined in `{self.text(_get(m, 'file'))}' does not "
+                                         "exist.")
+        if type(s) is not Attrs:
+            raise type_error("a set", s).with_trace(
+                "while evaluating the second argument passed to builtins.mapAttrs")
+        return Attrs({n: lazy(self._config_entry, prefix, n, v, options)
+                      for n, v in s.vals.items() if n != "_definedNames"})
+
+    def _config_entry(self, prefix: Any, name: str, v: Any, options: Any) -> Any:
+        """``if isOption v then v.value else yieldConfig (prefix ++ [n]) v``."""
+        if equal(_type_tag(v), "option"):
+            return _get(v, "value")
+        return self._yield_config(lazy(lambda: [*force_list(prefix), name]), v, options)
 
     # closeModules --------------------------------------------------------------------
     def close_modules(self, state: Any, modules: Any, args: Any) -> Any:
