@@ -13,11 +13,12 @@ name once, the others are transliterations. The lib's file is a ``rec`` set,
 so they are replaced as Nix's ``__overrides`` would: in the set and in the
 set's own references. ``mergeOptionDecls`` and ``fixupOptionType`` are
 replaced too where they are the 2017 ones (not in older 16.09 libs, which
-compare types by name), and ``closeModules`` (with what it calls:
+compare types by name), ``closeModules`` (with what it calls:
 ``unifyModuleSyntax``, ``applyIfFunction``, ``unpackSubmodule``), whose
 loading of a module file is then the module system's, not a read of the code
-that made the evaluation (``readlog.loading_module``). Everything else
-(``evalModules`` itself, types) stays the lib's code.
+that made the evaluation (``readlog.loading_module``), and ``evalModules``
+(its internal module, ``yieldConfig``). Everything else (``mergeModules``,
+``filterModules``, types, options.nix) stays the lib's code.
 """
 
 from __future__ import annotations
