@@ -5,7 +5,8 @@ the modules' structure (the case reuse is for) and change values that other
 modules read: directly, through a value shared by two definitions (a
 ``let``), through the option tree (``options.<x>.isDefined``, a priority
 that a condition decides, computed for another option first), inside a
-submodule, and into type errors, conflicts, failed assertions and warnings."""
+submodule, and into type errors, conflicts, failed assertions and warnings;
+and definitions of options that do not exist, written or made by a value."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ from nixeval.lint.incremental import Changes, Unit
 from nixeval.readlog import Span
 from nixeval.syntax import Source
 
-ENTRY = """let lib = import <nixeval/lib>; in
-lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ./d.nix ]; }
+# `config' asked for before the result is given, as home-manager and NixOS
+# do: lib's check of undeclared definitions is made with the evaluation
+ENTRY = """let
+  lib = import <nixeval/lib>;
+  result = lib.evalModules { modules = [ ./options.nix ./a.nix ./b.nix ./c.nix ./d.nix ]; };
+in builtins.seq result.config result
 """
 
 OPTIONS = """{ lib, ... }:
@@ -50,6 +55,8 @@ let inherit (lib) mkOption types; in {
         options.home = mkOption { type = types.str; default = "/home/${toString config.uid}"; };
       }));
     };
+    srv.port = mkOption { type = types.int; default = 0; };
+    srv.name = mkOption { type = types.str; default = "srv"; };
     assertions = mkOption { type = types.listOf types.unspecified; default = [ ]; };
     warnings = mkOption { type = types.listOf types.str; default = [ ]; };
   };
@@ -59,7 +66,7 @@ let inherit (lib) mkOption types; in {
 # each file with slots, and what may fill each (some make findings)
 TEMPLATES = {
     "a.nix": ("{ config, lib, ... }:\n{\n  n = {N};\n  s = {S};\n"
-              "  users.alice.uid = {UID};\n}\n"),
+              "  users.alice.uid = {UID};\n  {EXTRA}\n}\n"),
     "b.nix": ("{ config, options, ... }:\n{\n  ports = [ 22 (config.n + {K}) ];\n"
               "  mode = {MODE};\n"
               "  assertions = [ { assertion = config.n < {M}; message = \"n is too big\"; } ];\n"
@@ -70,7 +77,9 @@ TEMPLATES = {
               "  ids = map (u: u.uid + config.n) (builtins.attrValues config.users);\n}\n"),
     "c.nix": ("{ config, lib, ... }:\nlet shared = config.n * {F}; in\n{\n"
               "  twice = shared;\n  derived = \"${toString shared}-{D}\";\n"
-              "  users.bob.uid = {BOB};\n  big = lib.mkIf (config.n > 4) \"yes\";\n}\n"),
+              "  users.bob.uid = {BOB};\n  big = lib.mkIf (config.n > 4) \"yes\";\n"
+              # a set above options whose names a value decides
+              "  srv = lib.optionalAttrs (config.n > {P}) { {SRV} };\n}\n"),
     # a let every definition sees, and the whole config under a condition
     "d.nix": ("{ config, lib, ... }:\nlet k = {KL}; in\n{\n  config = lib.mkIf ({COND}) {\n"
               "    w = k + {WV};\n    {ZDEF}\n  };\n}\n"),
@@ -90,6 +99,10 @@ SLOTS = {
     "WV": ["1", "\"w\""],
     "ZDEF": ["", "z = [ 1 ];", "z = [ \"z\" ];", "twice = 3;"],
     "BOB": ["7", "config.n", "lib.mkForce 8"],
+    # undeclared definitions, or not
+    "EXTRA": ["", "nn = 1;", "users.carol.uid = 3;", "srv.nmae = \"typo\";"],
+    "P": ["4", "100"],
+    "SRV": ["port = 1;", "prot = 1;", "name = \"x\";"],
 }
 FILE_OF = {slot: name for name, text in TEMPLATES.items() for slot in SLOTS
            if "{" + slot + "}" in text}
@@ -194,6 +207,41 @@ def test_a_submodule_made_by_a_reused_step_is_the_one_a_computed_step_makes(tmp_
         assert findings(live) == cold_findings(tmp_path, {str(a): text})
         assert live.evaluations == evaluations + 1  # no second evaluation: reused
         assert live.lint_steps_reused > 0
+
+
+def test_the_check_of_undeclared_definitions_is_the_last_one_while_names_stay(
+        tmp_path: Path):
+    """lib's check of undeclared definitions: a value edit gives the last
+    lint's verdict; an edit defining a name no option has, or one changing
+    a value the names defined depend on, makes it again (and finds them)."""
+    write_tree(tmp_path)
+    a, c = tmp_path / "a.nix", tmp_path / "c.nix"
+    with api.open_modules(file=tmp_path / "default.nix") as live:
+        assert findings(live) == []
+        first = live._lint_trace.units[(0, "<check>")]
+        text = render("a.nix", dict(FIRST, S="\"y\""))  # `s': no name depends on it
+        live.set_overlay(a, text)
+        assert findings(live) == cold_findings(tmp_path, {str(a): text})
+        assert live._lint_trace.units[(0, "<check>")] is first  # reused
+        # a name no option has
+        typo = render("a.nix", dict(FIRST, S="\"y\"", EXTRA="srv.nmae = \"typo\";"))
+        live.set_overlay(a, typo)
+        found = findings(live)
+        assert [f["option"] for f in found] == ["srv.nmae"]
+        assert found == cold_findings(tmp_path, {str(a): typo})
+        live.set_overlay(a, text)
+        assert findings(live) == cold_findings(tmp_path, {str(a): text})
+        # `srv''s names depend on `n': an edit of `n' alone makes one undeclared
+        wrong = render("c.nix", dict(FIRST, SRV="prot = 1;"))
+        live.set_overlay(c, wrong)
+        overlays = {str(a): text, str(c): wrong}
+        assert findings(live) == cold_findings(tmp_path, overlays) == []
+        text = render("a.nix", dict(FIRST, N="5"))
+        live.set_overlay(a, text)
+        overlays[str(a)] = text
+        found = findings(live)
+        assert "srv.prot" in [f["option"] for f in found]
+        assert found == cold_findings(tmp_path, overlays)
 
 
 def _unit(log: list, start: int) -> Unit:

@@ -102,6 +102,7 @@ class Session:
         # how many steps of the last lint were the lint's before it, given again
         self.lint_steps_reused = 0
         self._dropped = 0  # evaluations dropped since garbage was last collected
+        self._collected_at = -1  # ``evaluations`` at the last collection
         # lint's findings (by every_option) with the number of the evaluation
         # it made for them
         self._linted: dict[bool, tuple[int, list[Finding]]] = {}
@@ -131,9 +132,11 @@ class Session:
         """Free what earlier evaluations left (their cycles of thunks and
         scopes), now: a client calls it when idle. What the session keeps is
         then frozen, so later collections do not scan it again. Done every
-        few evaluations anyway, which bounds the memory a session holds."""
+        few evaluations anyway, which bounds the memory a session holds.
+        Nothing to do when nothing was evaluated since the last one."""
         with _answering:
-            self._collect()
+            if self._collected_at != self.evaluations or self._dropped:
+                self._collect()
 
     def _collect(self) -> None:
         global _thaw, _collections
@@ -147,6 +150,7 @@ class Session:
         gc.collect()
         gc.freeze()
         self._dropped = 0
+        self._collected_at = self.evaluations
 
     def invalidate(self) -> None:
         """Forget the evaluation and the evaluator: the next question
@@ -283,8 +287,11 @@ class Session:
         snapshot of the option tree does."""
         return self._run(lambda: fn(self._evaluated()))
 
-    def _evaluated(self) -> System:
-        """The system, evaluated now if it is not (on the worker thread)."""
+    def _evaluated(self, defer_check: bool = False, evaluate: bool = True) -> System:
+        """The system, evaluated now if it is not (on the worker thread);
+        ``defer_check``: its check of undeclared definitions is left to the
+        lint that asks (``Evaluation.take_check``); ``evaluate`` false: made
+        only, for lint to evaluate (and report what fails)."""
         if self._system is None:
             state = self._state
             if state is not None:
@@ -294,9 +301,11 @@ class Session:
                     self._collect()
             self._changed.clear()
             system = self._make_system(state)
+            system.graph.defer_check = defer_check
             self._state = system.state
             self.evaluations += 1
-            system.evaluation  # noqa: B018 - evaluates the module tree now
+            if evaluate:
+                system.evaluation  # noqa: B018 - evaluates the module tree now
             self._system = system
         return self._system
 
@@ -473,11 +482,17 @@ class Session:
 
         log: list[Any] = []
         self._system = None  # lint reads the whole state it is given
-        with tracking(log):
-            system = self._evaluated()
-            findings, trace = lint_traced(system, every_option=every_option, log=log,
-                                          previous=previous,
-                                          changed=frozenset(self._changed_since_lint))
+        try:
+            with tracking(log):
+                # a lint reusing the last one's check takes the check over
+                system = self._evaluated(previous is not None and previous.check_passed,
+                                         evaluate=False)
+                findings, trace = lint_traced(system, every_option=every_option, log=log,
+                                              previous=previous,
+                                              changed=frozenset(self._changed_since_lint))
+        except BaseException:
+            self._system = None  # its check may be left unmade: evaluated again if asked
+            raise
         self._lint_trace = trace
         self._changed_since_lint.clear()
         self.lint_steps_reused = trace.reused if trace is not None else 0

@@ -90,6 +90,12 @@ class Trace:
     touched: dict[tuple[int, frozenset[Loc], frozenset[str]], tuple[list[Any], list[int]]] = \
         field(default_factory=dict)
 
+    @property
+    def check_passed(self) -> bool:
+        """Whether the top evaluation's check of undeclared definitions was
+        made (and passed) in this lint's steps, for the next to reuse."""
+        return (0, "<check>") in self.units
+
     def keep_touched(self, previous: Trace) -> None:
         """Take ``previous``'s found-touched positions of the logs this
         trace still reads."""
@@ -102,9 +108,13 @@ class Changes:
     trace are clean."""
 
     def __init__(self, files: frozenset[str], defined: set[Loc],
-                 found: dict[Any, tuple[list[Any], list[int]]] | None = None) -> None:
+                 found: dict[Any, tuple[list[Any], list[int]]] | None = None,
+                 structural: bool = True) -> None:
         self.files = files
         self.defined = defined  # the options whose definitions changed
+        # whether the names the changed files define (above and beside
+        # options) may have changed: what decides undeclared definitions
+        self.structural = structural
         # per log: the sorted positions of entries that read something touched
         # (``found``: kept from earlier lints, by log and change)
         self._touched = found if found is not None else {}

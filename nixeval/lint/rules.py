@@ -249,26 +249,31 @@ class _Linter:
         listed (``listed`` false), only where every changed file's text
         before and after tells which definitions changed (else None)."""
         previous, changed = self.reuse, self.changed
-        defined_now = self._changed_definitions(top, previous, changed, listed)  # type: ignore[arg-type]
-        if defined_now is None:
+        found = self._changed_definitions(top, previous, changed, listed)  # type: ignore[arg-type]
+        if found is None:
             return None
+        defined_now, structural = found
         # what an evaluation inside made of a changed module is under its prefix
         for loc, loaded in zip(previous.order[1:], previous.loaded[1:], strict=True):  # type: ignore[union-attr]
             if loaded & changed:
                 if not loc:
                     raise Stale("a changed module is in another whole configuration")
                 defined_now.add(loc)
-        return Changes(changed, defined_now, previous.touched)  # type: ignore[union-attr]
+        return Changes(changed, defined_now, previous.touched, structural)  # type: ignore[union-attr]
 
     def _changed_definitions(self, top: AnyEvaluation, previous: Trace,
-                             changed: frozenset[str], listed: bool) -> set[Loc] | None:
+                             changed: frozenset[str], listed: bool
+                             ) -> tuple[set[Loc], bool] | None:
         """The options of ``top`` whose definitions the change of ``changed``
         (module files) may have changed: where a file's text before and
         after tells, those of its options whose definitions are written
         otherwise (and the paths written otherwise); else, once the options
-        are listed, every option the file defines, before or after."""
+        are listed, every option the file defines, before or after. And
+        whether the names defined may have changed: true unless every path
+        written otherwise is an option's or inside one."""
         paths = previous.linted[0].paths if 0 in previous.linted else []
         prefixes = {loc[:k] for loc in paths for k in range(len(loc))}
+        options = set(paths)
         texts = _sources_defining(top, changed)
         now: dict[str, set[Loc]] = {}
         if listed:
@@ -277,6 +282,7 @@ class _Linter:
                     if _file(d) in changed:
                         now.setdefault(_file(d), set()).add(loc)
         out: set[Loc] = set()
+        structural = False
         for f in changed:
             locs = previous.defined_in.get(f, set())
             old, new = previous.texts.get(f), texts.get(f)
@@ -288,8 +294,11 @@ class _Linter:
             if edited is None:
                 if not listed:
                     return None
+                structural = True
                 out |= locs | now.get(f, set())
                 continue
+            structural = structural or not all(
+                any(p[:k] in options for k in range(1, len(p) + 1)) for p in edited)
             # a path newly defined is among those written otherwise; a set above
             # options written otherwise may define options it did not (known
             # once they are listed)
@@ -300,7 +309,7 @@ class _Linter:
                 locs = locs | now.get(f, set())
             out |= {loc for loc in locs for p in edited
                     if loc[:len(p)] == p or p[:len(loc)] == loc}
-        return out
+        return out, structural
 
     def step(self, key: tuple[int, Any], loc: Loc | None, fn: Any,
              must_compute: bool = False) -> Unit | None:
@@ -391,6 +400,9 @@ class _Linter:
         try:
             top = self.system.evaluation
         except NixError as e:
+            if any(getattr(ev, "check_deferred", False) for ev in self.graph.created[:1]):
+                # a cold evaluation would have checked before what failed
+                raise Stale("the evaluation failed with its check deferred") from None
             # lib stops at the first undeclared definition; the evaluation
             # exists all the same, so report them all and go on with it
             self.log = None
@@ -407,6 +419,9 @@ class _Linter:
                 self.trace = self.reuse = None
                 self.order = self.graph.created
         self._done.add(id(top))
+        if self.reuse is not None:
+            self.changes = self._find_changes(top, False)
+        self.check_undeclared(top)
         self.compute(top, 0)
         # Submodules (users.users.<name>, …) too, each on its own: an error in
         # one instance fails the whole option and would hide the others'.
@@ -428,6 +443,47 @@ class _Linter:
             self.step((0, rule.__name__), (rule.__name__,), checked)
         self.unknown_options()
 
+    def check_undeclared(self, top: AnyEvaluation) -> None:
+        """The top evaluation's check of undeclared definitions (lib's, made
+        before it gives ``config``), a step of its own. A cold lint finds it
+        made; a re-lint's evaluation leaves it here (``Evaluation.take_check``),
+        to give the last verdict, a pass, when nothing it read changed and the
+        edit left the names defined as they were; else it is made now, and
+        a failure, or anything it makes or prints, lints afresh (made after
+        the values the evaluation computed, not before them as cold)."""
+        deferred = getattr(top, "check_deferred", False)
+        if self.trace is None:
+            if deferred:
+                raise Stale("a deferred check without a trace to reuse")
+            return
+        key = (0, "<check>")
+        if not deferred:
+            check = getattr(top, "_check", None)
+            code = getattr(check, "code", False)
+            if code is None or type(code) is Span:  # made (its reads kept), and passed
+                self.trace.units[key] = Unit(None, code, [], "", [])
+            return
+        old = self.reuse.units.get(key) if self.reuse is not None else None
+        changes = self.changes
+        if old is not None and changes is not None and not changes.structural \
+                and changes.clean(old):
+            top.take_check(True)
+            self.trace.units[key] = old
+            self.trace.reused += 1
+            return
+        log = self.log
+        start, printed, made = len(log), self.printed.tell(), len(self.graph.created)  # type: ignore[arg-type]
+        readlog.open_stretch()
+        try:
+            top.take_check(False)
+        except NixError:
+            raise Stale("the check of undeclared definitions fails") from None
+        if len(self.graph.created) != made or self.printed.tell() != printed:
+            raise Stale("the check of undeclared definitions made or printed something")
+        end = len(log)  # type: ignore[arg-type]
+        self.trace.units[key] = Unit(None, Span(log, start, end) if end != start else None,  # type: ignore[arg-type]
+                                     [], "", [])
+
     def compute(self, ev: AnyEvaluation | _Placeholder, index: int) -> None:
         """Compute every option value of ``ev``, reporting what fails."""
         entry = EvaluationEntry()
@@ -442,7 +498,6 @@ class _Linter:
         else:
             paths = None
             if index == 0 and old is not None:  # the top evaluation, reusing
-                self.changes = self._find_changes(ev, False)
                 listing = self.reuse.units.get((0, "<options>"))  # type: ignore[union-attr]
                 if self.changes is not None and listing is not None and not listing.made \
                         and self.changes.clean(listing):
@@ -966,8 +1021,14 @@ class _Linter:
             if type(ev) is _Placeholder:
                 self.step((index, "<unknown>"), ev.loc, _nothing)
             else:
+                # the top evaluation's undeclared definitions are those of its
+                # last lint when its check could be reused: none of the names
+                # defined changed (an evaluation inside is made again, afresh)
+                changes = self.changes
+                same_names = index == 0 and type(ev) is not LibEvaluation \
+                    and changes is not None and not changes.structural
                 self.step((index, "<unknown>"), None, lambda ev=ev: self.undeclared(ev),
-                          must_compute=True)
+                          must_compute=not same_names)
 
     def undeclared(self, ev: AnyEvaluation) -> None:
         """The definitions in ``ev`` that no option matches."""

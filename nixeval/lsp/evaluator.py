@@ -23,6 +23,8 @@ from .settings import Settings
 from .snapshot import Snapshot, take
 
 log = logging.getLogger(__name__)
+# no job for this long after an answer: the editor is idle (collect then)
+IDLE_SECONDS = 1.0
 
 
 @dataclass
@@ -85,6 +87,10 @@ def _serve(conn: Connection) -> None:
             data = pickle.dumps(Result(None, f"internal error: {type(e).__name__}: {e}",
                                        None, None))
         conn.send_bytes(data)
+        if state.session is not None and not conn.poll(IDLE_SECONDS):
+            # the editor is idle: free what the dropped evaluations left now,
+            # rather than in the middle of a later edit's evaluation
+            state.session.collect()
 
 
 class _State:

@@ -22,6 +22,7 @@ from ..eval.values import (
     PrimOp,
     Thunk,
     force,
+    ready,
     retrace,
     traced,
     type_error,
@@ -251,6 +252,11 @@ class Evaluation:
         self.lib = lib
         self.args = args
         self.graph = graph
+        # lib checks for undeclared definitions before it gives config or
+        # options; a caller that knows the verdict from an earlier evaluation
+        # of the same modules takes the check over (``take_check``)
+        self.check_deferred = graph.defer_check and not graph.created
+        graph.defer_check = False
         graph.created.append(self)
         self.records: dict[Loc, OptionRecord] = {}
         vals = args.vals
@@ -493,8 +499,19 @@ class Evaluation:
         return f"\n\nDid you mean {', '.join(shown[:-1])} or {shown[-1]}?"
 
     def _checked(self, get: Any) -> Any:
-        force(self._check)
+        if not self.check_deferred:
+            force(self._check)
         return force(get())
+
+    def take_check(self, known: bool) -> None:
+        """The deferred check of undeclared definitions: ``known`` to pass
+        (an earlier evaluation's verdict that nothing since can change), or
+        made now (raising what it finds)."""
+        self.check_deferred = False
+        if known:
+            self._check = ready(None)
+        else:
+            force(self._check)
 
     # the result ------------------------------------------------------------
     def result(self) -> Attrs:

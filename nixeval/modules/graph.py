@@ -34,6 +34,9 @@ class Graph:
         self.created: list[Any] = []
         # every option evaluated so far, by path (submodules' too), first one kept
         self.records: dict[Loc, Any] = {}
+        # the first evaluation leaves its check of undeclared definitions to
+        # its caller (a re-lint that may know its verdict: see Evaluation)
+        self.defer_check = False
 
     def cycle_through(self, thunk: Any) -> list[Loc] | None:
         """The cycle of options closed by forcing ``thunk`` again, if it
