@@ -61,6 +61,10 @@ class EvalState:
         self.counting_calls = False
         self.search_path = list(search_path or [])
         self._imports: dict[str, Any] = {}
+        # each file's compiled code, by name, with the directory and text it
+        # was compiled for: kept across generations (code holds no value), so
+        # a file evaluated again (its value was not kept) is not parsed again
+        self._compiled: dict[str, tuple[str, str, Any]] = {}
         # state the layers above keep per evaluation (the module system's graph)
         self.extensions: dict[str, Any] = {}
         self._store_copies: dict[str, str] = {}
@@ -179,13 +183,19 @@ class EvalState:
     # files ---------------------------------------------------------------------
     def eval_source(self, source: Source, base_dir: str, scope: Scope | None = None,
                     env: Env | None = None, imported: bool = False) -> Any:
-        try:
-            tree = parse(source, pipe_operators=self.pipe_operators)
-            if self.literal_lints:
-                self._lint_literals(source)
-        except NixSyntaxError as e:
-            raise NixError(e.message, (e.source, e.offset)) from None
-        code = self._compile(source, tree, base_dir, scope)
+        known = self._compiled.get(source.name) if scope is None else None
+        if known is not None and known[0] == base_dir and known[1] == source.text:
+            code = known[2]
+        else:
+            try:
+                tree = parse(source, pipe_operators=self.pipe_operators)
+                if self.literal_lints:
+                    self._lint_literals(source)
+            except NixSyntaxError as e:
+                raise NixError(e.message, (e.source, e.offset)) from None
+            code = self._compile(source, tree, base_dir, scope)
+            if scope is None:
+                self._compiled[source.name] = (base_dir, source.text, code)
         if not imported:
             return code(env)
         try:
