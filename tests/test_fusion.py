@@ -188,3 +188,32 @@ def test_a_fault_in_generating_keeps_the_closure(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(KeyError):
         EvalState().eval_source(Source("«string»", "let f = x: if x then 1 else 2; in f true"),
                                 "/")
+
+
+def test_fused_code_is_kept_in_a_cache_entry_and_a_damaged_one_is_rebuilt(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Python's compiler runs once per fused function: the next run loads
+    its code object from a keyed entry; a damaged entry is a miss and is
+    written again."""
+    monkeypatch.setenv("NIXEVAL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fusion, "FUSE_AFTER", 3)
+    compiled: list[str] = []
+    real_compile = compile
+    monkeypatch.setattr(fusion, "compile", lambda source, name, mode: compiled.append(name)
+                        or real_compile(source, name, mode), raising=False)
+    text = "let f = x: x * 2; in builtins.foldl' (a: b: f a) 1 (builtins.genList (x: x) 10)"
+
+    def run() -> int:
+        return EvalState().eval_source(Source("/t.nix", text), "/")
+
+    assert run() == 1024 and len(compiled) == 2  # f's body and the folded lambda's
+    entries = sorted((tmp_path / "fused").rglob("*"))
+    entries = [e for e in entries if e.is_file()]
+    assert len(entries) == 2
+    assert run() == 1024 and len(compiled) == 2  # from the entries: no compile
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:-3] + b"xyz")
+    assert run() == 1024 and len(compiled) == 4  # damaged: compiled again
+    assert run() == 1024 and len(compiled) == 4  # and rewritten whole
+    monkeypatch.setenv("NIXEVAL_NO_PARSE_CACHE", "1")
+    assert run() == 1024 and len(compiled) == 6  # off with the parse cache

@@ -19,11 +19,17 @@ compiling Python source costs more than building closures.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
+import sys
 from collections.abc import Callable
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
+from ..keyed import read_entry, write_entry
 from ..syntax import ast
+from ..syntax import cache as parse_cache
 from ..syntax.walk import walk
 from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
@@ -137,6 +143,31 @@ def _helpers() -> dict[str, Any]:
 
 _HELPERS: dict[str, Any] = {}
 
+_CODE_MAGIC = b"nixeval-fused-1\n"
+
+
+def _compiled(source: str, filename: str) -> CodeType:
+    """``compile(source)``, its code object kept in a keyed cache entry
+    (beside the parse cache, and off with it): Python's compiler is most of
+    what fusing costs, and a hot function is hot again in the next run."""
+    if not parse_cache.enabled():
+        return compile(source, filename, "exec")
+    # marshal's format and the bytecode belong to this very Python
+    h = hashlib.sha256(f"{sys.version}\0{marshal.version}\0{filename}\0".encode())
+    h.update(source.encode("utf-8", "surrogateescape"))
+    key = h.hexdigest()
+    payload = read_entry("fused", key, _CODE_MAGIC, 64 * len(source) + (1 << 16))
+    if payload is not None:
+        try:
+            code = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            code = None
+        if type(code) is CodeType:
+            return code
+    code = compile(source, filename, "exec")
+    write_entry("fused", key, _CODE_MAGIC, marshal.dumps(code))
+    return code
+
 
 class _Generator:
     """One fused function and the functions of its lazy parts, as one module."""
@@ -151,8 +182,7 @@ class _Generator:
     def build(self, body: ast.Node, scope: Scope) -> Callable:
         name = self.function(body, scope)
         source = "\n".join("\n".join(lines) for lines in self.functions)
-        code = compile(source, f"<fused {body.src.name}:{body.start}>", "exec")
-        exec(code, self.globals)
+        exec(_compiled(source, f"<fused {body.src.name}:{body.start}>"), self.globals)
         return self.globals[name]
 
     # names ----------------------------------------------------------------------
