@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import inputs, keyed
+from ..eval.datastack import with_room
 from ..eval.errors import NixError, evaluation_limits
 from ..eval.state import EvalState
 from ..eval.values import Attrs, force, tracking
@@ -262,7 +263,8 @@ class Session:
             gc.disable()
             try:
                 with inputs.overlaid(self._overlays):
-                    return self._executor.submit(_guarded, self._recorded, fn).result()
+                    return self._executor.submit(with_room, _guarded, self._recorded,
+                                                 fn).result()
             finally:
                 sys.setrecursionlimit(limit)
                 if collecting:

@@ -115,11 +115,12 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(f"nixeval: unknown command '{argv[0]}'\n\n{USAGE}")
         return USAGE_ERROR
     from .. import modules
+    from ..eval.datastack import with_room
     from ..eval.errors import run_within_limits
 
     modules.register()  # a lib's module system, where proven, runs natively
     # the one guard on Python's stack and memory: Nix's error, whatever the command
-    return run_within_limits(command, argv[1:])
+    return with_room(run_within_limits, command, argv[1:])
 
 
 def _guarded(argv: list[str]) -> int:
