@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from .errors import NixError, Pos, TypeMismatch
@@ -230,20 +231,16 @@ class _JsonWriter:
                                v.fn.pos if type(v) is Lambda else pos)
 
 
-_JSON_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
-                 '"': '\\"', "\\": "\\\\"}
-_JSON_SPECIAL = re.compile(r'[\x00-\x1f"\\]')
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def json_string(s: str, errors: list[str]) -> str:
     """A JSON string as nlohmann writes it: only quotes, backslashes and control
-    characters escaped; invalid UTF-8 recorded as nlohmann's error."""
-    if not errors and _SURROGATE.search(s):
+    characters escaped (as Python's own encoder does, in C: the short escapes,
+    else ``\\u00xx``); invalid UTF-8 recorded as nlohmann's error."""
+    if not errors and not s.isascii() and _SURROGATE.search(s):
         errors.append(utf8_error(s.encode("utf-8", "surrogateescape")))
-    body = _JSON_SPECIAL.sub(
-        lambda m: _JSON_ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", s)
-    return '"' + body + '"'
+    return encode_basestring(s)
 
 
 _CONT = (0x80, 0xBF)
