@@ -495,6 +495,9 @@ class Session:
         except BaseException:
             self._system = None  # its check may be left unmade: evaluated again if asked
             raise
+        finally:
+            if self._system is not None:  # no evaluation made later defers its check
+                self._system.graph.defer_check = False
         self._lint_trace = trace
         self._changed_since_lint.clear()
         self.lint_steps_reused = trace.reused if trace is not None else 0

@@ -451,10 +451,11 @@ class _Linter:
         edit left the names defined as they were; else it is made now, and
         a failure, or anything it makes or prints, lints afresh (made after
         the values the evaluation computed, not before them as cold)."""
-        deferred = getattr(top, "check_deferred", False)
+        first = self.graph.created[0] if self.graph.created else None
+        deferred = getattr(first, "check_deferred", False)
+        if deferred and (first is not top or self.trace is None):
+            raise Stale("a deferred check this lint cannot take over")
         if self.trace is None:
-            if deferred:
-                raise Stale("a deferred check without a trace to reuse")
             return
         key = (0, "<check>")
         if not deferred:
