@@ -24,7 +24,8 @@ def cache_root() -> str:
 
 
 def cache_dir(kind: str = "parse") -> str:
-    """Where entries of one kind live (``parse``; ``fingerprint``; ``grammar``)."""
+    """Where entries of one kind live (``parse``; ``fingerprint``; ``grammar``;
+    ``compile``: compile_facts.py; ``fused``: fusion.py's code objects)."""
     return os.path.join(cache_root(), kind)
 
 
