@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from .errors import NixError, Pos, TypeMismatch
@@ -232,6 +231,11 @@ class _JsonWriter:
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+try:  # Python's JSON escaping, in C, without loading the json package at start-up
+    from _json import encode_basestring
+except ImportError:  # a Python without the accelerator
+    from json.encoder import py_encode_basestring as encode_basestring
 
 
 def json_string(s: str, errors: list[str]) -> str:
