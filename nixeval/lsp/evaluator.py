@@ -86,8 +86,12 @@ def _serve(conn: Connection) -> None:
             log.exception("evaluation failed")
             data = pickle.dumps(Result(None, f"internal error: {type(e).__name__}: {e}",
                                        None, None))
-        conn.send_bytes(data)
-        if state.session is not None and not conn.poll(IDLE_SECONDS):
+        try:
+            conn.send_bytes(data)
+            idle = not conn.poll(IDLE_SECONDS)
+        except (EOFError, OSError):  # the server went away
+            return
+        if idle and state.session is not None:
             # the editor is idle: free what the dropped evaluations left now,
             # rather than in the middle of a later edit's evaluation
             state.session.collect()
