@@ -840,16 +840,7 @@ class Compiler:
 
             def update(env: Env) -> Attrs:
                 b = _eval_attrs(rcode, env, rpos, rctx)
-                a = _eval_attrs(lcode, env, lpos, lctx)
-                if not b.vals:
-                    return a
-                if not a.vals:
-                    return b
-                vals = dict(a.vals)
-                vals.update(b.vals)
-                pos_map = dict(a.pos or {})
-                pos_map.update(b.pos or {})
-                return Attrs(vals, pos_map)
+                return update_attrs(_eval_attrs(lcode, env, lpos, lctx), b)
 
             return update
 
@@ -1088,20 +1079,31 @@ def _fix_recursion_pos(e: InfiniteRecursion, thunk: Thunk, pos: Pos) -> None:
 _OP_NAMES = {"-": "sub", "*": "mul", "/": "div"}
 
 
+def update_attrs(a: Attrs, b: Attrs) -> Attrs:
+    """``a // b``: the right one wins."""
+    if not b.vals:
+        return a
+    if not a.vals:
+        return b
+    vals = dict(a.vals)
+    vals.update(b.vals)
+    # position maps are never changed once made: one side's is shared when
+    # the other has none
+    pos_map = a.pos
+    if b.pos:
+        if pos_map:
+            pos_map = dict(pos_map)
+            pos_map.update(b.pos)
+        else:
+            pos_map = b.pos
+    return Attrs(vals, pos_map)
+
+
 def merge_updates(sets: list[Attrs]) -> Attrs:
     """The operands of ``a // b // …``, rightmost first, merged: the right one wins."""
     result = sets[-1]
     for b in reversed(sets[:-1]):
-        if not b.vals:
-            continue
-        if not result.vals:
-            result = b
-            continue
-        vals = dict(result.vals)
-        vals.update(b.vals)
-        pos_map = dict(result.pos or {})
-        pos_map.update(b.pos or {})
-        result = Attrs(vals, pos_map)
+        result = update_attrs(result, b)
     return result
 
 

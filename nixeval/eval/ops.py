@@ -157,8 +157,6 @@ def _is_derivation(a: Attrs) -> bool:
 def less_than(a: Any, b: Any, pos: Pos = None, ctx: str = "") -> bool:
     """Nix's ``<`` (``__lessThan``, CompareValues): numbers, strings, paths,
     lists lexicographically."""
-    from .printer import show_brief
-
     a = force(a)
     b = force(b)
     try:
@@ -166,7 +164,11 @@ def less_than(a: Any, b: Any, pos: Pos = None, ctx: str = "") -> bool:
         if ta in (int, float) and tb in (int, float):
             return a < b
         if isinstance(a, str) and isinstance(b, str):
+            if a.isascii() and b.isascii():  # byte order is code point order
+                return str.__lt__(a, b)
             return a.encode("utf-8", "surrogateescape") < b.encode("utf-8", "surrogateescape")
+        from .printer import show_brief
+
         if ta is not tb:
             raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}; values are "
                            f"{show_brief(a)} and {show_brief(b)}")

