@@ -164,6 +164,35 @@ class _JsonWriter:
         finally:
             state.call_depth = depth
 
+    def _deep(self) -> bool:
+        """Whether a value one level down would exceed max-call-depth (as
+        ``write`` checks it): then a plain string takes the usual way."""
+        return self.state.call_depth > self.state.max_call_depth
+
+    def _write_set(self, v: Attrs, copy_to_store: bool) -> None:
+        """A set that is neither a string (``__toString``) nor a path (``outPath``)."""
+        out = self.out
+        errors = self.errors
+        vals = v.vals
+        positions = v.pos
+        deep = self._deep()
+        out.append("{")
+        for i, name in enumerate(v.names()):
+            if i:
+                out.append(",")
+            out.append(json_string(name, errors) + ":")
+            x = vals[name]
+            if type(x) is str and not deep:  # most values of an options' JSON
+                out.append(json_string(x, errors))
+                continue
+            attr_pos = positions.get(name) if positions else None
+            try:
+                self.write(x, attr_pos, copy_to_store)
+            except NixError as e:
+                e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
+                raise
+        out.append("}")
+
     def _write(self, v: Any, pos: Pos, copy_to_store: bool) -> None:
         out = self.out
         if type(v) is Thunk:
@@ -175,32 +204,29 @@ class _JsonWriter:
             v = v.force()
         t = type(v)
         if t is Attrs:
-            from .ops import peel
+            vals = v.vals
+            if "__toString" in vals or "outPath" in vals:
+                from .ops import peel
 
-            def write_peeled(peeled: Any, came_through_to_string: bool) -> None:
-                if type(peeled) is not Attrs:
-                    # as Nix: a path a `__toString` returned is not copied to the store
-                    self.write(peeled, pos, copy_to_store and not came_through_to_string)
-                    return
-                out.append("{")
-                for i, name in enumerate(peeled.names()):
-                    if i:
-                        out.append(",")
-                    out.append(json_string(name, self.errors) + ":")
-                    attr_pos = peeled.pos.get(name) if peeled.pos else None
-                    try:
-                        self.write(peeled.vals[name], attr_pos, copy_to_store)
-                    except NixError as e:
-                        e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
-                        raise
-                out.append("}")
+                def write_peeled(peeled: Any, came_through_to_string: bool) -> None:
+                    if type(peeled) is not Attrs:
+                        # as Nix: a path a `__toString` returned is not copied to the store
+                        self.write(peeled, pos, copy_to_store and not came_through_to_string)
+                    else:
+                        self._write_set(peeled, copy_to_store)
 
-            peel(self.state, v, pos, True, write_peeled)
+                peel(self.state, v, pos, True, write_peeled)
+            else:
+                self._write_set(v, copy_to_store)
         elif t is list:
             out.append("[")
+            deep = self._deep()
             for i, x in enumerate(v):
                 if i:
                     out.append(",")
+                if type(x) is str and not deep:
+                    out.append(json_string(x, self.errors))
+                    continue
                 try:
                     self.write(x, pos, copy_to_store)
                 except NixError as e:
