@@ -20,7 +20,7 @@ Anything stored inside a list, a set or an environment may be a ``Thunk``;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -282,7 +282,7 @@ class Attrs:
 
     def names(self) -> list[str]:
         """Names in Nix's order (byte-wise lexicographic)."""
-        return sorted(self.vals, key=sort_key)
+        return sorted_names(self.vals)
 
     def __repr__(self) -> str:
         return f"Attrs({sorted(self.vals)})"
@@ -298,6 +298,16 @@ def pos_attrs(pos: Pos) -> Attrs | None:
 
 def sort_key(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
+
+
+def sorted_names(names: Iterable[str]) -> list[str]:
+    """``names`` in Nix's order, byte-wise: where all are ASCII, code point
+    order is that order, and sorting needs no keys (twice as fast)."""
+    names = list(names)
+    if all(map(str.isascii, names)):
+        names.sort()
+        return names
+    return sorted(names, key=sort_key)
 
 
 EMPTY_ATTRS = Attrs({})

@@ -157,12 +157,12 @@ class Level:
         """``unmatchedDefns``, in lib's order (by name)."""
         if not self.configs:
             return []
-        from ..eval.values import sort_key
+        from ..eval.values import sorted_names
 
         decls = self.decls
         names = set(decls) | set(self.raw)
         out: list[Unmatched] = []
-        for name in sorted(names, key=sort_key):
+        for name in sorted_names(names):
             if name in decls:
                 for u in force(self.result(name)[1]):
                     out.append(Unmatched(u.file, u.value, (name, *u.prefix), u.pos))

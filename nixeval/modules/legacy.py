@@ -32,7 +32,17 @@ from .. import readlog
 from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, concat_strings, equal, force_bool, force_list, less_than
-from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, Thunk, force, type_error
+from ..eval.values import (
+    Attrs,
+    Lambda,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    force,
+    sorted_names,
+    type_error,
+)
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
 from .nix import selected as _get
@@ -430,7 +440,7 @@ class _Bound:
         if "modules" not in a.vals:
             raise NixError("function 'evalModules' called without required argument "
                            "'modules'", where)
-        for name in sorted(a.vals, key=_sort_key):
+        for name in sorted_names(a.vals):
             if name not in self._EVAL_ARGS:
                 error = NixError(f"function 'evalModules' called with unexpected argument "
                                  f"'{name}'", where)
@@ -589,7 +599,7 @@ class _Bound:
             if self.variant.functor_functions else self.builtin("__functionArgs")
         context = self.builtin("__addErrorContext")
         extra = {}
-        for name in sorted(self.call(function_args, f).vals, key=_sort_key):
+        for name in sorted_names(self.call(function_args, f).vals):
             message = lazy(lambda name=name: "while evaluating the module argument "
                            f"`{name}' in \"{self.text(key)}\":")
             extra[name] = lazy(self.call, context, message, lazy(_module_argument, a, name))
@@ -609,7 +619,7 @@ class _Bound:
             allowed = ("_file", "key", "disabledModules", "imports", "options", "config",
                        "meta") if self.variant.disabled_modules else (
                 "imports", "options", "config", "key", "_file", "meta")
-            bad = sorted((n for n in has if n not in allowed), key=_sort_key)
+            bad = sorted_names(n for n in has if n not in allowed)
             if bad:
                 raise self.throw("unsupported", f"Module `{self.text(key)}' has an unsupported "
                                  f"attribute `{bad[0]}'. This is caused by assignments to the "
@@ -811,7 +821,7 @@ class _Level:
             if type(opts) is not Attrs:
                 raise type_error("a set", opts).with_trace(
                     "while evaluating the argument passed to builtins.attrNames")
-            for name in sorted(opts.vals, key=_sort_key):
+            for name in sorted_names(opts.vals):
                 decls.setdefault(name, []).append((m, opts.vals[name]))
         vals: dict[str, Any] = {name: lazy(self.value, name) for name in decls}
         vals["_definedNames"] = lazy(self._defined_names)
@@ -889,7 +899,7 @@ def _defined_names_of(m: Any) -> Attrs:
         if type(c) is not Attrs:
             raise type_error("a set", c).with_trace(
                 "while evaluating the argument passed to builtins.attrNames")
-        return sorted(c.vals, key=_sort_key)
+        return sorted_names(c.vals)
 
     return Attrs({"file": _sel(force(m), "file"), "names": lazy(names)})
 
@@ -900,10 +910,6 @@ def _concat_contents(merge: Any, walk: Callable[[Any], list]) -> list:
     for c in force_list(_get(merge, "contents")):
         out.extend(walk(c))
     return out
-
-
-def _sort_key(name: str) -> bytes:
-    return name.encode("utf-8", "surrogateescape")
 
 
 def _non_empty(final: Any) -> bool:
