@@ -181,17 +181,21 @@ class _JsonWriter:
             if i:
                 out.append(",")
             out.append(json_string(name, errors) + ":")
-            x = vals[name]
-            if type(x) is str and not deep:  # most values of an options' JSON
-                out.append(json_string(x, errors))
-                continue
-            attr_pos = positions.get(name) if positions else None
-            try:
-                self.write(x, attr_pos, copy_to_store)
-            except NixError as e:
-                e.add_trace(f"while evaluating attribute '{name}'", attr_pos)
-                raise
+            self._member(vals[name], positions.get(name) if positions else None,
+                         copy_to_store, deep, "while evaluating attribute '{}'", name)
         out.append("}")
+
+    def _member(self, x: Any, pos: Pos, copy_to_store: bool, deep: bool, frame: str,
+                at: object) -> None:
+        """A member of a set or list; ``frame`` (with ``at``) its trace frame."""
+        if type(x) is str and not deep:  # most values of an options' JSON
+            self.out.append(json_string(x, self.errors))
+            return
+        try:
+            self.write(x, pos, copy_to_store)
+        except NixError as e:
+            e.add_trace(frame.format(at), pos)
+            raise
 
     def _write(self, v: Any, pos: Pos, copy_to_store: bool) -> None:
         out = self.out
@@ -224,14 +228,8 @@ class _JsonWriter:
             for i, x in enumerate(v):
                 if i:
                     out.append(",")
-                if type(x) is str and not deep:
-                    out.append(json_string(x, self.errors))
-                    continue
-                try:
-                    self.write(x, pos, copy_to_store)
-                except NixError as e:
-                    e.add_trace(f"while evaluating list element at index {i}", pos)
-                    raise
+                self._member(x, pos, copy_to_store, deep,
+                             "while evaluating list element at index {}", i)
             out.append("]")
         elif t is str or t is ContextStr:
             self.context.update(context_of(v))

@@ -29,20 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import readlog
+from ..eval import values
 from ..eval.compiler import merge_updates
 from ..eval.errors import NixError, ThrownError
 from ..eval.ops import coerce_to_string, concat_strings, equal, force_bool, force_list, less_than
-from ..eval.values import (
-    Attrs,
-    Lambda,
-    NixPath,
-    PrimOp,
-    PrimOpApp,
-    Thunk,
-    force,
-    sorted_names,
-    type_error,
-)
+from ..eval.values import Attrs, Lambda, NixPath, PrimOp, PrimOpApp, Thunk, force, type_error
 from ..syntax.fingerprint import file_fingerprint
 from .nix import lazy
 from .nix import selected as _get
@@ -440,7 +431,7 @@ class _Bound:
         if "modules" not in a.vals:
             raise NixError("function 'evalModules' called without required argument "
                            "'modules'", where)
-        for name in sorted_names(a.vals):
+        for name in values.sorted_names(a.vals):
             if name not in self._EVAL_ARGS:
                 error = NixError(f"function 'evalModules' called with unexpected argument "
                                  f"'{name}'", where)
@@ -599,7 +590,7 @@ class _Bound:
             if self.variant.functor_functions else self.builtin("__functionArgs")
         context = self.builtin("__addErrorContext")
         extra = {}
-        for name in sorted_names(self.call(function_args, f).vals):
+        for name in values.sorted_names(self.call(function_args, f).vals):
             message = lazy(lambda name=name: "while evaluating the module argument "
                            f"`{name}' in \"{self.text(key)}\":")
             extra[name] = lazy(self.call, context, message, lazy(_module_argument, a, name))
@@ -619,7 +610,7 @@ class _Bound:
             allowed = ("_file", "key", "disabledModules", "imports", "options", "config",
                        "meta") if self.variant.disabled_modules else (
                 "imports", "options", "config", "key", "_file", "meta")
-            bad = sorted_names(n for n in has if n not in allowed)
+            bad = values.sorted_names(n for n in has if n not in allowed)
             if bad:
                 raise self.throw("unsupported", f"Module `{self.text(key)}' has an unsupported "
                                  f"attribute `{bad[0]}'. This is caused by assignments to the "
@@ -821,7 +812,7 @@ class _Level:
             if type(opts) is not Attrs:
                 raise type_error("a set", opts).with_trace(
                     "while evaluating the argument passed to builtins.attrNames")
-            for name in sorted_names(opts.vals):
+            for name in values.sorted_names(opts.vals):
                 decls.setdefault(name, []).append((m, opts.vals[name]))
         vals: dict[str, Any] = {name: lazy(self.value, name) for name in decls}
         vals["_definedNames"] = lazy(self._defined_names)
@@ -899,7 +890,7 @@ def _defined_names_of(m: Any) -> Attrs:
         if type(c) is not Attrs:
             raise type_error("a set", c).with_trace(
                 "while evaluating the argument passed to builtins.attrNames")
-        return sorted_names(c.vals)
+        return values.sorted_names(c.vals)
 
     return Attrs({"file": _sel(force(m), "file"), "names": lazy(names)})
 
