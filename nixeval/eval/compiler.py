@@ -107,8 +107,9 @@ class Compiler:
         # large parts compiled when first evaluated (see compile_facts.py:
         # the caller has interned the file's names and knows it compiles)
         self.deferred = deferred
-        # where given, every name interned is also appended to it
-        self.intern: Callable[[str], None] = intern
+        # where given, every name interned is also appended to it; deferred,
+        # the caller interned all the file's names before
+        self.intern: Callable[[str], None] = _interned if deferred else intern
         if interned is not None:
             def recorded(name: str) -> None:
                 interned.append(name)
@@ -976,6 +977,10 @@ def _deferred_first(part: _Deferred, env: Env) -> Any:
 def _deferred_thunk(part: _Deferred, env: Env) -> Thunk:
     code = part.code
     return Thunk(code if code is not None else partial(_deferred_first, part), env)
+
+
+def _interned(name: str) -> None:
+    """``intern`` where the name is known to be interned already."""
 
 
 def _constant(value: Any, env: Env) -> Any:

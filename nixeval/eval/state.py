@@ -24,7 +24,7 @@ from .values import (
     PrimOpApp,
     Thunk,
     force,
-    intern,
+    intern_all,
     is_app,
     set_call_site,
     show_type,
@@ -216,8 +216,7 @@ class EvalState:
             source.text, pipe_operators, self._base_names())
         names = compile_facts.load(key, len(source.text)) if key is not None else None
         if names is not None:
-            for name in names:
-                intern(name)
+            intern_all(names)
             return Compiler(self, base_dir, reparse, deferred=True).compile(tree, None)
         interned: list[str] = []
         code = Compiler(self, base_dir, reparse, interned=interned).compile(tree, scope)

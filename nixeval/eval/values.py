@@ -473,6 +473,14 @@ def intern(name: str) -> None:
         SYMBOLS[name] = len(SYMBOLS)
 
 
+def intern_all(names: list[str]) -> None:
+    """``intern`` each of ``names``, in order (a file's names, at once)."""
+    symbols = SYMBOLS
+    for name in names:
+        if name not in symbols:
+            symbols[name] = len(symbols)
+
+
 def symbol_order(names: Any) -> list[str]:
     """Names in Nix's symbol order (insertion order among names never seen)."""
     rank = SYMBOLS.get
