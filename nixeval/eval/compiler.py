@@ -903,6 +903,8 @@ _BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when ad
 def _slot0(index: int, pos: Pos, env: Env) -> Any:
     v = env.vals[index]
     if type(v) is Thunk:
+        if v.code is None:  # forced before, nothing to log again: no call
+            return v.value
         try:
             return v.force()
         except InfiniteRecursion as e:
@@ -914,6 +916,8 @@ def _slot0(index: int, pos: Pos, env: Env) -> Any:
 def _slot1(index: int, pos: Pos, env: Env) -> Any:
     v = env.up.vals[index]
     if type(v) is Thunk:
+        if v.code is None:  # forced before, nothing to log again: no call
+            return v.value
         try:
             return v.force()
         except InfiniteRecursion as e:
@@ -927,6 +931,8 @@ def _slot_n(depth: int, index: int, pos: Pos, env: Env) -> Any:
         env = env.up
     v = env.vals[index]
     if type(v) is Thunk:
+        if v.code is None:  # forced before, nothing to log again: no call
+            return v.value
         try:
             return v.force()
         except InfiniteRecursion as e:
@@ -1064,6 +1070,8 @@ def _select1(expr: Code, epos: Pos, pos: Pos, name: str, node: ast.Select, path:
     if x is _MISSING:
         raise _select_failed(_missing(v, name), env, node, path, 0, None, pos)
     if type(x) is Thunk:
+        if x.code is None:
+            return x.value
         try:
             return x.force()
         except NixError as e:

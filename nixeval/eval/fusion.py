@@ -169,6 +169,13 @@ def _compiled(source: str, filename: str) -> CodeType:
     return code
 
 
+def _forced_value(out: list[str], w: str, v: str) -> None:
+    """The value of a thunk forced before (that read nothing a log needs
+    again) taken without a call, as ``Thunk.force`` gives it."""
+    out.append(f"{w}if type({v}) is Thunk and {v}.code is None:")
+    out.append(f"{w}    {v} = {v}.value")
+
+
 class _Generator:
     """One fused function and the functions of its lazy parts, as one module."""
 
@@ -270,6 +277,7 @@ class _Generator:
         w = "    " * ind
         v = target or self.tmp()
         out.append(f"{w}{v} = {E}{'.up' * depth}.vals[{index}]")
+        _forced_value(out, w, v)
         out.append(f"{w}if type({v}) is Thunk:")
         out.append(f"{w}    try:")
         out.append(f"{w}        {v} = {v}.force()")  # unassigned when it raises
@@ -302,6 +310,7 @@ class _Generator:
         kerror = self.k(f"undefined variable '{node.name}'")
         out.append("    " * ind + f"raise NixError({kerror}, {self.k(pos)})")
         w = "    " * base
+        _forced_value(out, w, v)
         out.append(f"{w}if type({v}) is Thunk:")
         out.append(f"{w}    try:")
         out.append(f"{w}        {v} = {v}.force()")
@@ -377,6 +386,7 @@ class _Generator:
             out.append(f"{w}if {x} is _MISSING:")
             out.append(f"{w}    raise _select_failed(_missing({v}, {name}), {E}, {knode}, "
                        f"{kpath}, 0, None, {kpos})")
+            _forced_value(out, w, x)
             out.append(f"{w}if type({x}) is Thunk:")
             out.append(f"{w}    try:")
             out.append(f"{w}        {x} = {x}.force()")

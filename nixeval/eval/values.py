@@ -225,7 +225,11 @@ def ready(value: Any) -> Thunk:
 
 
 def force(v: Any) -> Any:
-    return v.force() if type(v) is Thunk else v
+    if type(v) is Thunk:
+        # a thunk forced before, that read nothing a log needs again: its value
+        # without a call more (as both ``Thunk.force`` and the tracking one)
+        return v.value if v.code is None else v.force()
+    return v
 
 
 class ContextStr(str):
