@@ -194,6 +194,8 @@ def force_at(v: Any, pos: Pos) -> Any:
     reported when ``v`` is the value already under evaluation."""
     if type(v) is not Thunk:
         return v
+    if v.code is None:  # forced before, nothing to log again
+        return v.value
     try:
         return v.force()
     except InfiniteRecursion as e:

@@ -78,9 +78,12 @@ class EvalState:
         """Apply a function value to one (lazy) argument; ``pos`` is the call
         site. Errors travel out with Nix's frames for the call."""
         if type(fn) is Thunk:
-            if is_app(fn):
-                set_call_site(fn, pos)  # forced here, so called from here
-            fn = fn.force()
+            if fn.code is None:  # forced before, nothing to log again
+                fn = fn.value
+            else:
+                if is_app(fn):
+                    set_call_site(fn, pos)  # forced here, so called from here
+                fn = fn.force()
         t = type(fn)
         if t is Lambda:
             fc = fn.fn
