@@ -97,13 +97,13 @@ def canon_path(path: str) -> str:
 
 class Compiler:
     def __init__(self, state: EvalState, base_dir: str,
-                 reparse: Callable[[], ast.Node] | None = None, *,
+                 functions_again: Callable[[], list[ast.Lambda]] | None = None, *,
                  deferred: bool = False, interned: list[str] | None = None) -> None:
         self.state = state
         self.base_dir = base_dir
-        # the tree compiled, parsed again (where it came from a file's text
-        # unchanged): hot functions are fused from it (fusion.py)
-        self.reparse = reparse
+        # the functions of the tree compiled, parsed again (where it came from
+        # a file's text unchanged): hot functions are fused from them (fusion.py)
+        self.functions_again = functions_again
         # large parts compiled when first evaluated (see compile_facts.py:
         # the caller has interned the file's names and knows it compiles)
         self.deferred = deferred
@@ -326,7 +326,7 @@ class Compiler:
 
     def _function_body(self, fc: FunctionCode, node: ast.Lambda, inner: Scope) -> None:
         fc.body = self.compile(node.body, inner)
-        if fusion.FUSE_AFTER is not None and self.reparse is not None:
+        if fusion.FUSE_AFTER is not None and self.functions_again is not None:
             fc.body = fusion.when_hot(self, fc, node, inner)
 
     def c_Call(self, node: ast.Call, scope: Scope | None) -> Code:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from ..keyed import read_entry, write_entry
 from ..syntax import ast
 from ..syntax import cache as parse_cache
-from ..syntax.walk import walk
 from . import compiler as C
 from .env import Env, Scope, resolve, with_depths
 from .errors import InfiniteRecursion, NixError
@@ -105,19 +104,21 @@ def fuse(compiler: Compiler, where: tuple, scope: Scope, closure: Callable) -> C
         return closure
 
 
-# the functions of the last few files parsed again, by position
+# the functions of the last files parsed again, by position: a file's hot
+# functions come in bursts, and a NixOS system's come from about 30 files
 _RECENT: dict[Any, dict[tuple[int, int], ast.Lambda]] = {}
+_RECENT_FILES = 32
 
 
 def _lambda_at(compiler: Compiler, src: Any, start: int, end: int) -> ast.Lambda | None:
     functions = _RECENT.get(src)
     if functions is None:
         try:
-            tree = compiler.reparse()
+            found = compiler.functions_again()  # type: ignore[misc]
         except Exception:  # the file's text cannot be had again as it was compiled
             return None
-        functions = {(n.start, n.end): n for n in walk(tree) if type(n) is ast.Lambda}
-        if len(_RECENT) >= 8:
+        functions = {(n.start, n.end): n for n in found}
+        if len(_RECENT) >= _RECENT_FILES:
             del _RECENT[next(iter(_RECENT))]
         _RECENT[src] = functions
     return functions.get((start, end))

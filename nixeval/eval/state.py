@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import inputs, readlog
-from ..syntax import FileTooLarge, NotARegularFile, Source, parse, read_source
+from ..syntax import FileTooLarge, NotARegularFile, Source, ast, parse, parse_nodes, read_source
 from ..syntax.errors import NixSyntaxError
 from . import compile_facts
 from .compiler import Compiler, call_frames
@@ -212,17 +212,17 @@ class EvalState:
         first evaluated once compile_facts.py knows the file's names."""
         pipe_operators = self.pipe_operators
 
-        def reparse() -> Any:
-            return parse(source, pipe_operators=pipe_operators)
+        def functions_again() -> list:
+            return parse_nodes(source, ast.Lambda, pipe_operators=pipe_operators)
 
         key = None if scope is not None else compile_facts.key_for(
             source.text, pipe_operators, self._base_names())
         names = compile_facts.load(key, len(source.text)) if key is not None else None
         if names is not None:
             intern_all(names)
-            return Compiler(self, base_dir, reparse, deferred=True).compile(tree, None)
+            return Compiler(self, base_dir, functions_again, deferred=True).compile(tree, None)
         interned: list[str] = []
-        code = Compiler(self, base_dir, reparse, interned=interned).compile(tree, scope)
+        code = Compiler(self, base_dir, functions_again, interned=interned).compile(tree, scope)
         if key is not None:
             compile_facts.store(key, list(dict.fromkeys(interned)))
         return code

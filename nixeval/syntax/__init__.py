@@ -32,6 +32,7 @@ __all__ = [
     "Span",
     "open_regular",
     "parse_file",
+    "parse_nodes",
     "parse_text",
     "read_bytes",
     "read_fd",
@@ -62,6 +63,19 @@ def parse(source: Source, *, pipe_operators: bool = False, use_cache: bool = Tru
         node = parse_source(source, pipe_operators)
         cache.store(source, key, node)
     return node
+
+
+def parse_nodes(source: Source, cls: type[Node], *, pipe_operators: bool = False) -> list[Node]:
+    """Every node of class ``cls`` in the file's tree, in no particular order
+    (from the parse cache's pool of the class where cached: no walk)."""
+    if cache.enabled():
+        key = cache.key_for(source.text, pipe_operators)
+        nodes = cache.load(source, key, cls)
+        if nodes is not None:
+            return nodes
+    from .walk import walk
+
+    return [n for n in walk(parse(source, pipe_operators=pipe_operators)) if type(n) is cls]
 
 
 def parse_text(text: str, name: str = "«string»", *, pipe_operators: bool = False,

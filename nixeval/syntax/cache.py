@@ -146,7 +146,9 @@ def _entry_limit(source: Source) -> int:
     return 64 * len(source.text) + (1 << 16)
 
 
-def load(source: Source, key: str) -> ast.Node | None:
+def load(source: Source, key: str, of_class: type[ast.Node] | None = None) -> Any:
+    """The cached tree of ``source``, or None; with ``of_class``, the list of
+    its nodes of that class instead (taken from the decoded pool, no walk)."""
     payload = read_entry("parse", key, _MAGIC, _entry_limit(source))
     if payload is None:
         return None
@@ -154,7 +156,7 @@ def load(source: Source, key: str) -> ast.Node | None:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _decode(payload, source)
+        return _decode(payload, source, of_class)
     except Exception:
         return None
     finally:
@@ -351,10 +353,11 @@ _name_of = operator.attrgetter("name")
 _EXTRAS = {cls: [_EXTRA.get((cls, name)) for name in names] for cls, names in _FIELDS.items()}
 
 
-def _decode(payload: memoryview, source: Source) -> ast.Node:
-    """The tree of a verified entry, or ValueError (TypeError, KeyError,
-    IndexError) where it is not one the encoder could have written: a miss,
-    never a tree that would fail later."""
+def _decode(payload: memoryview, source: Source, of_class: type[ast.Node] | None = None) -> Any:
+    """The tree of a verified entry (with ``of_class``, its nodes of that
+    class), or ValueError (TypeError, KeyError, IndexError) where it is not
+    one the encoder could have written: a miss, never a tree that would fail
+    later."""
     root, classes, counts, groups, starts, ends, names = marshal.loads(payload)
     if not (type(classes) is type(counts) is type(groups) is type(starts) is type(ends)
             is type(names) is list and type(root) is int):
@@ -484,6 +487,9 @@ def _decode(payload: memoryview, source: Source) -> ast.Node:
         owners = chain.from_iterable(map(repeat, range(len(lengths)), lengths))
         if len(set(zip(owners, map(_name_of, map(get, items)), strict=True))) != len(items):
             raise ValueError("duplicate names")
+    if of_class is not None:
+        low, high = runs.get(of_class, (0, 0))
+        return pool[low:high]
     return pool[root]
 
 
