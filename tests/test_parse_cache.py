@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 
 from nixeval import keyed
-from nixeval.syntax import Source, cache, parse
+from nixeval.syntax import Source, ast, cache, parse, parse_nodes
 from nixeval.syntax.parser import parse_source
 from nixeval.syntax.walk import walk
 
@@ -35,6 +35,24 @@ def test_hit_gives_an_equal_tree_with_positions_and_live_source():
     assert hit == fresh
     assert positions(hit) == positions(fresh)
     assert all(n.src is src for n in walk(hit))
+
+
+@pytest.mark.parametrize("cls", [ast.Lambda, ast.Call, ast.AttrDef, ast.InheritFrom])
+def test_nodes_of_a_class_from_the_pool_are_the_trees(cls, monkeypatch):
+    # what fusion finds hot functions among: the same nodes, positions
+    # included, as a walk of the tree gives, from the cache and without it
+    def key(n):
+        return (n.start, n.end, repr(n))
+
+    src = Source("a.nix", TEXT)
+    expected = sorted(map(key, (n for n in walk(parse_source(src)) if type(n) is cls)))
+    assert expected  # the tour has some of each
+    parse(Source("a.nix", TEXT))  # fills the cache
+    cached = parse_nodes(src, cls)
+    assert all(type(n) is cls and n.src is src for n in cached)
+    assert sorted(map(key, cached)) == expected
+    monkeypatch.setenv("NIXEVAL_NO_PARSE_CACHE", "1")
+    assert sorted(map(key, parse_nodes(Source("a.nix", TEXT), cls))) == expected
 
 
 def test_damaged_entries_are_misses_and_get_rebuilt():
