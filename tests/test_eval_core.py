@@ -85,6 +85,9 @@ def ev(text: str) -> str:
     ("builtins.sort (a: b: a < b) [ 3 1 2 ]", "[ 1 2 3 ]"),
     ("builtins.genericClosure { startSet = [ { key = 1; } { key = 1.0; } ]; operator = x: [ ]; }",
      "[ { key = 1; } ]"),
+    # elem forces its first argument only to compare it with an element
+    ("builtins.elem (builtins.elemAt [ ] 0) [ ]", "false"),
+    ("builtins.elem (throw \"x\") (builtins.genList (i: i) 0)", "false"),
 ])
 def test_values(expr, expected):
     assert ev(expr) == expected

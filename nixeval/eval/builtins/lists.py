@@ -79,6 +79,8 @@ def elem_at(state, xs: Any, n: Any) -> Any:
 @primop("__elem", 2)
 def elem(state, x: Any, xs: Any) -> bool:
     items = force_list(xs, None, "while evaluating the second argument passed to builtins.elem")
+    if not items:
+        return False  # as Nix: x is only forced to compare it with an element
     if type(x) is Thunk:
         x = x.force()
     if type(x) is int or isinstance(x, str):
