@@ -70,7 +70,7 @@ def parse_nodes(source: Source, cls: type[Node], *, pipe_operators: bool = False
     (from the parse cache's pool of the class where cached: no walk)."""
     if cache.enabled():
         key = cache.key_for(source.text, pipe_operators)
-        nodes = cache.load(source, key, cls)
+        nodes = cache.load_nodes(source, key, cls)
         if nodes is not None:
             return nodes
     from .walk import walk

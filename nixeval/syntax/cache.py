@@ -146,9 +146,18 @@ def _entry_limit(source: Source) -> int:
     return 64 * len(source.text) + (1 << 16)
 
 
-def load(source: Source, key: str, of_class: type[ast.Node] | None = None) -> Any:
-    """The cached tree of ``source``, or None; with ``of_class``, the list of
-    its nodes of that class instead (taken from the decoded pool, no walk)."""
+def load(source: Source, key: str) -> ast.Node | None:
+    """The cached tree of ``source``, or None."""
+    return _load(source, key, None)
+
+
+def load_nodes(source: Source, key: str, cls: type[ast.Node]) -> list[ast.Node] | None:
+    """The nodes of class ``cls`` in the cached tree of ``source`` (taken from
+    the decoded pool, where each class has its run: no walk), or None."""
+    return _load(source, key, cls)
+
+
+def _load(source: Source, key: str, of_class: type[ast.Node] | None) -> Any:
     payload = read_entry("parse", key, _MAGIC, _entry_limit(source))
     if payload is None:
         return None
