@@ -401,3 +401,22 @@ def test_bytes_round_trip() -> None:
 def test_no_match_returns_subject_object() -> None:
     s = "subject"
     assert split("z", s)[0] is s  # Nix returns the argument itself (keeping context)
+
+
+def test_answers_kept_are_the_answers() -> None:
+    # the same question asked again gets the answer it got (kept: lib asks
+    # showOption's questions for every option), however the subject was made
+    from nixeval.eval.values import ContextStr
+
+    for pattern, subject in (("<(.*)>", "<name>"), ("<(.*)>", "name"), ("a(b)?", "a"),
+                             ("(|a){0,2}", "a"), ("(.)", "é")):
+        first = match(pattern, subject)
+        assert match(pattern, "".join(list(subject))) == first
+        with_context = match(pattern, ContextStr(subject, frozenset({"/nix/store/x"})))
+        assert with_context == first
+        assert all(type(g) is str for g in with_context or [] if g is not None)
+    assert match("<(.*)>", "<name>") == ["name"] and match("(|a){0,2}", "a") == ["a"]
+    assert match("(a)", "a") == ["a"] and match("(.)(b)?", "a") == ["a", None]
+    # long subjects are answered, not kept
+    long = "x" * (rx._MATCHED_LONGEST + 1)
+    assert match("(x*)", long) == [long] and ("(x*)", long) not in rx._MATCHED

@@ -1143,19 +1143,37 @@ def _dec(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
+# lib asks the same questions again and again (``showOption`` matches each
+# part of every option's path against ``<(.*)>``, an identifier pattern too):
+# answers are kept, lists being values that are never mutated, and plain
+# strings (a capture has no context); only short subjects, so what is kept
+# stays small in a long-lived process
+_MATCHED: dict[tuple[str, str], list[str | None] | None] = {}
+_MATCHED_MAX = 8192
+_MATCHED_LONGEST = 200
+
+
 def match(pattern: str, s: str) -> list[str | None] | None:
     """``builtins.match``: capture groups if ``pattern`` matches all of ``s``."""
+    key = (pattern, str(s))
+    found = _MATCHED.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
     prog = _compile(pattern)
     b = _enc(s)
+    result: list[str | None] | None
     if prog.match_fast:
         m = prog.py.fullmatch(b)
-        if m is None:
-            return None
-        return [None if g is None else _dec(g) for g in m.groups()]
-    r = _run(prog, b, 0, True, False, False)
-    if r is None:
-        return None
-    return [None if sp is None else _dec(b[sp[0]:sp[1]]) for sp in r[1:]]
+        result = None if m is None else [None if g is None else _dec(g) for g in m.groups()]
+    else:
+        r = _run(prog, b, 0, True, False, False)
+        result = None if r is None else [None if sp is None else _dec(b[sp[0]:sp[1]])
+                                         for sp in r[1:]]
+    if len(s) <= _MATCHED_LONGEST:
+        if len(_MATCHED) >= _MATCHED_MAX:
+            _MATCHED.clear()
+        _MATCHED[key] = result
+    return result
 
 
 def split(pattern: str, s: str) -> list[str | list[str | None]]:

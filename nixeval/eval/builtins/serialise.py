@@ -21,7 +21,6 @@ from ..values import (
     PrimOp,
     PrimOpApp,
     Thunk,
-    context_of,
     force,
     is_app,
     make_string,
@@ -487,16 +486,18 @@ def from_toml(state, s: Any) -> Any:
 # toXML
 
 
+def _escaped(value: str) -> str:
+    """An attribute value as Nix's XMLWriter escapes it."""
+    if "&" in value or '"' in value or "<" in value or ">" in value or "\n" in value:
+        for ch, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;"),
+                           ("\n", "&#xA;")):
+            value = value.replace(ch, entity)
+    return value
+
+
 def _xml_attrs(attrs: dict[str, str]) -> str:
-    out = []
-    for name in sorted(attrs):  # an XMLAttrs is a std::map
-        value = attrs[name]
-        if "&" in value or '"' in value or "<" in value or ">" in value or "\n" in value:
-            for ch, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;"),
-                               ("\n", "&#xA;")):
-                value = value.replace(ch, entity)
-        out.append(f' {name}="{value}"')
-    return "".join(out)
+    # an XMLAttrs is a std::map
+    return "".join([f' {name}="{_escaped(attrs[name])}"' for name in sorted(attrs)])
 
 
 class _XmlWriter:
@@ -540,15 +541,18 @@ class _XmlWriter:
             raise NixError(STACK_OVERFLOW, pos)  # forcing it is a call, one level deeper
         v = force(v)
         t = type(v)
-        if t is int:
-            self.empty("int", {"value": str(v)})
+        # the one-attribute elements written at once: most of a large document
+        if t is str:
+            self.lines.append(f'{"  " * self.depth}<string value="{_escaped(v)}" />')
+        elif t is ContextStr:
+            self.context.update(v.context)
+            self.lines.append(f'{"  " * self.depth}<string value="{_escaped(v)}" />')
+        elif t is int:
+            self.lines.append(f'{"  " * self.depth}<int value="{v}" />')
         elif t is bool:
-            self.empty("bool", {"value": "true" if v else "false"})
-        elif t is str or t is ContextStr:
-            self.context.update(context_of(v))
-            self.empty("string", {"value": v})
+            self.lines.append(f'{"  " * self.depth}<bool value="{"true" if v else "false"}" />')
         elif t is NixPath:
-            self.empty("path", {"value": v.path})
+            self.lines.append(f'{"  " * self.depth}<path value="{_escaped(v.path)}" />')
         elif v is None:
             self.empty("null")
         elif t is Attrs:
@@ -590,10 +594,16 @@ class _XmlWriter:
         self.close("derivation")
 
     def attr_list(self, v: Attrs) -> None:
+        lines = self.lines
+        vals = v.vals
+        positions = v.pos
+        indent = "  " * self.depth
         for name in v.names():
-            self.open("attr", {"name": name})
-            self.value(v.vals[name], v.pos.get(name) if v.pos else None)
-            self.close("attr")
+            lines.append(f'{indent}<attr name="{_escaped(name)}">')
+            self.depth += 1
+            self.value(vals[name], positions.get(name) if positions else None)
+            self.depth -= 1
+            lines.append(f"{indent}</attr>")
 
     def function(self, f: Lambda) -> None:
         fc = f.fn
