@@ -103,6 +103,22 @@ CASES = [
 ]
 
 
+# a package set's shape: more bindings than the compiler compiles before they
+# are used, each short (`callPackage ./p { }`), some failing, some traced
+MANY = 80
+PACKAGES = ("{ " + " ".join(f"p{i} = f {i} {{ n = {i}; }};" for i in range(MANY)) + " }")
+CASES += [
+    f"let f = i: a: a // {{ inherit i; }}; s = {PACKAGES}; in [ s.p7.i s.p70.n ]",
+    f"let f = i: a: a // {{ inherit i; }}; in builtins.attrNames (rec {PACKAGES})",
+    f"let f = i: a: if i == 3 then throw \"p{{toString i}}\" else a; in (rec {PACKAGES}).p3",
+    f"let f = i: a: builtins.trace i a; in builtins.deepSeq {PACKAGES} null",
+    "let f = i: a: a.n; " + " ".join(f"q{i} = f {i} {{ n = q{i + 1}; }};" for i in range(MANY))
+    + f" q{MANY} = 0; in q0",
+    "let f = i: a: a.n; " + " ".join(f"q{i} = f {i} {{ n = q{(i + 1) % MANY}; }};"
+                                     for i in range(MANY)) + " in q0",
+]
+
+
 @pytest.mark.parametrize("text", CASES)
 def test_cases(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     whole_then_deferred(text, monkeypatch)
@@ -128,6 +144,28 @@ def test_only_what_runs_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     # `unused`'s body (a list, two operators and an `if`, with their operands)
     # is never compiled the second time
     assert deferred <= whole - 4
+
+
+def test_many_short_bindings_compiled_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nixpkgs' package sets: thousands of short bindings, few evaluated."""
+    text = f"let f = i: a: a // {{ inherit i; }}; in ({PACKAGES}).p5.i"
+    compiled: list[object] = []
+    compile_ = Compiler.compile
+
+    def counting(self: Compiler, node: object, scope: object) -> object:
+        compiled.append(node)
+        return compile_(self, node, scope)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Compiler, "compile", counting)
+    counts = []
+    for _ in range(2):  # whole, then deferred
+        compiled.clear()
+        assert show_value(EvalState().eval_source(Source("«string»", text), "/")) == "5"
+        counts.append(len(compiled))
+    whole, deferred = counts
+    # each binding's call and argument set are compiled once the set is;
+    # deferred, only p5's are
+    assert whole >= 3 * MANY and deferred <= whole - 2 * (MANY - 1)
 
 
 def test_damaged_facts_are_a_miss(tmp_path: Path) -> None:

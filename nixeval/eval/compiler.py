@@ -122,7 +122,12 @@ class Compiler:
     def compile(self, node: ast.Node, scope: Scope | None) -> Code:
         return _COMPILERS[type(node)](self, node, scope)
 
-    def lazy(self, node: ast.Node, scope: Scope | None, name: str | None = None) -> Code:
+    def lazy(self, node: ast.Node, scope: Scope | None, name: str | None = None,
+             among_many: bool = False) -> Code:
+        """A lazy position's code (making the thunk). ``among_many``: one of
+        many bindings (nixpkgs' package sets: thousands of short
+        ``callPackage`` calls, few of them ever evaluated), deferred however
+        short it is."""
         t = type(node)
         if t in (ast.Int, ast.Float, ast.Str):
             return partial(_constant, node.value)
@@ -131,7 +136,7 @@ class Compiler:
             return self._var(node, scope, force_it=False)
         if t is ast.Lambda:
             return self.c_Lambda(node, scope, name)
-        if self.deferred and node.end - node.start > _DEFERRED_CHARS:
+        if self.deferred and (among_many or node.end - node.start > _DEFERRED_CHARS):
             return self._deferred_thunks(node, scope)
         # a partial: no Python frame per thunk made, and less memory than a closure
         return partial(Thunk, self.compile(node, scope))
@@ -347,14 +352,15 @@ class Compiler:
         names = [d.name for d in node.attrs]
         for name in names:
             self.intern(name)
+        many = len(names) > _MANY_BINDINGS
         if node.inherit_from:
             inherit_scope, make_inherit_env = self._inherit_sources(node, scope, scope)
             lazies = [(self.lazy(d.value, inherit_scope, d.name), True)
                       if d.kind == ast.AttrKind.INHERITED_FROM
-                      else (self.lazy(d.value, scope, d.name), False) for d in node.attrs]
+                      else (self.lazy(d.value, scope, d.name, many), False) for d in node.attrs]
         else:
             make_inherit_env = None
-            lazies = [(self.lazy(d.value, scope, d.name), False) for d in node.attrs]
+            lazies = [(self.lazy(d.value, scope, d.name, many), False) for d in node.attrs]
         dynamic = self._dynamic(node, scope)
 
         def attrs(env: Env) -> Attrs:
@@ -423,6 +429,7 @@ class Compiler:
         overrides_pos = (nix_pos(node.attrs[names["__overrides"]].value) if has_overrides
                          else None)
         slots = []
+        many = len(names) > _MANY_BINDINGS
         for d in node.attrs:
             if d.kind == ast.AttrKind.INHERITED:
                 slots.append((0, self.lazy(d.value, scope, d.name)))  # looked up outside
@@ -433,7 +440,7 @@ class Compiler:
                 code = self.compile(d.value, inner)
                 slots.append((1, partial(Thunk, code)))
             else:
-                slots.append((1, self.lazy(d.value, inner, d.name)))
+                slots.append((1, self.lazy(d.value, inner, d.name, many)))
         n = len(slots)
         dynamic = self._dynamic(node, inner)
         body_code = self.compile(body, inner) if body is not None else None
@@ -888,6 +895,8 @@ _MISSING = object()
 # parts longer than this (in characters) are compiled when first evaluated,
 # where the compiler defers; shorter ones cost less to compile than to defer
 _DEFERRED_CHARS = 150
+# a set or ``let`` with more bindings than this defers every one of them
+_MANY_BINDINGS = 64
 _BIG = 2**62  # operands below this in magnitude cannot overflow 64 bits when added
 
 

@@ -127,7 +127,10 @@ def _lambda_at(compiler: Compiler, src: Any, start: int, end: int) -> ast.Lambda
 def _helpers() -> dict[str, Any]:
     """What generated code calls (read from the compiler once both are loaded)."""
     if not _HELPERS:
+        from .state import prim_frame
+
         _HELPERS.update({
+            "_prim_frame": prim_frame,
             "Attrs": Attrs, "Env": Env, "Lambda": Lambda, "Thunk": Thunk, "NixError": NixError,
             "PrimOp": PrimOp,
             "InfiniteRecursion": InfiniteRecursion, "type_error": type_error, "equal": equal,
@@ -497,7 +500,11 @@ class _Generator:
         # a builtin given all its arguments is called with them, as the
         # partial applications state.call would make end in
         out.append(f"{w}if type({f}) is PrimOp and {f}.arity == {len(args)}:")
-        out.append(f"{w}    {result} = state._prim({f}, ({', '.join(args)},), {kpos})")
+        out.append(f"{w}    try:")
+        out.append(f"{w}        {result} = {f}.impl(state, {', '.join(args)})")
+        out.append(f"{w}    except NixError as e:")
+        out.append(f"{w}        _prim_frame(e, {f}, {kpos})")
+        out.append(f"{w}        raise")
         out.append(f"{w}else:")
         ind += 1
         w += "    "

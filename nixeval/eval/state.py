@@ -96,7 +96,11 @@ class EvalState:
                 raise
         if t is PrimOp:
             if fn.arity == 1:
-                return self._prim(fn, (arg,), pos)
+                try:
+                    return fn.impl(self, arg)
+                except NixError as e:
+                    prim_frame(e, fn, pos)
+                    raise
             return PrimOpApp(fn, (arg,))
         if t is PrimOpApp:
             args = (*fn.args, arg)
@@ -141,9 +145,7 @@ class EvalState:
         try:
             return prim.impl(self, *args)
         except NixError as e:
-            # builtins' own errors carry no position: the frame gives the call site
-            if prim.name != "addErrorContext":  # its context replaces this frame
-                e.add_trace(f"while calling the '{prim.name}' builtin", pos)
+            prim_frame(e, prim, pos)
             raise
 
     def _bind_formals(self, fn: Lambda, fc, arg: Any, pos: Pos) -> Env:
@@ -361,3 +363,9 @@ class _FailedImport:
     def __init__(self, error: NixError) -> None:
         self.error = error
 
+
+def prim_frame(e: NixError, prim: PrimOp, pos: Pos) -> None:
+    """The frame an error gets on its way out of a call of ``prim``: builtins'
+    own errors carry no position, so the frame gives the call site."""
+    if prim.name != "addErrorContext":  # its context replaces this frame
+        e.add_trace(f"while calling the '{prim.name}' builtin", pos)
