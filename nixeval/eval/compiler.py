@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import inputs
 from ..syntax import ast
 from . import fusion
-from .env import Env, Scope, resolve, with_depths
+from .env import Env, Scope, enclosing_withs, resolve
 from .errors import AssertionFailed, InfiniteRecursion, NixError, Pos
 from .ops import (
     arith,
@@ -116,7 +116,6 @@ class Compiler:
                 intern(name)
 
             self.intern = recorded
-        self._with_pos: dict[int, Pos] = {}  # id of a `with` scope -> the `with`'s position
 
     # entry ------------------------------------------------------------------
     def compile(self, node: ast.Node, scope: Scope | None) -> Code:
@@ -131,9 +130,13 @@ class Compiler:
         t = type(node)
         if t in (ast.Int, ast.Float, ast.Str):
             return partial(_constant, node.value)
-        if t is ast.Var and (resolve(scope, node.name) is not None
-                             or node.name in self.state.base_env):
-            return self._var(node, scope, force_it=False)
+        if t is ast.Var:
+            found = resolve(scope, node.name)
+            if found is not None:
+                self.intern(node.name)
+                return _slot_code(*found, False, self.pos(node))
+            if node.name in self.state.base_env:
+                return self._var(node, scope, force_it=False)
         if t is ast.Lambda:
             return self.c_Lambda(node, scope, name)
         if self.deferred and (among_many or node.end - node.start > _DEFERRED_CHARS):
@@ -249,11 +252,9 @@ class Compiler:
             if force_it and type(base) is Thunk:
                 return lambda env: base.force()
             return partial(_constant, base)
-        depths = with_depths(scope)
-        if not depths:
+        withs = enclosing_withs(scope)
+        if not withs:
             raise NixError(f"undefined variable '{name}'", pos)
-        with_pos = self._with_positions(scope)
-        withs = list(zip(depths, with_pos, strict=True))
 
         def from_with(env: Env) -> Any:
             for depth, wpos in withs:
@@ -276,14 +277,6 @@ class Compiler:
             raise NixError(f"undefined variable '{name}'", pos)
 
         return from_with
-
-    def _with_positions(self, scope: Scope | None) -> list[Pos]:
-        out = []
-        while scope is not None:
-            if scope.is_with:
-                out.append(self._with_pos.get(id(scope)))
-            scope = scope.parent
-        return out
 
     # functions ---------------------------------------------------------------
     def c_Lambda(self, node: ast.Lambda, scope: Scope | None, name: str | None = None) -> Code:
@@ -470,8 +463,7 @@ class Compiler:
 
     def c_With(self, node: ast.With, scope: Scope | None) -> Code:
         attrs = self.compile(node.env, scope)
-        inner = Scope({}, scope, is_with=True)
-        self._with_pos[id(inner)] = self.pos(node)
+        inner = Scope({}, scope, is_with=True, with_pos=self.pos(node))
         body = self.compile(node.body, inner)
         return lambda env: body(Env([Thunk(attrs, env)], env))
 

@@ -20,14 +20,18 @@ class Env:
 
 
 class Scope:
-    """What one Env level binds, known while compiling."""
+    """What one Env level binds, known while compiling; a ``with``'s scope
+    has its position."""
 
-    __slots__ = ("is_with", "names", "parent")
+    __slots__ = ("is_with", "names", "parent", "with_pos", "withs")
 
-    def __init__(self, names: dict[str, int], parent: Scope | None, is_with: bool = False):
+    def __init__(self, names: dict[str, int], parent: Scope | None, is_with: bool = False,
+                 with_pos: Any = None):
         self.names = names
         self.parent = parent
         self.is_with = is_with
+        self.with_pos = with_pos
+        self.withs: tuple[tuple[int, Any], ...] | None = None
 
 
 def resolve(scope: Scope | None, name: str) -> tuple[int, int] | None:
@@ -44,12 +48,18 @@ def resolve(scope: Scope | None, name: str) -> tuple[int, int] | None:
     return None
 
 
-def with_depths(scope: Scope | None) -> list[int]:
-    """Depths of the enclosing ``with`` scopes, innermost first."""
-    out, depth = [], 0
-    while scope is not None:
-        if scope.is_with:
-            out.append(depth)
-        scope = scope.parent
-        depth += 1
-    return out
+def enclosing_withs(scope: Scope | None) -> tuple[tuple[int, Any], ...]:
+    """Depth and position of each enclosing ``with``, innermost first (kept
+    on the scope: each of its variables no binding names asks)."""
+    if scope is None:
+        return ()
+    found = scope.withs
+    if found is None:
+        out, depth, at = [], 0, scope
+        while at is not None:
+            if at.is_with:
+                out.append((depth, at.with_pos))
+            at = at.parent
+            depth += 1
+        found = scope.withs = tuple(out)
+    return found

@@ -31,7 +31,7 @@ from ..keyed import read_entry, write_entry
 from ..syntax import ast
 from ..syntax import cache as parse_cache
 from . import compiler as C
-from .env import Env, Scope, resolve, with_depths
+from .env import Env, Scope, enclosing_withs, resolve
 from .errors import InfiniteRecursion, NixError
 from .ops import (
     arith,
@@ -272,7 +272,7 @@ class _Generator:
             base = self.state.base_env.get(node.name, C._MISSING)
             if base is not C._MISSING and type(base) is not Thunk:
                 self.put(out, ind, target, self.k(base))
-            elif base is C._MISSING and with_depths(scope):
+            elif base is C._MISSING and enclosing_withs(scope):
                 self.with_var(node, scope, E, target, out, ind, pos)
             else:  # a thunk of the base environment
                 self.put(out, ind, target, f"{self.k(self.c._var(node, scope))}({E})")
@@ -298,8 +298,7 @@ class _Generator:
         kname = self.k(node.name)
         v = target or self.tmp()
         base = ind
-        withs = zip(with_depths(scope), self.c._with_positions(scope), strict=True)
-        for depth, wpos in withs:
+        for depth, wpos in enclosing_withs(scope):
             w = "    " * ind
             a = self.tmp()
             out.append(f"{w}{a} = {E}{'.up' * depth}.vals[0]")
@@ -594,8 +593,7 @@ class _Generator:
         self.emit(node.body, inner, e, target, out, ind, blocks)
 
     def e_With(self, node: ast.With, scope, E, target, out, ind, blocks) -> None:
-        inner = Scope({}, scope, is_with=True)
-        self.c._with_pos[id(inner)] = self.c.pos(node)
+        inner = Scope({}, scope, is_with=True, with_pos=self.c.pos(node))
         e = self.tmp()
         attrs = self.function(node.env, scope)
         out.append("    " * ind + f"{e} = Env([Thunk({attrs}, {E})], {E})")
