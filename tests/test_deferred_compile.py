@@ -124,9 +124,10 @@ def test_cases(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     whole_then_deferred(text, monkeypatch)
 
 
-def test_only_what_runs_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (f"let used = x: [ {PADDING} x ]; "
-            f"unused = x: [ {PADDING} (x + 1) (x * 2) (if x then 1 else 2) ]; in used 1")
+def compiles_whole_then_deferred(text: str, monkeypatch: pytest.MonkeyPatch,
+                                 value: str) -> tuple[int, int]:
+    """How many nodes evaluating ``text`` (to ``value``) compiles: whole (no
+    facts kept yet), then deferred."""
     compiled: list[object] = []
     compile_ = Compiler.compile
 
@@ -136,11 +137,18 @@ def test_only_what_runs_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Compiler, "compile", counting)
     counts = []
-    for _ in range(2):  # whole, then deferred
+    for _ in range(2):
         compiled.clear()
-        show_value(EvalState().eval_source(Source("«string»", text), "/"), strict=True)
+        assert show_value(EvalState().eval_source(Source("«string»", text), "/"),
+                          strict=True) == value
         counts.append(len(compiled))
-    whole, deferred = counts
+    return counts[0], counts[1]
+
+
+def test_only_what_runs_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (f"let used = x: [ {PADDING} x ]; "
+            f"unused = x: [ {PADDING} (x + 1) (x * 2) (if x then 1 else 2) ]; in used 1")
+    whole, deferred = compiles_whole_then_deferred(text, monkeypatch, f"[ {PADDING} 1 ]")
     # `unused`'s body (a list, two operators and an `if`, with their operands)
     # is never compiled the second time
     assert deferred <= whole - 4
@@ -149,20 +157,7 @@ def test_only_what_runs_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_many_short_bindings_compiled_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """nixpkgs' package sets: thousands of short bindings, few evaluated."""
     text = f"let f = i: a: a // {{ inherit i; }}; in ({PACKAGES}).p5.i"
-    compiled: list[object] = []
-    compile_ = Compiler.compile
-
-    def counting(self: Compiler, node: object, scope: object) -> object:
-        compiled.append(node)
-        return compile_(self, node, scope)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Compiler, "compile", counting)
-    counts = []
-    for _ in range(2):  # whole, then deferred
-        compiled.clear()
-        assert show_value(EvalState().eval_source(Source("«string»", text), "/")) == "5"
-        counts.append(len(compiled))
-    whole, deferred = counts
+    whole, deferred = compiles_whole_then_deferred(text, monkeypatch, "5")
     # each binding's call and argument set are compiled once the set is;
     # deferred, only p5's are
     assert whole >= 3 * MANY and deferred <= whole - 2 * (MANY - 1)
