@@ -132,11 +132,8 @@ class Compiler:
             return partial(_constant, node.value)
         if t is ast.Var:
             found = resolve(scope, node.name)
-            if found is not None:
-                self.intern(node.name)
-                return _slot_code(*found, False, self.pos(node))
-            if node.name in self.state.base_env:
-                return self._var(node, scope, force_it=False)
+            if found is not None or node.name in self.state.base_env:
+                return self._var(node, scope, force_it=False, found=found)
         if t is ast.Lambda:
             return self.c_Lambda(node, scope, name)
         if self.deferred and (among_many or node.end - node.start > _DEFERRED_CHARS):
@@ -240,11 +237,14 @@ class Compiler:
     def c_Var(self, node: ast.Var, scope: Scope | None) -> Code:
         return self._var(node, scope)
 
-    def _var(self, node: ast.Var, scope: Scope | None, force_it: bool = True) -> Code:
+    def _var(self, node: ast.Var, scope: Scope | None, force_it: bool = True,
+             found: tuple[int, int] | None = None) -> Code:
+        """``found``: the lexical slot where the caller resolved it already."""
         name = node.name
         self.intern(name)
         pos = self.pos(node)
-        found = resolve(scope, name)
+        if found is None:
+            found = resolve(scope, name)
         if found is not None:
             return _slot_code(*found, force_it, pos)
         base = self.state.base_env.get(name, _MISSING)

@@ -513,6 +513,11 @@ class _XmlWriter:
     def empty(self, name: str, attrs: dict[str, str] | None = None) -> None:
         self.lines.append("  " * self.depth + f"<{name}{_xml_attrs(attrs or {})} />")
 
+    def leaf(self, name: str, escaped_value: str) -> None:
+        """``empty`` with one ``value`` attribute, written at once (no attribute
+        map to sort): most of a large document."""
+        self.lines.append(f'{"  " * self.depth}<{name} value="{escaped_value}" />')
+
     # an element is opened and closed by hand rather than by a context manager:
     # a manual's options make tens of thousands of them
     def open(self, name: str, attrs: dict[str, str] | None = None) -> None:
@@ -541,18 +546,17 @@ class _XmlWriter:
             raise NixError(STACK_OVERFLOW, pos)  # forcing it is a call, one level deeper
         v = force(v)
         t = type(v)
-        # the one-attribute elements written at once: most of a large document
         if t is str:
-            self.lines.append(f'{"  " * self.depth}<string value="{_escaped(v)}" />')
+            self.leaf("string", _escaped(v))
         elif t is ContextStr:
             self.context.update(v.context)
-            self.lines.append(f'{"  " * self.depth}<string value="{_escaped(v)}" />')
+            self.leaf("string", _escaped(v))
         elif t is int:
-            self.lines.append(f'{"  " * self.depth}<int value="{v}" />')
+            self.leaf("int", str(v))
         elif t is bool:
-            self.lines.append(f'{"  " * self.depth}<bool value="{"true" if v else "false"}" />')
+            self.leaf("bool", "true" if v else "false")
         elif t is NixPath:
-            self.lines.append(f'{"  " * self.depth}<path value="{_escaped(v.path)}" />')
+            self.leaf("path", _escaped(v.path))
         elif v is None:
             self.empty("null")
         elif t is Attrs:
